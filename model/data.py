@@ -1,0 +1,233 @@
+"""Data: Q/A conversations (JSONL) → Q/A text → uint16 token shards in llama2.c's layout, and training batches.
+
+Layout under data_dir (llama2.c keeps `data/tok{V}.model` and `data/tok{V}/*.bin` the same way):
+
+    conversations.jsonl          one conversation a line: [{"role": "user", ...}, {"role": "assistant", ...}, ...]
+    base_corpus.txt              base English text, paragraphs split by blank lines (made by model.corpus)
+    tok{V}.model                 the sentencepiece vocabulary
+    tok{V}/{base,qa}_{train,val}.bin   raw uint16 token ids, each document starting with BOS
+    tok{V}/qa_{train,val}.mask   uint8, 1 where the target token belongs to an answer (answer-only loss)
+
+Build it with `python -m model.data --vocab_size=4096` (or `evalkit data`).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .checkpoint import atomic_write
+from .flags import FlagError, parse_flags
+from .tokenizer import Tokenizer, TokenizerError, train_tokenizer
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+QA_VAL_EVERY = 10  # every 10th conversation is held out for validation
+BASE_VAL_SHARE = 0.05
+
+
+class DataError(Exception):
+    """Bad or missing training data; the message is one line naming the file."""
+
+
+def read_conversations(path) -> list[list[tuple[str, str]]]:
+    """Each conversation as (question, answer) pairs; any malformed line is a DataError naming file:line."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataError(f"{path}: cannot read ({e.__class__.__name__}: {e})") from None
+    conversations = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            turns = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{where}: invalid JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(turns, list) or not turns or len(turns) % 2:
+            raise DataError(f"{where}: expected a list of user/assistant turns in pairs")
+        pairs = []
+        for i, turn in enumerate(turns):
+            role = "user" if i % 2 == 0 else "assistant"
+            if not isinstance(turn, dict) or turn.get("role") != role:
+                raise DataError(f"{where}: turn {i + 1} should have role {role!r}")
+            if not isinstance(turn.get("content"), str) or not turn["content"].strip():
+                raise DataError(f"{where}: turn {i + 1} has no text in 'content'")
+        for q, a in zip(turns[::2], turns[1::2]):
+            pairs.append((" ".join(q["content"].split()), " ".join(a["content"].split())))
+        conversations.append(pairs)
+    if not conversations:
+        raise DataError(f"{path}: no conversations")
+    return conversations
+
+
+def conversation_text(pairs) -> str:
+    """`Q: question\\nA: answer\\n` for each turn, then a blank line: the format the model learns."""
+    return "".join(f"Q: {q}\nA: {a}\n" for q, a in pairs) + "\n"
+
+
+def answer_spans(pairs) -> list[tuple[int, int]]:
+    """Byte ranges of each answer (from just after `A:` through its newline) in `" " + conversation_text`."""
+    spans, pos = [], 1  # byte 0 is sentencepiece's dummy-prefix space
+    for q, a in pairs:
+        pos += len(f"Q: {q}\nA:".encode())
+        end = pos + len(f" {a}\n".encode())
+        spans.append((pos, end))
+        pos = end
+    spans[-1] = (spans[-1][0], spans[-1][1] + 1)  # the closing blank line ends the answer too
+    return spans
+
+
+def encode_conversation(tok: Tokenizer, pairs):
+    """Token ids (BOS first) of one conversation and a 0/1 mask marking answer tokens."""
+    ids = tok.encode(conversation_text(pairs), bos=True)
+    starts = tok.byte_starts(ids)
+    spans = answer_spans(pairs)
+    mask = [int(i > 0 and any(a <= s < b for a, b in spans)) for i, s in enumerate(starts)]
+    return ids, mask
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def shard_dir(data_dir, vocab_size) -> Path:
+    return Path(data_dir) / f"tok{vocab_size}"
+
+
+def tokenizer_path(data_dir, vocab_size) -> Path:
+    return Path(data_dir) / f"tok{vocab_size}.model"
+
+
+def write_tokens(path, ids, dtype=np.uint16):
+    arr = np.asarray(ids, dtype=np.int64)
+    if dtype == np.uint16 and arr.size and arr.max() > np.iinfo(np.uint16).max:
+        raise DataError(f"{path}: token id {arr.max()} does not fit uint16")
+    atomic_write(path, lambda f: f.write(arr.astype(dtype).tobytes()))
+
+
+def build(data_dir=DATA_DIR, vocab_size=4096, base_chars=3_000_000, log=print) -> dict:
+    """Make the base corpus (if absent), train the tokenizer, write the four shards and two masks."""
+    from .corpus import generate_corpus
+
+    data_dir = Path(data_dir)
+    conv_path, base_path = data_dir / "conversations.jsonl", data_dir / "base_corpus.txt"
+    conversations = read_conversations(conv_path)
+    if not base_path.exists():
+        log(f"writing {base_path} ({base_chars:,} characters of generated English)")
+        text = generate_corpus(base_chars)
+        atomic_write(base_path, lambda f: f.write(text.encode()))
+    base = paragraphs(base_path.read_text(encoding="utf-8"))
+    if not base:
+        raise DataError(f"{base_path}: no paragraphs of text")
+
+    qa_text_path = shard_dir(data_dir, vocab_size) / "qa_all.txt"
+    qa_text = "".join(conversation_text(c) for c in conversations)
+    atomic_write(qa_text_path, lambda f: f.write(qa_text.encode()))
+    log(f"training a {vocab_size}-piece BPE tokenizer on {base_path.name} + {conv_path.name}")
+    try:
+        tok = train_tokenizer([base_path, qa_text_path], vocab_size, tokenizer_path(data_dir, vocab_size))
+    except RuntimeError as e:
+        raise DataError(f"{base_path}: tokenizer training failed ({str(e).strip().splitlines()[0]})") from None
+
+    out = shard_dir(data_dir, vocab_size)
+    n_val = max(1, int(len(base) * BASE_VAL_SHARE))
+    for split, docs in (("train", base[:-n_val]), ("val", base[-n_val:])):
+        ids = [t for doc in tok.sp.encode(docs) for t in [tok.bos_id, *doc]]
+        write_tokens(out / f"base_{split}.bin", ids)
+    for split, convs in (("train", [c for i, c in enumerate(conversations) if i % QA_VAL_EVERY]),
+                         ("val", conversations[::QA_VAL_EVERY])):
+        ids, mask = [], []
+        for c in convs:
+            i, m = encode_conversation(tok, c)
+            ids += i
+            mask += m
+        write_tokens(out / f"qa_{split}.bin", ids)
+        write_tokens(out / f"qa_{split}.mask", mask, dtype=np.uint8)
+    sizes = {p.name: p.stat().st_size // (1 if p.suffix == ".mask" else 2) for p in sorted(out.iterdir())
+             if p.suffix in (".bin", ".mask")}
+    for name, n in sizes.items():
+        log(f"  {out / name}: {n:,} tokens")
+    return sizes
+
+
+def find_shards(data_dir, vocab_size, dataset) -> dict:
+    """Paths of the train/val shards (and masks) for `dataset`, checked to exist and be non-empty.
+
+    A llama2.c directory with only `data*.bin` shards works too: the first shard is validation, as there.
+    """
+    out = shard_dir(data_dir, vocab_size)
+    hint = f"build them with `python -m model.data --vocab_size={vocab_size} --data_dir={data_dir}`"
+    if not out.is_dir():
+        raise DataError(f"{out}: no such directory of token shards; {hint}")
+    paths = {"train": out / f"{dataset}_train.bin", "val": out / f"{dataset}_val.bin"}
+    if not paths["train"].exists() and not paths["val"].exists():
+        plain = sorted(out.glob("data*.bin"))
+        if len(plain) >= 2:
+            paths = {"train": plain[1:], "val": plain[:1]}
+        else:
+            raise DataError(f"{paths['train']}: missing; {hint}")
+    for split in ("train", "val"):
+        for p in paths[split] if isinstance(paths[split], list) else [paths[split]]:
+            if not p.exists():
+                raise DataError(f"{p}: missing; {hint}")
+            if p.stat().st_size < 2:
+                raise DataError(f"{p}: empty token shard; {hint}")
+        mask = out / f"{dataset}_{split}.mask"
+        paths[f"{split}_mask"] = mask if mask.exists() else None
+    return paths
+
+
+class Batches:
+    """Random windows of seq_len+1 tokens from uint16 shards, as llama2.c samples them.
+
+    With a mask (answer-only loss), targets outside answers are -1, which the loss ignores.
+    """
+
+    def __init__(self, shards, mask_path, batch_size, seq_len, vocab_size, seed, device="cpu"):
+        shards = shards if isinstance(shards, list) else [shards]
+        self.tokens = [np.memmap(p, dtype=np.uint16, mode="r") for p in shards]
+        self.mask = np.memmap(mask_path, dtype=np.uint8, mode="r") if mask_path else None
+        for p, t in zip(shards, self.tokens):
+            if len(t) <= seq_len + 1:
+                raise DataError(f"{p}: only {len(t)} tokens, fewer than one window of max_seq_len+1 = {seq_len + 1}")
+            top = int(t.max())
+            if top >= vocab_size:
+                raise DataError(f"{p}: token id {top} >= vocab_size {vocab_size}; built with another vocabulary?")
+        if self.mask is not None and len(self.mask) != len(self.tokens[0]):
+            raise DataError(f"{mask_path}: {len(self.mask)} entries for {len(self.tokens[0])} tokens; rebuild the data")
+        self.batch_size, self.seq_len, self.device = batch_size, seq_len, device
+        self.rng = np.random.default_rng(seed)
+
+    def next(self):
+        s = int(self.rng.integers(len(self.tokens)))
+        tokens = self.tokens[s]
+        starts = self.rng.integers(0, len(tokens) - self.seq_len - 1, size=self.batch_size)
+        chunk = np.stack([tokens[i : i + self.seq_len + 1] for i in starts]).astype(np.int64)
+        x, y = torch.from_numpy(chunk[:, :-1]), torch.from_numpy(chunk[:, 1:].copy())
+        if self.mask is not None:
+            m = np.stack([self.mask[i + 1 : i + self.seq_len + 1] for i in starts])
+            y[torch.from_numpy(m == 0)] = -1
+        if self.device.startswith("cuda"):
+            return x.pin_memory().to(self.device, non_blocking=True), y.pin_memory().to(self.device, non_blocking=True)
+        return x.to(self.device), y.to(self.device)
+
+
+DEFAULTS = {"data_dir": str(DATA_DIR), "vocab_size": 4096, "base_chars": 3_000_000}
+
+
+def main(argv=None) -> int:
+    try:
+        cfg = parse_flags(sys.argv[1:] if argv is None else argv, DEFAULTS)
+        build(cfg["data_dir"], cfg["vocab_size"], cfg["base_chars"])
+    except (FlagError, DataError, TokenizerError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

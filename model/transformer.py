@@ -1,0 +1,227 @@
+"""The llama2.c Transformer (RMSNorm, RoPE, SwiGLU, grouped KV heads, tied embeddings) and its generation.
+
+Parameter names match llama2.c's model.py exactly, so a llama2.c checkpoint's `model` state dict loads with
+strict=True. Generation is batched over prompts of different lengths (left-padded, per-row positions) and
+KV-cached; every sampled token comes from a seeded torch.Generator, so the same inputs give the same text.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .args import ModelArgs
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        xf = x.float()
+        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).type_as(x) * self.weight
+
+
+def rope_tables(head_dim: int, end: int, theta: float = 10000.0):
+    """cos and sin of every (position, frequency) pair, shape (end, head_dim // 2)."""
+    freqs = 1.0 / (theta ** (torch.arange(0, head_dim, 2)[: head_dim // 2].float() / head_dim))
+    angles = torch.outer(torch.arange(end).float(), freqs)
+    return torch.cos(angles), torch.sin(angles)
+
+
+def apply_rope(x, cos, sin):
+    """Rotate consecutive pairs of x (B, T, H, D) by the angles in cos/sin (B or 1, T, D/2), as llama2.c does."""
+    xr, xi = x.float().reshape(*x.shape[:-1], -1, 2).unbind(-1)
+    cos, sin = cos.unsqueeze(2), sin.unsqueeze(2)
+    out = torch.stack((xr * cos - xi * sin, xr * sin + xi * cos), dim=-1)
+    return out.flatten(3).type_as(x)
+
+
+class Attention(nn.Module):
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.n_heads, self.n_kv_heads, self.head_dim = args.n_heads, args.n_kv_heads, args.head_dim
+        self.wq = nn.Linear(args.dim, args.n_heads * self.head_dim, bias=False)
+        self.wk = nn.Linear(args.dim, args.n_kv_heads * self.head_dim, bias=False)
+        self.wv = nn.Linear(args.dim, args.n_kv_heads * self.head_dim, bias=False)
+        self.wo = nn.Linear(args.n_heads * self.head_dim, args.dim, bias=False)
+        self.resid_dropout = nn.Dropout(args.dropout)
+        self.dropout = args.dropout
+
+    def forward(self, x, cos, sin, mask=None, cache=None):
+        """mask None means plain causal attention; cache is (k_buf, v_buf, start) to write into and read from."""
+        B, T, _ = x.shape
+        q = apply_rope(self.wq(x).view(B, T, self.n_heads, self.head_dim), cos, sin)
+        k = apply_rope(self.wk(x).view(B, T, self.n_kv_heads, self.head_dim), cos, sin)
+        v = self.wv(x).view(B, T, self.n_kv_heads, self.head_dim)
+        if cache is not None:
+            k_buf, v_buf, start = cache
+            k_buf[:, start : start + T] = k
+            v_buf[:, start : start + T] = v
+            k, v = k_buf[:, : start + T], v_buf[:, : start + T]
+        rep = self.n_heads // self.n_kv_heads
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+        if rep > 1:
+            k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
+        drop = self.dropout if self.training else 0.0
+        if mask is None:
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, is_causal=True)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=drop)
+        return self.resid_dropout(self.wo(y.transpose(1, 2).reshape(B, T, -1)))
+
+
+class FeedForward(nn.Module):
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.w1 = nn.Linear(args.dim, args.hidden_dim, bias=False)
+        self.w2 = nn.Linear(args.hidden_dim, args.dim, bias=False)
+        self.w3 = nn.Linear(args.dim, args.hidden_dim, bias=False)
+        self.dropout = nn.Dropout(args.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.w2(F.silu(self.w1(x)) * self.w3(x)))
+
+
+class TransformerBlock(nn.Module):
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.attention = Attention(args)
+        self.feed_forward = FeedForward(args)
+        self.attention_norm = RMSNorm(args.dim, args.norm_eps)
+        self.ffn_norm = RMSNorm(args.dim, args.norm_eps)
+
+    def forward(self, x, cos, sin, mask=None, cache=None):
+        h = x + self.attention(self.attention_norm(x), cos, sin, mask, cache)
+        return h + self.feed_forward(self.ffn_norm(h))
+
+
+class Transformer(nn.Module):
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.args = args
+        self.tok_embeddings = nn.Embedding(args.vocab_size, args.dim)
+        self.dropout = nn.Dropout(args.dropout)
+        self.layers = nn.ModuleList(TransformerBlock(args) for _ in range(args.n_layers))
+        self.norm = RMSNorm(args.dim, args.norm_eps)
+        self.output = nn.Linear(args.dim, args.vocab_size, bias=False)
+        self.tok_embeddings.weight = self.output.weight  # tied, as in llama2.c
+        cos, sin = rope_tables(args.head_dim, args.max_seq_len)
+        self.register_buffer("freqs_cos", cos, persistent=False)
+        self.register_buffer("freqs_sin", sin, persistent=False)
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():  # llama2.c's scaled init of residual projections
+            if name.endswith("w3.weight") or name.endswith("wo.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * args.n_layers))
+
+    @staticmethod
+    def _init_weights(module):
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, tokens, targets=None, positions=None, mask=None, caches=None, start=0):
+        """Logits for every position (B, T, vocab); with targets also the mean cross-entropy (-1 = ignored).
+
+        positions/mask/caches/start are for generation: per-row positions (B, T), a boolean attention mask
+        (B, 1, T, S) and per-layer KV buffers written at slot `start`.
+        """
+        T = tokens.shape[1]
+        if positions is None:
+            cos, sin = self.freqs_cos[:T].unsqueeze(0), self.freqs_sin[:T].unsqueeze(0)
+        else:
+            cos, sin = self.freqs_cos[positions], self.freqs_sin[positions]
+        h = self.dropout(self.tok_embeddings(tokens))
+        for i, layer in enumerate(self.layers):
+            h = layer(h, cos, sin, mask, None if caches is None else (*caches[i], start))
+        logits = self.output(self.norm(h))
+        if targets is None:
+            return logits
+        loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
+        return logits, loss
+
+    @torch.inference_mode()
+    def generate(self, prompts, max_new_tokens, temperature=1.0, top_k=0, seed=0, stop=None):
+        """Sample continuations of many token-id prompts at once; returns the new ids of each prompt.
+
+        Prompts are left-padded to a common length; each row gets its own positions (0 at its first real
+        token) and a mask that hides its padding, so a row's logits equal running it alone. Generation ends
+        for a row when `stop(row, new_ids)` says so, for all rows at max_new_tokens or max_seq_len.
+        temperature 0 means greedy; top_k 0 means no top-k cut.
+        """
+        device = self.output.weight.device
+        B, L = len(prompts), max(len(p) for p in prompts)
+        if min(len(p) for p in prompts) == 0:
+            raise ValueError("every prompt needs at least one token")
+        if L >= self.args.max_seq_len:
+            raise ValueError(f"prompt of {L} tokens does not fit max_seq_len {self.args.max_seq_len}")
+        total = min(L + max_new_tokens, self.args.max_seq_len)
+        pad = torch.tensor([L - len(p) for p in prompts], device=device)
+        tokens = torch.zeros(B, total, dtype=torch.long, device=device)
+        for b, p in enumerate(prompts):
+            tokens[b, L - len(p) : L] = torch.tensor(p, dtype=torch.long)
+        slots = torch.arange(total, device=device)
+        positions = (slots.unsqueeze(0) - pad.unsqueeze(1)).clamp(min=0)  # (B, total)
+        real_key = slots.unsqueeze(0) >= pad.unsqueeze(1)  # (B, total)
+        a = self.args
+        dtype = self.output.weight.dtype
+        caches = [
+            (torch.empty(B, total, a.n_kv_heads, a.head_dim, device=device, dtype=dtype),
+             torch.empty(B, total, a.n_kv_heads, a.head_dim, device=device, dtype=dtype))
+            for _ in range(a.n_layers)
+        ]
+        gen = torch.Generator(device=device).manual_seed(seed)
+        new = [[] for _ in range(B)]
+        done = [False] * B
+        start, end = 0, L
+        while end <= total and not all(done):
+            q = slots[start:end]
+            causal = q.unsqueeze(1) >= slots[:end].unsqueeze(0)  # (T, S)
+            # A padding query may see itself, so no row of the mask is empty (its output is never used).
+            mask = causal.unsqueeze(0) & (real_key[:, :end].unsqueeze(1) | (q.unsqueeze(1) == slots[:end]))
+            logits = self(tokens[:, start:end], positions=positions[:, start:end], mask=mask.unsqueeze(1),
+                          caches=caches, start=start)[:, -1].float()
+            if end == total:
+                break
+            nxt = sample_next(logits, temperature, top_k, gen)
+            tokens[:, end] = nxt
+            for b in range(B):
+                if not done[b]:
+                    new[b].append(int(nxt[b]))
+                    done[b] = len(new[b]) >= max_new_tokens or bool(stop and stop(b, new[b]))
+            start, end = end, end + 1
+        return new
+
+
+def sample_next(logits, temperature, top_k, gen):
+    """One token per row from (B, V) logits; the exponential-race trick keeps it a pure function of gen."""
+    if temperature == 0:
+        return logits.argmax(-1)
+    logits = logits / temperature
+    if top_k and top_k < logits.size(-1):
+        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    probs = torch.softmax(logits, dim=-1)
+    race = torch.empty_like(probs).exponential_(1.0, generator=gen)
+    return (probs / race).argmax(-1)
+
+
+def generate_text(model, tokenizer, prompts, max_new_tokens, temperature=1.0, top_k=0, seed=0, stop=()):
+    """Text continuations of text prompts (BOS added as llama2.c does), each cut before its first stop string.
+
+    A continuation is decoded together with its prompt and the prompt's text taken off, because
+    sentencepiece drops the leading space of the first piece it decodes ("A: The" must keep its space).
+    """
+    ids = [tokenizer.encode(p, bos=True) for p in prompts]
+
+    def stopped(b, new_ids):
+        return any(s in tokenizer.decode(new_ids[-16:]) for s in stop)
+
+    outs = []
+    for p, new_ids in zip(ids, model.generate(ids, max_new_tokens, temperature, top_k, seed, stopped if stop else None)):
+        text = tokenizer.decode(p + new_ids)[len(tokenizer.decode(p)):]
+        cut = min((text.find(s) for s in stop if s in text), default=len(text))
+        outs.append(text[:cut])
+    return outs

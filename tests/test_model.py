@@ -1,0 +1,110 @@
+"""The Transformer: llama2.c's exact shape, and KV-cached batched generation that equals a full recompute."""
+
+import torch
+
+from model.args import ModelArgs
+from model.checkpoint import load_model
+from model.tokenizer import Tokenizer
+from model.transformer import Transformer, generate_text
+
+
+def small(**kw):
+    torch.manual_seed(0)
+    return Transformer(ModelArgs(**{**dict(dim=64, n_layers=2, n_heads=4, vocab_size=97, max_seq_len=64), **kw})).eval()
+
+
+def test_parameter_count_of_the_7m_config():
+    args = ModelArgs(dim=288, n_layers=6, n_heads=6, n_kv_heads=6, vocab_size=4096, multiple_of=32,
+                     max_seq_len=256, dropout=0.0)
+    model = Transformer(args)
+    assert args.hidden_dim == 768
+    assert sum(p.numel() for p in model.parameters()) == 7_155_360
+    assert model.tok_embeddings.weight is model.output.weight
+
+
+def test_bad_model_args_are_explained():
+    for kw, words in [(dict(dim=30, n_heads=4), "not divisible by n_heads"),
+                      (dict(n_heads=6, n_kv_heads=4), "n_kv_heads"),
+                      (dict(dim=0), "positive integer")]:
+        try:
+            ModelArgs(**kw)
+        except ValueError as e:
+            assert words in str(e)
+        else:
+            raise AssertionError(f"{kw} accepted")
+
+
+def full_logits(model, ids):
+    with torch.no_grad():
+        return model(torch.tensor([ids]))[0].float()
+
+
+def check_cache_equals_recompute(model):
+    prompts = [[3, 14, 15, 9, 2, 6], [5], [35, 8, 9, 7, 9, 3, 2, 3, 8, 4]]
+    steps = []
+    original = model.forward
+
+    def spy(tokens, **kw):  # record each row's last-position logits at every generation step
+        out = original(tokens, **kw)
+        steps.append(out[:, -1].clone())
+        return out
+
+    model.forward = spy
+    try:
+        new = model.generate(prompts, max_new_tokens=12, temperature=0.9, top_k=20, seed=7)
+    finally:
+        del model.forward
+    assert [len(n) for n in new] == [12, 12, 12]
+    for b, (p, n) in enumerate(zip(prompts, new)):
+        ref = full_logits(model, p + n)
+        for t, step in enumerate(steps[:12]):
+            torch.testing.assert_close(step[b], ref[len(p) - 1 + t], atol=1e-4, rtol=1e-4)
+
+
+def test_kv_cache_generation_equals_full_recompute():
+    check_cache_equals_recompute(small())
+
+
+def test_kv_cache_equals_recompute_with_grouped_kv_heads():
+    check_cache_equals_recompute(small(n_heads=4, n_kv_heads=2))
+
+
+def test_generation_is_seeded_and_batch_rows_match_single_runs():
+    model = small()
+    prompts = [[1, 2, 3], [4, 5, 6, 7, 8]]
+    a = model.generate(prompts, 10, temperature=1.0, seed=3)
+    assert a == model.generate(prompts, 10, temperature=1.0, seed=3)
+    assert a != model.generate(prompts, 10, temperature=1.0, seed=4)
+    greedy = model.generate(prompts, 10, temperature=0)
+    assert [model.generate([p], 10, temperature=0)[0] for p in prompts] == greedy
+
+
+def test_generation_stops_per_row_and_at_max_seq_len():
+    model = small()
+    out = model.generate([[1, 2], [3]], 20, temperature=0, stop=lambda b, new: b == 0 and len(new) == 3)
+    assert len(out[0]) == 3 and len(out[1]) == 20
+    out = model.generate([[1] * 60], 20, temperature=0)
+    assert len(out[0]) == 4  # 64 positions in all
+
+
+def test_generate_text_cuts_at_stop_strings(tiny_data):
+    tok = Tokenizer(tiny_data / "tok512.model")
+    torch.manual_seed(0)
+    model = Transformer(ModelArgs(dim=32, n_layers=1, n_heads=2, vocab_size=512, max_seq_len=64)).eval()
+    free = generate_text(model, tok, ["Q: Why?\nA:"], 30, temperature=1.0, seed=1)[0]
+    assert free
+    stop = free[3:5]
+    cut = generate_text(model, tok, ["Q: Why?\nA:"], 30, temperature=1.0, seed=1, stop=(stop,))[0]
+    assert cut == free[: free.find(stop)]
+
+
+def test_llama2c_checkpoint_loads_and_generates_english(llama2c_dir):
+    tok = Tokenizer(llama2c_dir / "tok4096.model")
+    model, ckpt = load_model(llama2c_dir / "ckpt.pt", tokenizer=tok)
+    assert ckpt.iter_num == 800 and abs(ckpt.best_val_loss - 3.8137) < 1e-3
+    assert ckpt.args.dim == 288 and sum(p.numel() for p in model.parameters()) == 7_155_360
+    text = generate_text(model, tok, ["It was a cold morning, and"], 40, temperature=0, seed=0)[0]
+    words = text.split()
+    assert len(words) >= 15
+    common = {"the", "a", "and", "of", "to", "was", "in", "he", "she", "her", "his", "it", "i", "had", "that"}
+    assert sum(w.lower().strip(".,;!?\"'") in common for w in words) >= 4
