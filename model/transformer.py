@@ -209,7 +209,7 @@ def sample_next(logits, temperature, top_k, gen):
 
 
 def generate_text(model, tokenizer, prompts, max_new_tokens, temperature=1.0, top_k=0, seed=0, stop=()):
-    """Text continuations of text prompts (BOS added as llama2.c does), each cut before its first stop string.
+    """Text continuations of text prompts (BOS added as llama2.c does), each ending with its first stop string.
 
     A continuation is decoded together with its prompt and the prompt's text taken off, because
     sentencepiece drops the leading space of the first piece it decodes ("A: The" must keep its space).
@@ -222,6 +222,6 @@ def generate_text(model, tokenizer, prompts, max_new_tokens, temperature=1.0, to
     outs = []
     for p, new_ids in zip(ids, model.generate(ids, max_new_tokens, temperature, top_k, seed, stopped if stop else None)):
         text = tokenizer.decode(p + new_ids)[len(tokenizer.decode(p)):]
-        cut = min((text.find(s) for s in stop if s in text), default=len(text))
+        cut = min((text.find(s) + len(s) for s in stop if s in text), default=len(text))
         outs.append(text[:cut])
     return outs

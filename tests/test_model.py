@@ -95,7 +95,7 @@ def test_generate_text_cuts_at_stop_strings(tiny_data):
     assert free
     stop = free[3:5]
     cut = generate_text(model, tok, ["Q: Why?\nA:"], 30, temperature=1.0, seed=1, stop=(stop,))[0]
-    assert cut == free[: free.find(stop)]
+    assert cut == free[: free.find(stop) + len(stop)]
 
 
 def test_llama2c_checkpoint_loads_and_generates_english(llama2c_dir):
