@@ -66,7 +66,6 @@ def train_tokenizer(text_files, vocab_size: int, model_path) -> Tokenizer:
             model_prefix=prefix,
             model_type="bpe",
             vocab_size=vocab_size,
-            self_test_sample_size=0,
             input_format="text",
             character_coverage=1.0,
             num_threads=os.cpu_count() or 1,

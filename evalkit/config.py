@@ -1,0 +1,155 @@
+"""Thresholds as data, read in one place.
+
+Where they come from (first match wins, only in ``start_dir`` itself):
+
+1. ``evalkit.toml`` -- the table ``[thresholds]``;
+2. ``pyproject.toml`` -- the table ``[tool.evalkit.thresholds]``;
+3. neither file, or no such table -- the defaults below.
+
+Other tables and keys in those files (``[tool.evalkit]`` keys such as ``suite`` or
+``tokenizer``, ``[tool.evalkit.gates]``, ...) are left for other parts of evalkit and
+ignored here; an unknown key *inside* the thresholds table, or a value of the wrong
+type or out of range, is an :class:`EvalkitError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import EvalkitError
+
+CONFIG_FILE = "evalkit.toml"
+PYPROJECT_FILE = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every number the verdict compares against. See :mod:`evalkit.verdict`."""
+
+    #: Invented word tokens / word tokens. The rule is NO invented words.
+    max_invented_rate: float = 0.0
+    #: How many invented word tokens are tolerated over the whole suite.
+    invented_tolerance_words: int = 0
+    #: Least fraction of answers passing every Q/A format check.
+    min_format: float = 0.9
+    #: Least fraction of answers using their prompt's topic words.
+    min_topic: float = 0.6
+    #: Largest share of generated word 8-grams found verbatim in the training text.
+    max_memorisation: float = 0.2
+    #: Largest mean pairwise similarity of samples of one prompt (higher = copying).
+    max_seed_similarity: float = 0.6
+    #: Largest rise in loss per token (nats) on held-out base English vs the base checkpoint.
+    max_drift: float = 0.35
+    #: val_loss - train_loss above this is a warning sign.
+    overfit_gap: float = 0.5
+    #: Consecutive worse checkpoints (or val-loss rises) tolerated before calling OVERFIT.
+    patience: int = 2
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+# name -> (type, lowest allowed, highest allowed); None = unbounded.
+_RULES: dict[str, tuple[type, float | None, float | None]] = {
+    "max_invented_rate": (float, 0.0, 1.0),
+    "invented_tolerance_words": (int, 0, None),
+    "min_format": (float, 0.0, 1.0),
+    "min_topic": (float, 0.0, 1.0),
+    "max_memorisation": (float, 0.0, 1.0),
+    "max_seed_similarity": (float, 0.0, 1.0),
+    "max_drift": (float, None, None),
+    "overfit_gap": (float, None, None),
+    "patience": (int, 1, None),
+}
+assert set(_RULES) == {f.name for f in fields(Thresholds)}
+
+
+def thresholds_from_table(table: Any, path: Path | str, where: str = "thresholds") -> Thresholds:
+    """Validate a parsed TOML table and build :class:`Thresholds` (missing keys keep defaults)."""
+    if not isinstance(table, dict):
+        raise EvalkitError(f"[{where}] must be a table, not {_toml_type(table)}", path)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _RULES:
+            known = ", ".join(sorted(_RULES))
+            raise EvalkitError(f"[{where}]: unknown key {key!r} (known: {known})", path)
+        kind, low, high = _RULES[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            want = "an integer" if kind is int else "a number"
+            raise EvalkitError(f"[{where}] {key} must be {want}, not {_toml_type(value)}", path)
+        if kind is int and not isinstance(value, int):
+            raise EvalkitError(f"[{where}] {key} must be an integer, not {value!r}", path)
+        if kind is float:
+            value = float(value)
+            if not math.isfinite(value):
+                raise EvalkitError(f"[{where}] {key} must be a finite number, not {value!r}", path)
+        if low is not None and value < low:
+            raise EvalkitError(f"[{where}] {key} must be >= {low:g}, not {value!r}", path)
+        if high is not None and value > high:
+            raise EvalkitError(f"[{where}] {key} must be <= {high:g}, not {value!r}", path)
+        values[key] = value
+    return Thresholds(**values)
+
+
+def find_config(start_dir: Path | str) -> tuple[Path | None, str]:
+    """Which file (and table) thresholds would be read from: ``(path, table)`` or ``(None, "")``."""
+    start = Path(start_dir)
+    if (start / CONFIG_FILE).is_file():
+        return start / CONFIG_FILE, "thresholds"
+    if (start / PYPROJECT_FILE).is_file():
+        return start / PYPROJECT_FILE, "tool.evalkit.thresholds"
+    return None, ""
+
+
+def load_config(start_dir: Path | str) -> Thresholds:
+    """Thresholds from ``start_dir``'s evalkit.toml or pyproject.toml, else the defaults."""
+    path, where = find_config(start_dir)
+    if path is None:
+        return Thresholds()
+    data = read_toml(path)
+    table: Any = data
+    parts = where.split(".")
+    for depth, part in enumerate(parts):
+        if part not in table:
+            return Thresholds()
+        table = table[part]
+        if depth < len(parts) - 1 and not isinstance(table, dict):
+            prefix = ".".join(parts[: depth + 1])
+            raise EvalkitError(f"{prefix} must be a table, not {_toml_type(table)}", path)
+    return thresholds_from_table(table, path, where)
+
+
+def read_toml(path: Path | str) -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into a one-line :class:`EvalkitError`."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise EvalkitError(f"cannot read file: {exc.strerror or exc}", path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EvalkitError(f"not UTF-8 text (byte {exc.start})", path) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise EvalkitError(f"invalid TOML: {exc}", path) from None
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a float ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__

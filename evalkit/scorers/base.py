@@ -1,0 +1,41 @@
+"""Shared types for the scorers (kept here so scorer modules never import the package root)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .lexicon import Lexicon
+
+__all__ = ["Answer", "Context", "Score", "sample_ref"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    prompt_id: str
+    question: str
+    sample: int            # sample index 0..n-1 for this prompt (different sampling seed)
+    raw: str               # the generated continuation after "A:" exactly as produced
+    text: str              # the extracted answer: raw up to the next "Q:", blank line or end, stripped
+    topics: tuple[str, ...] = ()
+    held: str = "out"      # "in" or "out"
+
+
+@dataclass
+class Context:
+    known_words: "Lexicon | None" = None     # see lexicon.py
+    training_text: str = ""                  # Q/A fine-tune training text (for memorisation)
+
+
+@dataclass
+class Score:
+    name: str                   # scorer name, e.g. "invented_words"
+    value: float                # the headline number
+    metrics: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def sample_ref(a: Answer) -> dict:
+    """JSON-serialisable reference to one generated sample."""
+    return {"prompt_id": a.prompt_id, "sample": a.sample}

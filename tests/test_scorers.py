@@ -1,0 +1,312 @@
+"""Tests for evalkit.scorers on hand-written text (plus one real-prose check when the corpus exists)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.scorers import ALL_SCORERS, Answer, Context, Lexicon, Score, words
+from evalkit.scorers import lexicon, memorisation, qa_format, repetition, topic
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def ans(text, pid="p1", sample=0, question="What is resonance?", raw=None, topics=(), held="out"):
+    return Answer(pid, question, sample, " " + text if raw is None else raw, text, tuple(topics), held)
+
+
+# --------------------------------------------------------------------- words
+def test_words_tokenizer():
+    assert words("Don't stop; it's five o'clock.") == ["don't", "stop", "it's", "five", "o'clock"]
+    assert words("The dogs' bones") == ["the", "dogs", "bones"]
+    assert words("\u2019Tis \u201cquoted\u201d and it\u2019s") == ["tis", "quoted", "and", "it's"]
+    assert words("a well-known fact\u2014indeed--yes \u2013 no") == ["a", "well-known", "fact", "indeed", "yes", "no"]
+    assert words("3 apples, 3.14 pies, 1,000 men, the 2nd day") == ["apples", "pies", "men", "the", "day"]
+    assert words("_italic_ **bold** <b>tag</b> snake_case") == ["italic", "bold", "tag", "snake", "case"]
+    assert words("'Hello,' she said.") == ["hello", "she", "said"]
+    assert words("") == []
+
+
+# ------------------------------------------------------------------- lexicon
+@pytest.fixture(scope="module")
+def lex():
+    corpus = "Mr. Wopsle bowed to Elizabeth, and Darcy smiled at the Wopsles."
+    return Lexicon([corpus], allow=["# rare words we vouch for", "susurration"])
+
+
+def test_invented_words_flagged(lex):
+    for w in ("surfive", "activatives", "surfives", "surfive's"):
+        assert not lex.known(w), w
+
+
+def test_real_words_not_flagged(lex):
+    real = [
+        "petrichor", "ineffable", "susurration",            # rare (susurration via allow-list)
+        "elizabeth", "darcy", "wopsle", "wopsle's", "wopsles",  # corpus names
+        "wouldn't", "o'er", "tis", "don't", "children's", "o'clock", "ain't", "a'most",
+        "well-known", "to-morrow", "to-day",                 # hyphenations
+        "i", "x", "xiv", "mcmxcix",                          # letters, roman numerals
+        "naïve", "anæmic", "thee", "hath", "shew", "connexion",
+    ]
+    for w in real:
+        assert lex.known(w), w
+    assert not Lexicon().known("wopsle")                     # only known through the corpus
+    quill = Lexicon(["Mr. Quillby and Miss Pettifax came."])
+    assert quill.known("quillbys") and quill.known("pettifaxes")  # plural of a corpus name
+    assert not quill.known("quillbyness")                    # no derivational stripping
+    assert not Lexicon().known("susurration")                # wordfreq 3.1 lacks it
+
+
+def test_lexicon_from_files(tmp_path):
+    c = tmp_path / "c.txt"
+    c.write_text("Quillfeather walked home.", encoding="utf-8")
+    a = tmp_path / "allow.txt"
+    a.write_text("# comment\nzorblax  # inline comment\n\n", encoding="utf-8")
+    lx = Lexicon.from_files([c], allow_path=a)
+    assert lx.known("quillfeather") and lx.known("zorblax") and not lx.known("surfive")
+    with pytest.raises(ValueError, match="missing.txt"):
+        Lexicon.from_files([tmp_path / "missing.txt"])
+    with pytest.raises(ValueError, match="nope.txt"):
+        Lexicon.from_files([], allow_path=tmp_path / "nope.txt")
+
+
+def test_invented_words_scorer(lex):
+    answers = [
+        ans("The surfive waves are activatives of sound.", sample=0),
+        ans("A surfive echo, don\u2019t you know, is well-known in 1,000 caves.", sample=1),
+        ans("Surfive surfive.", pid="p2", sample=0),
+    ]
+    s = lexicon.score(answers, Context(known_words=lex))
+    assert s.name == "invented_words"
+    ev = s.evidence["invented"]
+    assert [e["word"] for e in ev] == ["surfive", "activatives"]
+    assert ev[0]["count"] == 4 and ev[1]["count"] == 1
+    assert ev[0]["samples"] == [
+        {"prompt_id": "p1", "sample": 0}, {"prompt_id": "p1", "sample": 1}, {"prompt_id": "p2", "sample": 0}]
+    assert ev[1]["samples"] == [{"prompt_id": "p1", "sample": 0}]
+    n_words = 7 + 10 + 2
+    assert s.metrics["word_tokens"] == n_words
+    assert s.metrics["invented_tokens"] == 5 and s.metrics["invented_distinct"] == 2
+    assert s.value == pytest.approx(5 / n_words) == s.metrics["invented_rate"]
+    clean = lexicon.score([ans("Resonance is a sound that lingers.")], Context(known_words=lex))
+    assert clean.value == 0.0 and clean.evidence["invented"] == []
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not present at {CORPUS}")
+def test_false_positive_rate_on_real_prose():
+    path = CORPUS / "austen_pride_and_prejudice.txt"
+    if not path.is_file():
+        pytest.skip(f"{path} not present")
+    text = path.read_text(encoding="utf-8")[:200_000]
+    ws = words(text)
+    lx = Lexicon()  # wordfreq only
+    flagged = [w for w in ws if not lx.known(w)]
+    assert len(ws) > 30_000
+    assert len(flagged) / len(ws) < 0.01, sorted(set(flagged))[:50]
+
+
+# ----------------------------------------------------------------- qa_format
+def checks(text, raw=None, question="What is resonance?"):
+    return qa_format.check_answer(ans(text, raw=raw, question=question))
+
+
+def test_format_all_pass():
+    r = checks("Resonance is when a thing vibrates strongly at its natural frequency.")
+    assert all(r.values()), r
+    assert set(r) == set(qa_format.CHECKS)
+
+
+def test_format_each_check_fails():
+    assert not checks("", raw=" ")["non_empty"]
+    assert not checks("...", raw=" ...")["non_empty"]
+    assert not checks("It hums softly.", raw="\nIt hums softly.")["starts_clean"]
+    assert not checks("It hums softly.", raw="  It hums softly.")["starts_clean"]
+    assert not checks("hums softly.", raw=", hums softly.")["starts_clean"]
+    assert checks("It hums softly.", raw="It hums softly.")["starts_clean"]
+    assert checks('"Hum," she said.', raw=' "Hum," she said.')["starts_clean"]
+    assert not checks("It hums. A: It hums again.")["no_stray_markers"]
+    assert not checks("It hums. Q: why?")["no_stray_markers"]
+    assert checks("Plan QA: fine.")["no_stray_markers"]
+    assert not checks("It is a sound that goes on and")["ends_clean"]
+    assert checks('He said "it hums"')["ends_clean"]
+    assert checks("It hums (softly.)")["ends_clean"]
+    # model stopped by itself with a blank line / next Q: -> finished, unless dangling
+    assert checks("It hums softly", raw=" It hums softly\n\nQ: next")["ends_clean"]
+    assert checks("It hums softly", raw=" It hums softly\nQ: next")["ends_clean"]
+    assert not checks("It hums softly", raw=" It hums softly")["ends_clean"]
+    assert not checks("It hums and the", raw=" It hums and the\n\nQ: next")["ends_clean"]
+    assert not checks("What is resonance?")["not_echo"]
+    assert not checks("Resonance is what?")["not_echo"]
+    assert checks("Resonance is sound that grows.")["not_echo"]
+    assert not checks("Yes.")["sane_length"]
+    assert not checks(" ".join(["word"] * 151) + ".")["sane_length"]
+    assert checks("It hums loudly.")["sane_length"]
+
+
+def test_format_scorer():
+    good = ans("Resonance is when a bell keeps ringing.", sample=0)
+    bad = ans("What is resonance", raw="\nWhat is resonance", sample=1)
+    s = qa_format.score([good, bad], Context())
+    assert s.name == "qa_format" and s.value == 0.5 == s.metrics["format"]
+    assert s.metrics["format.non_empty"] == 1.0
+    assert s.metrics["format.starts_clean"] == 0.5
+    assert s.metrics["format.not_echo"] == 0.5
+    f = s.evidence["failures"]
+    assert len(f) == 1 and f[0]["prompt_id"] == "p1" and f[0]["sample"] == 1
+    assert {"starts_clean", "ends_clean", "not_echo"} <= set(f[0]["failed"])
+
+
+# --------------------------------------------------------------------- topic
+@pytest.mark.parametrize("group", [
+    "resonance resonant resonate resonating resonances",
+    "memory memories memorise memorize memorised",
+    "echo echoes echoing echoed",
+    "silence silent silently silenced",
+])
+def test_topic_word_forms(group):
+    forms = group.split()
+    for t in forms:
+        for w in forms:
+            assert topic.stem(t) == topic.stem(w), (t, w)
+
+
+def test_topic_no_false_merge():
+    assert topic.stem("star") != topic.stem("start")
+    assert topic.stem("art") != topic.stem("article")
+    assert topic.stem("memory") != topic.stem("member")
+
+
+def test_topic_scorer():
+    a = [
+        ans("The bell was resonating for hours.", sample=0, topics=("resonance",)),
+        ans("Nothing to see here.", sample=1, topics=("resonance",)),
+        ans("Old memories fade in the silent hall.", pid="p2", topics=("memory", "silence")),
+        ans("No topics here.", pid="p3"),
+    ]
+    s = topic.score(a, Context())
+    assert s.name == "topic" and s.value == pytest.approx(2 / 3)
+    assert s.metrics["topic.scored"] == 3
+    per = {p["prompt_id"]: p for p in s.evidence["prompts"]}
+    assert per["p1"]["coverage"] == 0.5 and per["p1"]["matched"] == ["resonating"]
+    assert per["p1"]["uncovered"] == [{"prompt_id": "p1", "sample": 1}]
+    assert per["p2"]["coverage"] == 1.0 and per["p2"]["matched"] == ["memories", "silent"]
+
+
+# -------------------------------------------------------------- memorisation
+TRAIN = """Q: What is resonance?
+A: Resonance is when an object vibrates with greater amplitude at its natural frequency because energy builds up.
+
+Q: What is an echo?
+A: An echo is a sound that bounces back from a distant hard surface such as a cliff wall and returns later.
+
+Q: Why is the sky blue?
+A: Blue.
+"""
+
+
+def test_parse_qa():
+    pairs = memorisation.parse_qa(TRAIN)
+    assert [q for q, _ in pairs] == ["What is resonance?", "What is an echo?", "Why is the sky blue?"]
+    assert pairs[2][1] == "Blue."
+
+
+def test_memorisation_copy_and_novel():
+    ctx = Context(training_text=TRAIN)
+    copied_text = ("An echo is a sound that bounces back from a distant hard surface such as a cliff "
+                   "wall and returns later.")
+    a = [ans(copied_text, question="What is silence?", sample=0)]
+    s = memorisation.score(a, ctx)
+    assert s.name == "memorisation" and s.value == 1.0
+    assert s.metrics["longest_copy"] == len(words(copied_text)) == 21
+    assert s.metrics["copied_answers"] == 1.0
+    assert s.metrics["other_answer_copies"] == 1.0
+    assert s.evidence["other_answer_copies"][0]["training_question"] == "What is an echo?"
+    assert s.evidence["spans"][0] == {"prompt_id": "p1", "sample": 0, "start": 0, "length": 21,
+                                      "text": " ".join(words(copied_text))}
+
+    # copying its own question's answer is memorisation but not "a different question's answer"
+    own = memorisation.score([ans(copied_text, question="What is an echo?")], ctx)
+    assert own.metrics["copied_answers"] == 1.0 and own.metrics["other_answer_copies"] == 0.0
+
+    # partial copy: 12-word span inside novel words
+    mixed = ("My cat thinks that an echo is a sound that bounces back from a distant hard "
+             "place, and then she naps in the warm sun all day long.")
+    m = memorisation.score([ans(mixed)], ctx)
+    assert m.metrics["longest_copy"] == 12
+    assert 0 < m.value < 0.5 and m.metrics["copied_answers"] == 0.0
+
+    novel = ans("Silence settles over the valley like snow while the old clock keeps counting quietly.")
+    n = memorisation.score([novel], ctx)
+    assert n.value == 0.0 and n.metrics["longest_copy"] == 0.0 and n.evidence["spans"] == []
+    assert memorisation.score([novel], Context()).value == 0.0
+
+    short = memorisation.score([ans("Blue.", question="What colour is grass?")], ctx)
+    assert short.metrics["copied_answers"] == 1.0 and short.metrics["other_answer_copies"] == 1.0
+
+
+def test_ngram_index_cached_and_spans():
+    assert memorisation.build_ngram_index(TRAIN) is memorisation.build_ngram_index(TRAIN)
+    idx = memorisation.build_ngram_index("a b c d e f g h i j k l x a b c d e f g h", n=4)
+    # two separate copies: "a b c d e f g" then "x a b c d" -> spans do not merge across
+    aw = "z a b c d e f g q c d e f g h z".split()
+    assert idx.copied_spans(aw) == [(1, 7), (9, 6)]
+
+
+# ---------------------------------------------------------------- repetition
+def test_loops():
+    assert repetition.find_loop("a b c a b c a b c".split()) == "a b c"
+    assert repetition.find_loop("it is very very very very big".split()) == "very"
+    assert repetition.find_loop("very very very big".split()) is None
+    assert repetition.find_loop("a b c a b c d".split()) is None
+
+
+def test_repetition_scorer():
+    loop = "the sea is the sea is the sea is calm"
+    a = [
+        ans(loop, pid="p1", sample=0),
+        ans(loop, pid="p1", sample=1),
+        ans("Bells ring and ring across the quiet town.", pid="p2", sample=0),
+        ans("A lone bird sings over frozen fields.", pid="p2", sample=1),
+    ]
+    s = repetition.score(a, Context())
+    assert s.name == "repetition" and s.value == s.metrics["distinct2"]
+    assert s.metrics["loops"] == 0.5
+    assert {(e["prompt_id"], e["sample"]) for e in s.evidence["loops"]} == {("p1", 0), ("p1", 1)}
+    assert s.metrics["seed_similarity"] == pytest.approx(0.5)  # p1 identical (1.0), p2 disjoint (0.0)
+    assert s.evidence["seed_similarity"][0] == {"prompt_id": "p1", "similarity": 1.0, "samples": 2}
+    same = repetition.score([ans("one two three four", sample=i) for i in range(3)], Context())
+    assert same.metrics["seed_similarity"] == 1.0
+
+
+def test_distinct2():
+    s = repetition.score([ans("a b a b"), ans("c d", sample=1)], Context())
+    assert s.value == pytest.approx(3 / 4)  # (a,b) (b,a) (a,b) (c,d)
+
+
+# ---------------------------------------------------------------- all scorers
+def test_all_scorers_json_and_order(lex):
+    assert [f.__module__.rsplit(".", 1)[1] for f in ALL_SCORERS] == [
+        "lexicon", "qa_format", "topic", "memorisation", "repetition"]
+    a = [ans("The surfive resonance echoes.", topics=("resonance",), sample=i) for i in range(2)]
+    names = []
+    for f in ALL_SCORERS:
+        s = f(a, Context(known_words=lex, training_text=TRAIN))
+        assert isinstance(s, Score)
+        json.dumps({"value": s.value, "metrics": s.metrics, "evidence": s.evidence})
+        assert all(isinstance(v, float) for v in s.metrics.values()), s.metrics
+        names.append(s.name)
+    assert names == ["invented_words", "qa_format", "topic", "memorisation", "repetition"]
+    # empty input never crashes
+    for f in ALL_SCORERS:
+        f([], Context())
+
+
+def test_other_answer_uses_question_numbers():
+    train = "Q: What is rule 1?\nA: Always keep the lantern lit when the fog rolls over the harbour wall.\n\n" \
+            "Q: What is rule 2?\nA: Never ring the bell twice after the tide has turned at midnight.\n"
+    copy = "Always keep the lantern lit when the fog rolls over the harbour wall."
+    ctx = Context(training_text=train)
+    assert memorisation.score([ans(copy, question="What is rule 1?")], ctx).metrics["other_answer_copies"] == 0.0
+    assert memorisation.score([ans(copy, question="What is rule 2?")], ctx).metrics["other_answer_copies"] == 1.0
