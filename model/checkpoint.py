@@ -119,18 +119,20 @@ def check_shapes(path, args: ModelArgs, state: dict):
 
 
 def load_model(path, device="cpu", tokenizer=None):
-    """The model of a checkpoint, in eval mode on `device`, and the Checkpoint it came from.
-
-    With a tokenizer, its vocabulary must be the one the model was trained with (same size).
-    """
+    """The model of a checkpoint file, in eval mode on `device`, and the Checkpoint it came from."""
     ckpt = read_checkpoint(path)
+    return build_model(ckpt, device, tokenizer), ckpt
+
+
+def build_model(ckpt: Checkpoint, device="cpu", tokenizer=None) -> Transformer:
+    """The model of a read checkpoint; with a tokenizer, its vocabulary must be the model's (same size)."""
     if tokenizer is not None and tokenizer.vocab_size != ckpt.args.vocab_size:
         raise CheckpointError(
             f"{ckpt.path}: vocab_size {ckpt.args.vocab_size} but tokenizer {tokenizer.path} has "
             f"{tokenizer.vocab_size} pieces; pass the tokenizer this model was trained with")
     model = Transformer(ckpt.args)
     model.load_state_dict(ckpt.state_dict, strict=True)
-    return model.to(device).eval(), ckpt
+    return model.to(device).eval()
 
 
 def save_checkpoint(path, model, args: ModelArgs, iter_num: int, best_val_loss: float, config: dict,

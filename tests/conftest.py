@@ -35,6 +35,21 @@ def tiny_data(tmp_path_factory) -> Path:
     return d
 
 
+TINY = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, max_seq_len=64, vocab_size=512, batch_size=8,
+            gradient_accumulation_steps=1, eval_iters=4, log_interval=5, device="cpu", dtype="float32")
+
+
+@pytest.fixture(scope="session")
+def base_run(tiny_data, tmp_path_factory):
+    """A tiny base model trained from scratch on the base corpus: 60 iterations, checkpoint every 20."""
+    from model.train import DEFAULTS, train
+
+    out = tmp_path_factory.mktemp("base")
+    summary = train({**DEFAULTS, **TINY, "data_dir": str(tiny_data), "out_dir": str(out), "init_from": "scratch",
+                     "dataset": "base", "max_iters": 60, "eval_interval": 20, "learning_rate": 3e-3})
+    return out, summary
+
+
 @pytest.fixture(scope="session")
 def llama2c_dir() -> Path:
     d = SHARED / "llama2c"

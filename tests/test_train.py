@@ -13,8 +13,8 @@ from model.checkpoint import read_checkpoint
 from model.flags import parse_flags
 from model.train import DEFAULTS, main, train
 
-TINY = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, max_seq_len=32, vocab_size=512, batch_size=8,
-            gradient_accumulation_steps=1, eval_iters=4, log_interval=5, device="cpu", dtype="float32")
+from .conftest import TINY
+
 USER_COMMAND = ("--init_from=resume --max_iters=500 --learning_rate=5e-6 --eval_interval=100 --log_interval=10 "
                 "--always_save_checkpoint=True --batch_size=4 --gradient_accumulation_steps=8 "
                 "--vocab_source=custom --vocab_size=4096 --compile=False --device=cpu --dtype=float32").split()
@@ -22,15 +22,6 @@ USER_COMMAND = ("--init_from=resume --max_iters=500 --learning_rate=5e-6 --eval_
 
 def cfg(tiny_data, out_dir, **kw):
     return {**DEFAULTS, **TINY, "data_dir": str(tiny_data), "out_dir": str(out_dir), **kw}
-
-
-@pytest.fixture(scope="module")
-def base_run(tiny_data, tmp_path_factory):
-    """A tiny base model trained from scratch on the base corpus: 60 iterations, checkpoint every 20."""
-    out = tmp_path_factory.mktemp("base")
-    summary = train(cfg(tiny_data, out, init_from="scratch", dataset="base", max_iters=60, eval_interval=20,
-                        learning_rate=3e-3))
-    return out, summary
 
 
 def test_the_users_command_parses_verbatim():

@@ -1,0 +1,145 @@
+"""Judging one checkpoint end to end: `evalkit eval` finds its files, scores, and exits 0 / 1 / 2."""
+
+import json
+
+import numpy as np
+import pytest
+
+from evalkit.cli import main
+from evalkit.errors import EvalkitError
+from evalkit.evaluate import evaluate
+from evalkit.suite import load_suite
+
+SUITE = """
+[sampling]
+temperature = 0.8
+top_k = 50
+max_new_tokens = 24
+samples_per_prompt = 3
+seed = 7
+
+[[prompt]]
+id = "rain"
+question = "Why do people like rain?"
+topics = ["rain", "quiet"]
+held = "in"
+
+[[prompt]]
+id = "clock"
+question = "What does an old clock remember?"
+topics = ["clock", "time"]
+held = "out"
+"""
+LENIENT = """
+[thresholds]
+min_format = 0.0
+min_topic = 0.0
+invented_tolerance_words = 100000
+max_memorisation = 1.0
+max_seed_similarity = 1.0
+max_drift = 100.0
+"""
+
+
+@pytest.fixture
+def suite_file(tmp_path):
+    (tmp_path / "suite.toml").write_text(SUITE)
+    return tmp_path / "suite.toml"
+
+
+@pytest.fixture
+def ckpt(base_run):
+    return base_run[0] / "ckpt_000060.pt"
+
+
+def test_same_checkpoint_same_scores(ckpt, suite_file):
+    suite = load_suite(suite_file)
+    a, b = evaluate(ckpt, suite), evaluate(ckpt, suite)
+    assert [x.raw for x in a.answers] == [x.raw for x in b.answers]
+    assert a.metrics == b.metrics
+    assert len(a.answers) == 6 and {x.sample for x in a.answers} == {0, 1, 2}
+    for key in ("invented_rate", "format", "topic", "memorisation", "seed_similarity", "distinct2",
+                "base_loss", "qa_loss", "train_loss", "val_loss"):
+        assert key in a.metrics, key
+    assert a.metrics["base_loss"] < np.log(512)  # it learned something from its base corpus
+
+
+def test_drift_against_the_base_checkpoint(ckpt, base_run, suite_file):
+    result = evaluate(ckpt, load_suite(suite_file), baseline=base_run[0] / "ckpt_000020.pt")
+    m = result.metrics
+    assert m["drift"] == pytest.approx(m["base_loss"] - m["base_loss_baseline"])
+    assert m["drift"] < 0  # 40 more iterations of base training lowered the base loss
+
+
+def test_cli_scorecard_and_exit_codes(ckpt, suite_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", str(ckpt), "--suite", str(suite_file)]) == 1  # a 60-step toy fails the criteria
+    out = capsys.readouterr().out
+    assert "(iter 60)" in out and "FAIL: " in out and "loss per token: base" in out
+    (tmp_path / "evalkit.toml").write_text(LENIENT)
+    assert main(["eval", str(ckpt), "--suite", str(suite_file), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["passed"] is True and result["iter_num"] == 60
+    assert len(result["answers"]) == 6 and result["checks"]["format"]["status"] == "pass"
+
+
+def one_line_error(capsys):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_cli_errors_exit_2_with_one_line(ckpt, suite_file, tmp_path, capsys):
+    (tmp_path / "cut.pt").write_bytes(ckpt.read_bytes()[:1000])
+    assert main(["eval", str(tmp_path / "cut.pt"), "--suite", str(suite_file)]) == 2
+    assert "cut.pt: not a readable checkpoint" in one_line_error(capsys)
+    (tmp_path / "bad.toml").write_text("[[prompt]]\nid = 'x'\n")
+    assert main(["eval", str(ckpt), "--suite", str(tmp_path / "bad.toml")]) == 2
+    assert "bad.toml" in one_line_error(capsys)
+    assert main(["eval", str(ckpt), "--suite", str(suite_file), "--data", str(tmp_path)]) == 2
+    assert "no *.bin token shards" in one_line_error(capsys)
+
+
+def test_tokenizer_not_found_names_the_flag(ckpt, suite_file, tmp_path):
+    import torch
+
+    obj = torch.load(ckpt, weights_only=True)
+    obj["config"] = {}  # as if llama2.c wrote it: nothing recorded, and no data/ beside it
+    (tmp_path / "out").mkdir()
+    torch.save(obj, tmp_path / "out" / "ckpt.pt")
+    with pytest.raises(EvalkitError, match="no tokenizer found .* pass --tokenizer PATH"):
+        evaluate(tmp_path / "out" / "ckpt.pt", load_suite(suite_file))
+
+
+def test_llama2c_layout_is_found_without_flags(ckpt, tiny_data, suite_file, tmp_path, monkeypatch):
+    import shutil
+
+    import torch
+
+    obj = torch.load(ckpt, weights_only=True)
+    obj["config"] = {}
+    (tmp_path / "out").mkdir()
+    torch.save(obj, tmp_path / "out" / "ckpt.pt")
+    (tmp_path / "data" / "tok512").mkdir(parents=True)
+    shutil.copy(tiny_data / "tok512.model", tmp_path / "data" / "tok512.model")
+    for i, name in enumerate(("base_val", "base_train")):  # llama2.c names: data00.bin is validation
+        shutil.copy(tiny_data / "tok512" / f"{name}.bin", tmp_path / "data" / "tok512" / f"data{i:02d}.bin")
+    monkeypatch.chdir(tmp_path / "out")
+    result = evaluate(tmp_path / "out" / "ckpt.pt", load_suite(suite_file))
+    assert result.metrics["base_loss"] < np.log(512)
+
+
+def test_shared_llama2c_checkpoint_evaluates(llama2c_dir, suite_file, tmp_path):
+    """The checkpoint written by llama2.c's own train.py, with shards made from the novels it learned."""
+    from model.tokenizer import Tokenizer
+
+    corpus = llama2c_dir.parent / "corpus"
+    tok = Tokenizer(llama2c_dir / "tok4096.model")
+    for i, name in enumerate(("wells_time_machine.txt", "london_call_of_the_wild.txt")):
+        text = (corpus / name).read_text()[:60_000]
+        ids = [t for para in text.split("\n\n") for t in tok.encode(para, bos=True)]
+        np.array(ids, dtype=np.uint16).tofile(tmp_path / f"data{i:02d}.bin")
+    result = evaluate(llama2c_dir / "ckpt.pt", load_suite(suite_file), tokenizer=llama2c_dir / "tok4096.model",
+                      data=tmp_path)
+    assert result.iter_num == 800 and result.metrics["base_loss"] < 5.0
+    assert result.metrics["format"] < 0.9  # it knows English, not Q/A
