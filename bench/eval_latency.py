@@ -1,0 +1,77 @@
+"""Time to judge one checkpoint of the 7.16M config with the default suite, against llama2.c-style sampling.
+
+Our way: every prompt × sample in one batched, KV-cached generation, then all the scorers.
+llama2.c's way (its model.generate): one sequence at a time, no KV cache, the whole sequence recomputed
+for every new token. Both generate the same number of tokens per row, in the same process, random weights.
+
+    python bench/eval_latency.py      # needs the demo data: evalkit data
+"""
+
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from evalkit.evaluate import evaluate
+from evalkit.suite import DEFAULT_SUITE, load_suite, prompt_text
+from model.args import ModelArgs
+from model.checkpoint import save_checkpoint
+from model.data import DATA_DIR, tokenizer_path
+from model.tokenizer import Tokenizer
+from model.transformer import Transformer, sample_next
+
+
+@torch.no_grad()
+def llama2c_generate(model, ids, n_new, temperature, top_k, gen):
+    """llama2.c's model.generate: full forward over the whole sequence for every new token."""
+    idx = torch.tensor([ids])
+    for _ in range(n_new):
+        logits = model(idx[:, -model.args.max_seq_len :])[:, -1]
+        idx = torch.cat([idx, sample_next(logits, temperature, top_k, gen)[:, None]], dim=1)
+    return idx[0, len(ids) :].tolist()
+
+
+def main():
+    torch.manual_seed(0)
+    args = ModelArgs(dim=288, n_layers=6, n_heads=6, n_kv_heads=6, vocab_size=4096, max_seq_len=256)
+    model = Transformer(args).eval()
+    tok_path = tokenizer_path(DATA_DIR, 4096)
+    if not tok_path.exists():
+        raise SystemExit(f"{tok_path}: missing; build the demo data first with `evalkit data`")
+    suite = load_suite(DEFAULT_SUITE)
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt = Path(tmp) / "ckpt.pt"
+        save_checkpoint(ckpt, model, args, 0, 0.0, {"tokenizer": str(tok_path), "data_dir": str(DATA_DIR)})
+        t = time.perf_counter()
+        result = evaluate(ckpt, suite)
+        cold = time.perf_counter() - t
+        t = time.perf_counter()
+        result = evaluate(ckpt, suite)
+        warm = time.perf_counter() - t
+
+    tok = Tokenizer(tok_path)
+    s = suite.sampling
+    rows = [(tok.encode(prompt_text(a.question)), len(tok.encode(a.raw, bos=False))) for a in result.answers]
+    n_tokens = sum(n for _, n in rows)
+    t = time.perf_counter()
+    ours = model.generate([ids for ids, _ in rows], s.max_new_tokens, s.temperature, s.top_k, s.seed)
+    batched = time.perf_counter() - t
+    gen = torch.Generator().manual_seed(s.seed)
+    t = time.perf_counter()
+    for ids, _ in rows:
+        llama2c_generate(model, ids, s.max_new_tokens, s.temperature, s.top_k, gen)
+    one_by_one = time.perf_counter() - t
+    total_new = sum(len(o) for o in ours)
+    print(f"suite: {len(suite.prompts)} prompts x {s.samples_per_prompt} samples, up to {s.max_new_tokens} new tokens")
+    print(f"evaluate one checkpoint (sampling + scorers + held-out loss): {cold:.2f} s cold, {warm:.2f} s warm "
+          f"({n_tokens:,} answer tokens kept after stop strings)")
+    print(f"generation, batched + KV cache:            {batched:.2f} s for {total_new:,} tokens "
+          f"({total_new / batched:,.0f} tok/s)")
+    print(f"generation, llama2.c way (1 seq, no cache): {one_by_one:.2f} s for {total_new:,} tokens "
+          f"({total_new / one_by_one:,.0f} tok/s)")
+    print(f"ratio llama2.c way / ours: {one_by_one / batched:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
