@@ -21,7 +21,7 @@ from model.transformer import generate_text
 
 from .errors import EvalkitError
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Score
-from .suite import Suite, extract_answer, prompt_text
+from .suite import Suite, extract_answer
 
 STOP = ("\nQ:", "\n\n")  # an answer ends at the next question or a blank line
 LOSS_WINDOWS = 16  # fixed windows of held-out text for the loss measurements: same text for every checkpoint
@@ -114,7 +114,7 @@ def sample_answers(model, tok: Tokenizer, suite: Suite) -> list[Answer]:
     """Every prompt × samples_per_prompt in one batched, KV-cached, seeded generation."""
     s = suite.sampling
     rows = [(p, i) for p in suite.prompts for i in range(s.samples_per_prompt)]
-    raws = generate_text(model, tok, [prompt_text(p.question) for p, _ in rows], s.max_new_tokens,
+    raws = generate_text(model, tok, [p.text for p, _ in rows], s.max_new_tokens,
                          temperature=s.temperature, top_k=s.top_k, seed=s.seed, stop=STOP)
     return [Answer(prompt_id=p.id, question=p.question, sample=i, raw=raw, text=extract_answer(raw),
                    topics=p.topics, held=p.held) for (p, i), raw in zip(rows, raws)]

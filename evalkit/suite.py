@@ -74,10 +74,6 @@ class Suite:
     sampling: Sampling = field(default_factory=Sampling)
     prompts: tuple[Prompt, ...] = ()
 
-    def text(self, prompt: Prompt) -> str:
-        """The exact text fed to the model for ``prompt``."""
-        return prompt_text(prompt.question)
-
     def get(self, prompt_id: str) -> Prompt:
         for prompt in self.prompts:
             if prompt.id == prompt_id:

@@ -94,7 +94,7 @@ def test_valid_suite(tmp_path):
     )
     assert second.question == "Why do echoes happen?"
     assert second.topics == () and second.reference is None and second.held == "out"
-    assert suite.text(first) == first.text == "Q: What is resonance?\nA:"
+    assert first.text == "Q: What is resonance?\nA:"
     assert prompt_text("Hi?") == "Q: Hi?\nA:"
     assert suite.get("echo") is second
     assert suite.held("out") == (second,)
