@@ -54,7 +54,7 @@ def run_eval(args) -> int:
     from .errors import EvalkitError
     from .evaluate import evaluate
     from .suite import DEFAULT_SUITE, load_suite
-    from .verdict import CheckpointScores, evaluate as judge_checkpoint
+    from .verdict import CheckpointScores, check_criteria
 
     try:
         suite = load_suite(args.suite or DEFAULT_SUITE)
@@ -64,7 +64,7 @@ def run_eval(args) -> int:
     except EvalkitError as e:
         print(f"evalkit eval: {e}", file=sys.stderr)
         return 2
-    checks = judge_checkpoint(CheckpointScores(args.checkpoint, result.iter_num, result.metrics), thresholds)
+    checks = check_criteria(CheckpointScores(args.checkpoint, result.iter_num, result.metrics), thresholds)
     passed = all(c.ok for c in checks.values())
     if args.json:
         out = result.to_dict() | {"checks": {k: c.__dict__ for k, c in checks.items()}, "passed": passed}

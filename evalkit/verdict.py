@@ -167,7 +167,7 @@ class RunVerdict:
 # --------------------------------------------------------------------------- criteria
 
 
-def evaluate(scores: CheckpointScores, t: Thresholds) -> dict[str, Check]:
+def check_criteria(scores: CheckpointScores, t: Thresholds) -> dict[str, Check]:
     """Judge every criterion on one checkpoint."""
     checks = {
         "invented": _check_invented(scores, t),
@@ -315,7 +315,7 @@ def judge(scores: Iterable[CheckpointScores], thresholds: Thresholds | None = No
     run = sorted(scores, key=lambda s: s.iter_num)
     if not run:
         raise EvalkitError("no checkpoints to judge")
-    checks = [evaluate(s, t) for s in run]
+    checks = [check_criteria(s, t) for s in run]
     meets = [_meets(c) for c in checks]
     n = len(run)
 
