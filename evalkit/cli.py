@@ -24,6 +24,30 @@ def main(argv=None) -> int:
                     "(default: data/tok{V}/ beside the tokenizer)")
     ev.add_argument("--device", default="cpu", help="cpu or cuda")
     ev.add_argument("--json", action="store_true", help="print the full result as JSON")
+    wa = sub.add_parser("watch", help="judge every checkpoint of a run as it lands; write the report and, "
+                        "on a stop verdict, OUT_DIR/STOP")
+    wa.add_argument("out_dir", metavar="OUT_DIR", help="the trainer's out_dir (ckpt_*.pt, ckpt.pt, base.pt)")
+    wa.add_argument("--report", default="reports", metavar="DIR", help="report directory: report, results "
+                    "store, kept checkpoints (default: reports/)")
+    wa.add_argument("--suite", default=None, help="prompt suite TOML (default: prompts/default.toml)")
+    wa.add_argument("--baseline", default=None, help="base checkpoint (default: OUT_DIR/base.pt, else the start "
+                    "our trainer recorded)")
+    wa.add_argument("--tokenizer", default=None, help="sentencepiece .model (default: found from the checkpoint)")
+    wa.add_argument("--data", default=None, help="folder of *.bin token shards (default: data/tok{V}/ beside "
+                    "the tokenizer)")
+    wa.add_argument("--device", default="cpu", help="cpu or cuda")
+    wa.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds a file must stay "
+                    "unchanged before it is read; also the polling pace (default: 1.0)")
+    wa.add_argument("--once", action="store_true", help="judge what is there now, then exit with the verdict's "
+                    "code (READY 0, OVERFIT 1, CONTINUE 3)")
+    wa.add_argument("--exit-on-stop", action="store_true", help="exit with the verdict's code at a STOP verdict")
+    ex = sub.add_parser("export", help="write a checkpoint as llama2.c's run.c .bin (+ tokenizer.bin) or as .npz")
+    ex.add_argument("checkpoint")
+    ex.add_argument("out", help="output file: OUT.bin for llama2c, OUT.npz for npz")
+    ex.add_argument("--format", default=None, help="llama2c or npz (default: from OUT's suffix)")
+    ex.add_argument("--tokenizer", default=None, help="sentencepiece .model (default: found as evalkit eval does)")
+    ex.add_argument("--tokenizer-out", default=None, help="where llama2c's tokenizer.bin goes "
+                    "(default: tokenizer.bin beside OUT)")
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
         return 0 if argv else 2
@@ -43,6 +67,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)  # an unknown command is argparse's one-line error, exit 2
     if args.command == "eval":
         return run_eval(args)
+    if args.command == "watch":
+        return run_watch(args)
+    if args.command == "export":
+        return run_export(args)
     return 2
 
 
@@ -74,6 +102,22 @@ def run_eval(args) -> int:
     return 0 if passed else 1
 
 
+def run_watch(args) -> int:
+    """Exit codes: the verdict's (READY 0, OVERFIT 1, CONTINUE 3), 2 on a user error, 130 on Ctrl-C."""
+    try:
+        from .errors import EvalkitError
+        from .watch import watch
+
+        try:
+            return watch(args)
+        except EvalkitError as e:
+            print(f"evalkit watch: {e}", file=sys.stderr)
+            return 2
+    except KeyboardInterrupt:
+        print(f"stopped; results are in {args.report}", flush=True)
+        return 130
+
+
 def scorecard(result, checks, suite, passed) -> str:
     """The terminal summary of one checkpoint: each criterion, the losses, the invented words."""
     m = result.metrics
@@ -89,6 +133,25 @@ def scorecard(result, checks, suite, passed) -> str:
     lines.append("PASS: meets every criterion" if passed else
                  "FAIL: " + "; ".join(c.text for c in checks.values() if not c.ok))
     return "\n".join(lines)
+
+
+def run_export(args) -> int:
+    from .errors import EvalkitError
+    from .export import export_checkpoint
+
+    try:
+        r = export_checkpoint(args.checkpoint, args.out, args.format, tokenizer=args.tokenizer,
+                              tokenizer_out=args.tokenizer_out)
+    except EvalkitError as e:
+        print(f"evalkit export: {e}", file=sys.stderr)
+        return 2
+    if r.format == "llama2c":
+        print(f"wrote {r.path} (llama2.c v0, {r.bytes:,} bytes, "
+              f"{'shared' if r.shared_classifier else 'separate'} classifier) and {r.tokenizer_path} "
+              f"({r.tokenizer_pieces} pieces)")
+    else:
+        print(f"wrote {r.path} ({r.bytes:,} bytes)")
+    return 0
 
 
 if __name__ == "__main__":

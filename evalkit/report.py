@@ -1,0 +1,233 @@
+"""The self-contained HTML report: verdict, trend charts, checkpoint table and samples in one file.
+
+``render_report(run, report_dir)`` writes ``report_dir/index.html`` atomically. The page loads nothing:
+no script, no external CSS, fonts or images; charts are inline SVG built here from numbers. Everything
+model-generated is untrusted: it is cleaned (control characters, invalid UTF-8) and reaches the page only
+through jinja2's autoescaping. The only markup marked safe is the SVG this module builds from floats.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+__all__ = ["render_report", "clean"]
+
+CRITERIA = ("invented", "format", "topic", "memorisation", "seed_similarity", "drift")
+LABELS = {"invented": "invented", "format": "format", "topic": "topic", "memorisation": "memorised",
+          "seed_similarity": "seed sim.", "drift": "drift"}
+LAST_FULL = 20  # besides the first, the recommended and the latest: the last N checkpoints get samples
+# (title, [(metric, legend, colour)], threshold key, value format)
+CHARTS = (
+    ("Loss (train / val)", [("train_loss", "train", "#2563eb"), ("val_loss", "val", "#ea580c")], None, "{:.2f}"),
+    ("Invented-word rate", [("invented_rate", "", "#dc2626")], "max_invented_rate", "{:.1%}"),
+    ("Format adherence", [("format", "", "#2563eb")], "min_format", "{:.0%}"),
+    ("Topic coverage", [("topic", "", "#0d9488")], "min_topic", "{:.0%}"),
+    ("English drift (nats/token)", [("drift", "", "#7c3aed")], "max_drift", "{:.2f}"),
+    ("Memorisation (copied 8-grams)", [("memorisation", "", "#b45309")], "max_memorisation", "{:.0%}"),
+    ("Seed similarity", [("seed_similarity", "", "#be185d")], "max_seed_similarity", "{:.0%}"),
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_APOS = "['\u2019\u2018\u02bc]"
+
+
+def clean(value: Any) -> str:
+    """Text safe to escape: valid UTF-8, no control characters but newline and tab (each shown as U+FFFD)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
+    return _CONTROLS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _finalize(value: Any) -> Any:
+    """Every {{ expression }} goes through here before autoescaping: our SVG stays, the rest is cleaned."""
+    return value if isinstance(value, Markup) else clean(value)
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      finalize=_finalize, trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = _num
+    return env
+
+
+def _num(value: Any, fmt: str = "{:.2f}") -> str:
+    v = _float(value)
+    return "–" if v is None else fmt.format(v)
+
+
+def _float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def highlight(text: str, invented: Iterable[str]) -> list[tuple[str, bool]]:
+    """Split text into (segment, is_invented) pieces: whole words, case-insensitive, curly apostrophes too."""
+    alts = sorted({w for w in invented if w}, key=len, reverse=True)
+    if not alts or not text:
+        return [(text, False)]
+    body = "|".join(re.escape(w).replace("'", _APOS) for w in alts)
+    pattern = re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out += [(text[pos:m.start()], False), (m.group(0), True)]
+        pos = m.end()
+    return [seg for seg in out + [(text[pos:], False)] if seg[0]]
+
+
+def _nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
+    step = 10 ** math.floor(math.log10((hi - lo) / count))
+    for mult in (1, 2, 2.5, 5, 10):
+        if (hi - lo) / (step * mult) <= count:
+            step *= mult
+            break
+    first = math.ceil(lo / step - 1e-9) * step
+    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]]]], threshold: float | None,
+               mark_x: float | None, fmt: str, w: int = 460, h: int = 210) -> Markup:
+    """An inline SVG line chart: series of (legend, colour, points), a dashed threshold, a marked x."""
+    pts = [p for _, _, ps in series for p in ps]
+    if not pts:
+        return Markup(f'<svg class="chart" viewBox="0 0 {w} {h}" role="img"><title>{escape(title)}</title>'
+                      f'<text x="{w / 2}" y="{h / 2}" text-anchor="middle" class="muted">no data yet</text></svg>')
+    xs = [x for x, _ in pts] + ([mark_x] if mark_x is not None else [])
+    ys = [y for _, y in pts] + ([threshold] if threshold is not None else [])
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    if x1 == x0:
+        x0, x1 = x0 - 1, x1 + 1
+    pad = (y1 - y0) * 0.08 or max(abs(y1) * 0.1, 0.01)
+    y0, y1 = y0 - pad, y1 + pad
+    left, right, top, bottom = 52, 14, 30, 26
+    sx = lambda x: left + (x - x0) / (x1 - x0) * (w - left - right)  # noqa: E731
+    sy = lambda y: top + (y1 - y) / (y1 - y0) * (h - top - bottom)  # noqa: E731
+    parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img"><title>{escape(title)}</title>']
+    for t in _nice_ticks(y0, y1):
+        parts.append(f'<line class="grid" x1="{left}" x2="{w - right}" y1="{sy(t):.1f}" y2="{sy(t):.1f}"/>'
+                     f'<text class="tick" x="{left - 5}" y="{sy(t) + 4:.1f}" text-anchor="end">'
+                     f'{escape(fmt.format(t))}</text>')
+    for t in _nice_ticks(x0, x1):
+        parts.append(f'<text class="tick" x="{sx(t):.1f}" y="{h - 8}" text-anchor="middle">{t:g}</text>')
+    parts.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{top}" y2="{h - bottom}"/>'
+                 f'<line class="axis" x1="{left}" x2="{w - right}" y1="{h - bottom}" y2="{h - bottom}"/>')
+    if threshold is not None:
+        parts.append(f'<line class="threshold" x1="{left}" x2="{w - right}" y1="{sy(threshold):.1f}" '
+                     f'y2="{sy(threshold):.1f}"/><text class="tick thr" x="{w - right - 2}" '
+                     f'y="{sy(threshold) - 4:.1f}" text-anchor="end">limit {escape(fmt.format(threshold))}</text>')
+    if mark_x is not None:
+        mx, flip = sx(mark_x), sx(mark_x) > w / 2
+        parts.append(f'<line class="mark" x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{h - bottom}"/>'
+                     f'<text class="tick markt" x="{mx - 4 if flip else mx + 4:.1f}" y="{top - 6}" '
+                     f'text-anchor="{"end" if flip else "start"}">recommended</text>')
+    for i, (legend, colour, ps) in enumerate(series):
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in ps)
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
+        if len(ps) <= 60:
+            parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.6" fill="{colour}"/>' for x, y in ps]
+        if legend:
+            lx = left + 4 + i * 70
+            parts.append(f'<line x1="{lx}" x2="{lx + 16}" y1="8" y2="8" stroke="{colour}" stroke-width="3"/>'
+                         f'<text class="tick" x="{lx + 20}" y="12">{escape(legend)}</text>')
+    return Markup("".join(parts) + "</svg>")
+
+
+def _charts(ckpts: list[dict], thresholds: dict, mark_x: float | None) -> list[tuple[str, Markup]]:
+    out = []
+    for title, metrics, thr_key, fmt in CHARTS:
+        series = []
+        for key, legend, colour in metrics:
+            ps = [(float(c["iter_num"]), v) for c in ckpts
+                  if _float(c.get("iter_num")) is not None
+                  and (v := _float((c.get("metrics") or {}).get(key))) is not None]
+            series.append((legend, colour, ps))
+        thr = _float(thresholds.get(thr_key)) if thr_key else None
+        out.append((title, line_chart(title, series, thr, mark_x, fmt)))
+    return out
+
+
+def _samples(ckpt: dict, baseline: dict | None) -> list[dict]:
+    """Answers grouped by prompt; each sample with highlighted segments, format failures and the base answer."""
+    ev = ckpt.get("evaluation") or {}
+    scores = ev.get("scores") or {}
+    invented: dict[tuple, set[str]] = {}
+    for item in ((scores.get("invented_words") or {}).get("evidence") or {}).get("invented") or []:
+        for ref in item.get("samples") or []:
+            invented.setdefault((ref.get("prompt_id"), ref.get("sample")), set()).add(clean(item.get("word")))
+    failed = {(f.get("prompt_id"), f.get("sample")): f.get("failed") or []
+              for f in ((scores.get("qa_format") or {}).get("evidence") or {}).get("failures") or []}
+    base: dict[Any, dict[Any, str]] = {}
+    for a in (baseline or {}).get("answers") or []:
+        base.setdefault(a.get("prompt_id"), {})[a.get("sample")] = a.get("text")
+    groups: dict[Any, dict] = {}
+    for a in ev.get("answers") or []:
+        pid, s = a.get("prompt_id"), a.get("sample")
+        g = groups.setdefault(pid, {"id": pid, "question": a.get("question"), "held": a.get("held"), "rows": []})
+        b = base.get(pid, {})
+        text = clean(a.get("text"))
+        g["rows"].append({"sample": s, "segments": highlight(text, invented.get((pid, s), ())),
+                          "empty": not text.strip(), "failed": failed.get((pid, s), []),
+                          "raw": a.get("raw") if (pid, s) in failed else None,
+                          "base": b.get(s, b.get(0)), "has_base": bool(b)})
+    return list(groups.values())
+
+
+def _context(run: dict) -> dict:
+    ckpts = list(run.get("checkpoints") or [])
+    verdict = run.get("verdict") or None
+    rec_path, rec_name = run.get("recommended_path"), (verdict or {}).get("checkpoint")
+    rec = next((i for i, c in enumerate(ckpts) if rec_path and c.get("kept_path") == rec_path), None)
+    if rec is None and rec_name:
+        rec = next((i for i in reversed(range(len(ckpts))) if ckpts[i].get("name") == rec_name), None)
+    n = len(ckpts)
+    ok = [i for i, c in enumerate(ckpts) if c.get("status", "ok") != "broken"]
+    latest = ok[-1] if ok else None  # the latest evaluated one: a broken file has no samples
+    full = {0, n - 1, *range(max(0, n - LAST_FULL), n)} | {i for i in (rec, latest) if i is not None}
+    full = {i for i in full if 0 <= i < n and ckpts[i].get("status", "ok") != "broken"}
+    rows = []
+    for i, c in enumerate(ckpts):
+        rows.append({"c": c, "index": i, "anchor": f"ck-{i + 1}", "recommended": i == rec, "latest": i == n - 1,
+                     "open": i in (rec, latest), "full": i in full,
+                     "checks": [(LABELS[k], (c.get("checks") or {}).get(k)) for k in CRITERIA],
+                     "groups": _samples(c, run.get("baseline")) if i in full else None})
+    mark_x = _float(ckpts[rec].get("iter_num")) if rec is not None else None
+    reasons = list((verdict or {}).get("reasons") or [])
+    cut = len(reasons) > 12  # a long overfit tail lists every checkpoint: keep the first 6 and last 3 in view
+    shown = (reasons[:6], reasons[6:-3], reasons[-3:]) if cut else (reasons, [], [])
+    return {"run": run, "verdict": verdict, "rows": rows, "rec": rows[rec] if rec is not None else None,
+            "charts": _charts([c for c in ckpts if c.get("status", "ok") != "broken"],
+                              run.get("thresholds") or {}, mark_x),
+            "criteria": [LABELS[k] for k in CRITERIA], "n_full": len(full), "last_full": LAST_FULL,
+            "baseline": run.get("baseline"), "reasons": shown}
+
+
+def render_report(run: dict, report_dir: Path) -> Path:
+    """Render run into report_dir/index.html atomically (temp file in the same dir + os.replace); return the path."""
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    html = _env().get_template("report.html.j2").render(**_context(run))
+    target = report_dir / "index.html"
+    fd, tmp = tempfile.mkstemp(dir=report_dir, prefix=".index.", suffix=".html.tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="\n") as f:
+            f.write(html)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

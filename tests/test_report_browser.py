@@ -1,0 +1,56 @@
+"""The report in a real headless Chromium: it renders, shows the verdict, charts and samples, runs no script."""
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from evalkit.report import render_report
+from tests.test_report import make_run
+
+CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
+                 if p and os.access(p, os.X_OK)), None)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed "
+                                "(apt-get install -y chromium)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium(tmp_path, *args) -> subprocess.CompletedProcess:
+    profile = tmp_path / "profile"
+    profile.mkdir(exist_ok=True)
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def page_url(tmp_path):
+    run = make_run()
+    run["watching"] = False  # a refreshing page would reload under --dump-dom
+    return render_report(run, tmp_path / "report").resolve().as_uri()
+
+
+def test_dom_has_verdict_charts_samples_and_no_script_ran(tmp_path, page_url):
+    done = chromium(tmp_path, "--dump-dom", page_url)
+    dom = done.stdout
+    assert done.returncode == 0 and "<html" in dom, done.stderr[-2000:]
+    title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
+    assert "PWNED" not in title and "STOP — READY" in title
+    assert "STOP — READY: use ckpt_000200.pt" in dom
+    assert dom.count("<svg") == 7 and dom.count("<polyline") == 8
+    assert "<mark>surfive</mark>" in dom and "Base model says rain number 0." in dom
+    assert "&lt;script&gt;document.title" in dom and "<script" not in dom
+    assert "truncated file &lt;eof&gt;" in dom
+
+
+def test_screenshot(tmp_path, page_url):
+    shot = tmp_path / "shot.png"
+    done = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars", page_url)
+    assert shot.is_file(), done.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    keep = os.environ.get("EVALKIT_SCREENSHOT")  # copy it somewhere to look at it
+    if keep:
+        shutil.copy(shot, keep)
