@@ -1,0 +1,103 @@
+"""`evalkit demo`: the whole story on a fresh CPU-only machine in a few minutes, with nothing downloaded.
+
+1. build the demo data (generated base English, the bundled Q/A conversations, tokenizer, shards);
+2. train a small base model on the base English (once; kept in demo_run/base/);
+3. fine-tune it on the Q/A conversations in a background process, deliberately for far too long,
+   writing a checkpoint every few iterations;
+4. meanwhile `evalkit watch` judges every checkpoint as it lands and keeps the report current;
+5. at a STOP verdict the watcher writes the stop-file, the trainer saves and stops, and the demo prints
+   the verdict, the checkpoint to keep and the report's path.
+"""
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from model.data import DATA_DIR, build, tokenizer_path
+from model.train import DEFAULTS, train
+
+from .verdict import OVERFIT, READY
+from .watch import Watcher
+
+VOCAB = 4096
+SHAPE = dict(dim=128, n_layers=4, n_heads=4, n_kv_heads=4, max_seq_len=128, vocab_size=VOCAB, dropout=0.0)
+BASE = dict(dataset="base", max_iters=250, eval_interval=250, eval_iters=10, log_interval=50, batch_size=32,
+            gradient_accumulation_steps=1, learning_rate=2e-3, warmup_iters=50, min_lr=2e-4)
+FINETUNE = dict(dataset="qa", max_iters=2000, eval_interval=25, eval_iters=5, log_interval=25, batch_size=16,
+                gradient_accumulation_steps=1, learning_rate=1e-3, warmup_iters=10, decay_lr=False,
+                answer_only_loss=True)
+
+
+def flags(settings: dict) -> list[str]:
+    return [f"--{k}={v}" for k, v in settings.items()]
+
+
+def demo(work=Path("demo_run"), report=Path("reports/demo"), log=print) -> int:
+    t0 = time.time()
+    work, report = Path(work), Path(report)
+    if not tokenizer_path(DATA_DIR, VOCAB).exists():
+        log(f"[1/4] building the demo data in {DATA_DIR}")
+        build(DATA_DIR, VOCAB, log=lambda m: log("      " + m))
+    else:
+        log(f"[1/4] demo data: {tokenizer_path(DATA_DIR, VOCAB)} and its shards are built")
+
+    base_dir = work / "base"
+    base_ckpt = base_dir / f"ckpt_{BASE['max_iters']:06d}.pt"
+    if not base_ckpt.exists():
+        log(f"[2/4] training a {SHAPE['dim']}-dim, {SHAPE['n_layers']}-layer base model on generated English "
+            f"({BASE['max_iters']} iterations; kept in {base_dir} for the next demo)")
+        shutil.rmtree(base_dir, ignore_errors=True)
+        train({**DEFAULTS, **SHAPE, **BASE, "init_from": "scratch", "out_dir": str(base_dir), "device": "cpu",
+               "dtype": "float32", "data_dir": str(DATA_DIR)})
+    else:
+        log(f"[2/4] base model: {base_ckpt}")
+
+    out = work / "out"
+    for old in (out, report):  # the demo's own output from an earlier demo: start clean
+        shutil.rmtree(old, ignore_errors=True)
+    out.mkdir(parents=True)
+    log(f"[3/4] fine-tuning on {DATA_DIR / 'conversations.jsonl'} in the background, a checkpoint every "
+        f"{FINETUNE['eval_interval']} iterations, up to {FINETUNE['max_iters']} (far too many, on purpose)")
+    train_log = open(work / "finetune.log", "w")
+    trainer = subprocess.Popen(
+        [sys.executable, "-m", "model.train", *flags({**SHAPE, **FINETUNE}), "--init_from=resume",
+         f"--init_ckpt={base_ckpt}", f"--out_dir={out}", f"--stop_file={out / 'STOP'}", "--device=cpu",
+         "--dtype=float32", f"--data_dir={DATA_DIR}"],
+        stdout=train_log, stderr=subprocess.STDOUT)
+    log(f"[4/4] evalkit watch {out} --report {report}: judging every checkpoint as it lands")
+    try:
+        watcher = Watcher(out, report, baseline=base_ckpt, interval=0.5, exit_on_stop=True,
+                          log=lambda m, **kw: log("      " + m, **kw))
+        while True:
+            pending = watcher.scan()
+            verdict = watcher.verdict
+            if verdict is not None and verdict.outcome in (READY, OVERFIT):
+                break
+            if trainer.poll() is not None and not pending:
+                watcher.scan()  # the checkpoint saved on the way out
+                break
+            time.sleep(0.2)
+        watcher.update(watching=False)
+    finally:
+        try:
+            trainer.wait(timeout=60)  # it saw the stop-file: it saves and stops
+        except subprocess.TimeoutExpired:
+            trainer.terminate()
+        train_log.close()
+
+    verdict = watcher.verdict
+    log("")
+    if verdict is None:
+        log(f"no checkpoint was judged; see {work / 'finetune.log'}")
+        return 1
+    log(verdict.headline)
+    for reason in verdict.reasons[:4]:
+        log(f"  - {reason}")
+    kept = watcher.build_run(watching=False)["recommended_path"]
+    if kept:
+        log(f"checkpoint to keep: {kept}")
+    log(f"report: {(report / 'index.html').resolve()}")
+    log(f"demo took {time.time() - t0:.0f} s")
+    return 0 if verdict.outcome in (READY, OVERFIT) else 1

@@ -1,0 +1,102 @@
+"""Where `evalkit watch` keeps its results: one SQLite file, REPORT_DIR/evalkit.sqlite3 (stdlib sqlite3, WAL).
+
+One row per checkpoint *version* (a file's content, identified by its sha256), written in one transaction
+only once its evaluation is complete: a watcher killed mid-evaluation leaves no row, and the next one
+simply evaluates that version again. Statuses:
+
+    ok         evaluated; result_json holds Evaluation.to_dict()
+    broken     the file stayed unchanged and still failed to load; error is the one-line reason
+    duplicate  same weights as a version already evaluated (ckpt.pt beside ckpt_000300.pt); not evaluated
+
+The baseline (the run's start checkpoint) is evaluated once per content too, in its own table.
+"""
+
+import json
+import sqlite3
+from pathlib import Path
+
+STORE_FILE = "evalkit.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+    id TEXT PRIMARY KEY,          -- sha256 of the file
+    name TEXT NOT NULL,           -- file name in OUT_DIR
+    kept_path TEXT,               -- REPORT_DIR/kept/{id[:12]}_{name}, what was evaluated
+    size INTEGER, mtime_ns INTEGER,
+    iter_num INTEGER,
+    status TEXT NOT NULL,         -- ok | broken | duplicate
+    error TEXT,
+    weights TEXT,                 -- sha256 of model_args + tensors: same weights, different file
+    result_json TEXT,
+    seen_at REAL, evaluated_at REAL
+);
+CREATE INDEX IF NOT EXISTS versions_stat ON versions (name, size, mtime_ns);
+CREATE TABLE IF NOT EXISTS baseline (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, path TEXT, weights TEXT, result_json TEXT, evaluated_at REAL
+);
+"""
+VERSION_COLUMNS = ("id", "name", "kept_path", "size", "mtime_ns", "iter_num", "status", "error", "weights",
+                   "result_json", "seen_at", "evaluated_at")
+BASELINE_COLUMNS = ("id", "name", "path", "weights", "result_json", "evaluated_at")
+
+
+def open_store(report_dir) -> sqlite3.Connection:
+    """Open (creating if needed) the store in report_dir. Raises OSError / sqlite3.Error when it cannot."""
+    Path(report_dir).mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(Path(report_dir) / STORE_FILE, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    with conn:
+        conn.executescript(SCHEMA)
+    return conn
+
+
+def _row(r: sqlite3.Row | None) -> dict | None:
+    if r is None:
+        return None
+    d = dict(r)
+    d["result"] = json.loads(d["result_json"]) if d.get("result_json") else None
+    return d
+
+
+def get_version(conn, version_id: str) -> dict | None:
+    return _row(conn.execute("SELECT * FROM versions WHERE id = ?", (version_id,)).fetchone())
+
+
+def find_by_stat(conn, name: str, size: int, mtime_ns: int) -> dict | None:
+    """A version already recorded for this file as it is now (saves hashing it again after a restart)."""
+    return _row(conn.execute("SELECT * FROM versions WHERE name = ? AND size = ? AND mtime_ns = ?",
+                             (name, size, mtime_ns)).fetchone())
+
+
+def find_evaluated_weights(conn, weights: str) -> dict | None:
+    """The evaluated version with these weights, if any."""
+    return _row(conn.execute("SELECT * FROM versions WHERE weights = ? AND status = 'ok' ORDER BY seen_at",
+                             (weights,)).fetchone())
+
+
+def put_version(conn, **row):
+    """Insert one version row in one transaction (result: a JSON-able dict, stored as result_json)."""
+    result = row.pop("result", None)
+    row["result_json"] = None if result is None else json.dumps(result, ensure_ascii=False)
+    values = [row.get(c) for c in VERSION_COLUMNS]
+    with conn:
+        conn.execute(f"INSERT OR REPLACE INTO versions ({', '.join(VERSION_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' * len(VERSION_COLUMNS))})", values)
+
+
+def all_versions(conn) -> list[dict]:
+    """Every version, in the order they were first seen."""
+    return [_row(r) for r in conn.execute("SELECT * FROM versions ORDER BY seen_at, name")]
+
+
+def get_baseline(conn, baseline_id: str) -> dict | None:
+    return _row(conn.execute("SELECT * FROM baseline WHERE id = ?", (baseline_id,)).fetchone())
+
+
+def put_baseline(conn, **row):
+    result = row.pop("result", None)
+    row["result_json"] = None if result is None else json.dumps(result, ensure_ascii=False)
+    with conn:
+        conn.execute(f"INSERT OR REPLACE INTO baseline ({', '.join(BASELINE_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' * len(BASELINE_COLUMNS))})", [row.get(c) for c in BASELINE_COLUMNS])

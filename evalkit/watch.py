@@ -1,0 +1,459 @@
+"""`evalkit watch OUT_DIR`: judge every checkpoint version as it lands, keep the results, say stop or continue.
+
+    OUT_DIR/*.pt ──stat every interval/4──► settled? ──sha256──► new version? ──load──► keep a copy ──► evaluate
+          └─ base*.pt: the run's start, the baseline          REPORT_DIR/kept/{sha[:12]}_{name}    │
+    REPORT_DIR/evalkit.sqlite3 (one row per version) ◄──────────────────────────────────────────────┘
+          └──► verdict over every evaluated version ──► report (evalkit.report) ──► STOP: verdict.json + OUT_DIR/STOP
+
+A version is a file's content (sha256), not its name: ckpt.pt holding the same bytes as ckpt_000300.pt is
+judged once, and every new content of ckpt.pt is a new version. Our trainer's ckpt.pt also carries the
+optimizer state, so its bytes never equal the numbered file's: a version whose *weights* equal an evaluated
+one's (or the baseline's) is recorded as a duplicate and not evaluated again.
+
+A file is read only once it has settled: the same (size, mtime_ns, inode) for at least `interval`, and it
+loads. One that settles and still fails to load for BROKEN_AFTER tries is recorded as broken, once.
+Numbered checkpoints (never rewritten) are kept as hard links; other names (ckpt.pt, which llama2.c's
+train.py rewrites in place) as copies, so a kept version never changes after it was judged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from model.checkpoint import CheckpointError, read_checkpoint
+
+from . import store
+from .config import load_config
+from .errors import EvalkitError
+from .evaluate import evaluate as evaluate_checkpoint
+from .evaluate import find_shards, find_tokenizer
+from .suite import DEFAULT_SUITE, load_suite
+from .verdict import OVERFIT, READY, SKIPPED, CheckpointScores, check_criteria, judge
+
+NUMBERED = re.compile(r"ckpt_\d+\.pt")  # our trainer's numbered checkpoints: written once, never rewritten
+BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
+STOP_OUTCOMES = (READY, OVERFIT)
+
+
+class WatchError(EvalkitError):
+    """A user error that stops the watcher (exit 2)."""
+
+
+@dataclass
+class Track:
+    """What the watcher knows about one file as it is now."""
+
+    sig: tuple  # (size, mtime_ns, inode)
+    since: float  # monotonic time this sig was first seen
+    seen_at: float = field(default_factory=time.time)
+    next_try: float = 0.0
+    failures: int = 0
+    digest: str | None = None
+    done: bool = False
+
+
+def file_sig(st: os.stat_result) -> tuple:
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def sha256_file(path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def weights_digest(ckpt) -> str:
+    """sha256 of the model's shape and tensors: the same weights give the same digest whatever else the file holds."""
+    import torch
+
+    h = hashlib.sha256(json.dumps({k: v for k, v in ckpt.args.to_dict().items() if k != "dropout"},
+                                  sort_keys=True).encode())
+    for key in sorted(ckpt.state_dict):
+        t = ckpt.state_dict[key].detach().cpu().contiguous()
+        h.update(f"{key}:{t.dtype}:{tuple(t.shape)};".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy())
+    return h.hexdigest()
+
+
+def keep(src: Path, dest: Path, digest: str, sig: tuple, link: bool) -> bool:
+    """Put the version of src at dest (hard link or copy, then an atomic rename); False if src changed meanwhile."""
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    try:
+        ok = False
+        if link:
+            try:
+                os.link(src, tmp)
+                ok = file_sig(os.stat(tmp)) == sig  # the very inode we hashed, unchanged
+            except OSError:
+                link = False  # another filesystem, or no hard links there: copy
+        if not link:
+            h = hashlib.sha256()
+            with open(src, "rb") as fi, open(tmp, "wb") as fo:
+                while chunk := fi.read(1 << 20):
+                    h.update(chunk)
+                    fo.write(chunk)
+                fo.flush()
+                os.fsync(fo.fileno())
+            ok = h.hexdigest() == digest
+        if ok:
+            os.replace(tmp, dest)
+        return ok
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def warm_up():
+    """Pay torch's one-time cost of building a model on the meta device (read_checkpoint checks shapes that way,
+    about 2 s the first time) at start-up, so the first checkpoint is picked up as fast as the later ones."""
+    import torch
+
+    from model.args import ModelArgs
+    from model.transformer import Transformer
+
+    with torch.device("meta"):
+        Transformer(ModelArgs(dim=8, n_layers=1, n_heads=2, vocab_size=16, max_seq_len=8))
+
+
+def write_atomic(path: Path, text: str):
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+class Watcher:
+    def __init__(self, out_dir, report_dir="reports", suite=None, baseline=None, tokenizer=None, data=None,
+                 device="cpu", interval=1.0, once=False, exit_on_stop=False, log=print):
+        self.out_dir, self.report_dir = Path(out_dir), Path(report_dir)
+        self.tokenizer, self.data, self.device = tokenizer, data, device
+        self.interval, self.once, self.exit_on_stop, self.log = interval, once, exit_on_stop, log
+        if not self.out_dir.is_dir():
+            raise WatchError(f"{out_dir}: no such directory (the trainer's out_dir)")
+        if not interval > 0:
+            raise WatchError(f"--interval {interval}: must be above 0 seconds")
+        self.suite = load_suite(suite or DEFAULT_SUITE)
+        self.thresholds = load_config(Path.cwd())
+        self.explicit_baseline = Path(baseline) if baseline else None
+        if self.explicit_baseline and not self.explicit_baseline.is_file():
+            raise WatchError(f"{baseline}: no such baseline checkpoint")
+        self.kept_dir = self.report_dir / "kept"
+        try:
+            self.kept_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.kept_dir / f".probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+            self.conn = store.open_store(self.report_dir)
+        except (OSError, sqlite3.Error) as e:
+            raise WatchError(f"{report_dir}: cannot write the report directory ({getattr(e, 'strerror', None) or e})")
+        for stale in self.kept_dir.glob(".*.tmp-*"):  # left by a watcher killed while keeping a file
+            stale.unlink(missing_ok=True)
+        self.files: dict[str, Track] = {}
+        self.baseline_track: tuple[Path, Track] | None = None
+        self.baseline: dict | None = None  # the baseline's store row, once evaluated
+        self.recorded_init: Path | None = None  # the start checkpoint our trainer recorded in a checkpoint
+        self.verdict = None
+        self.dirty, self.next_update = True, 0.0
+        self.last_headline, self.last_verdict_json, self.stop_written = None, None, False
+        self.said: set[str] = set()
+
+    def say(self, text: str, once_key: str | None = None):
+        if once_key is not None:
+            if once_key in self.said:
+                return
+            self.said.add(once_key)
+        self.log(text, flush=True)
+
+    # ----------------------------------------------------------------------------------------- the loop
+
+    def run(self) -> int:
+        """Watch until stopped (--once: until everything there now is judged; --exit-on-stop: until a STOP)."""
+        warm_up()
+        while True:
+            pending = self.scan()
+            if self.once and not pending:
+                break
+            if self.exit_on_stop and self.verdict is not None and self.verdict.outcome in STOP_OUTCOMES:
+                break
+            time.sleep(self.interval / 4)
+        self.update(watching=False)
+        if self.verdict is None:
+            self.say(f"no checkpoint to judge in {self.out_dir} yet")
+            return 3
+        return self.verdict.exit_code
+
+    def scan(self) -> bool:
+        """One look at OUT_DIR; True while some file is still settling or being retried."""
+        now = time.monotonic()
+        sigs = {}
+        try:
+            with os.scandir(self.out_dir) as entries:
+                for e in entries:
+                    if e.name.startswith((".", "base")) or not e.name.endswith(".pt"):
+                        continue  # temp files of atomic saves; base*.pt is the start, not part of the run
+                    try:
+                        if e.is_file():
+                            sigs[e.name] = file_sig(e.stat())
+                    except FileNotFoundError:
+                        pass
+        except FileNotFoundError:
+            raise WatchError(f"{self.out_dir}: the directory disappeared") from None
+        for name in [n for n in self.files if n not in sigs]:
+            del self.files[name]
+        ready = []
+        for name, sig in sigs.items():
+            t = self.files.get(name)
+            if t is None or t.sig != sig:
+                t = self.files[name] = Track(sig, now)
+                t.done = store.find_by_stat(self.conn, name, sig[0], sig[1]) is not None  # judged before a restart
+            elif not t.done and now - t.since >= self.interval and now >= t.next_try:
+                ready.append((sig[1], name))
+        pending = self.check_baseline(now)
+        for _, name in sorted(ready):  # oldest first: ckpt_000300.pt is judged, the ckpt.pt after it is its twin
+            self.process(name, self.files[name])
+        if self.dirty and time.monotonic() >= self.next_update:
+            self.update(watching=not self.once)
+        return pending or any(not t.done for t in self.files.values())
+
+    # ----------------------------------------------------------------------------------------- versions
+
+    def process(self, name: str, t: Track):
+        path = self.out_dir / name
+        try:
+            if t.digest is None:
+                t.digest = sha256_file(path)
+                if file_sig(os.stat(path)) != t.sig:
+                    self.files.pop(name)  # changed while hashing: start over
+                    return
+            if store.get_version(self.conn, t.digest):
+                t.done = True  # the same bytes under another name, or judged before
+                return
+            try:
+                ckpt = read_checkpoint(path)
+            except CheckpointError as e:
+                t.failures += 1
+                t.next_try = time.monotonic() + self.interval
+                if t.failures >= BROKEN_AFTER:
+                    store.put_version(self.conn, id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1],
+                                      status="broken", error=str(e), seen_at=t.seen_at)
+                    self.say(f"{name}: broken, not evaluated: {e}")
+                    t.done, self.dirty = True, True
+                return
+            if file_sig(os.stat(path)) != t.sig:
+                self.files.pop(name)  # replaced while loading: what we read may not be what we hashed
+                return
+        except FileNotFoundError:
+            self.files.pop(name, None)
+            return
+        except OSError as e:  # e.g. no permission to read it: say so once, and look again when it changes
+            self.say(f"{name}: cannot read it ({e.strerror or e})")
+            t.done = True
+            return
+        init = ckpt.config.get("init_ckpt")
+        if self.recorded_init is None and init and Path(init).is_file():
+            self.recorded_init = Path(init)
+        row = dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1], iter_num=ckpt.iter_num,
+                   weights=weights_digest(ckpt), seen_at=t.seen_at)
+        twin = store.find_evaluated_weights(self.conn, row["weights"])
+        if twin is None and self.baseline and self.baseline["weights"] == row["weights"]:
+            twin = {"name": f"the baseline {self.baseline['name']}"}
+        if twin is not None:
+            store.put_version(self.conn, **row, status="duplicate", error=f"same weights as {twin['name']}")
+            self.say(f"{name} (iter {ckpt.iter_num}): same weights as {twin['name']}; not evaluated again")
+            t.done = True
+            return
+        kept = self.kept_dir / f"{t.digest[:12]}_{name}"
+        if not kept.exists() and not keep(path, kept, t.digest, t.sig, link=bool(NUMBERED.fullmatch(name))):
+            self.files.pop(name, None)  # it changed while being kept: look again
+            return
+        self.say(f"evaluating {name} (iter {ckpt.iter_num})…")
+        start = time.monotonic()
+        result = self.evaluate(kept, replace(ckpt, path=path))
+        store.put_version(self.conn, **row, kept_path=str(kept.resolve()), status="ok", result=result.to_dict(),
+                          evaluated_at=time.time())
+        checks = check_criteria(CheckpointScores(name, result.iter_num, result.metrics), self.thresholds)
+        self.say(f"  done in {time.monotonic() - start:.1f} s: "
+                 + ", ".join(c.text for c in checks.values() if c.status != SKIPPED))
+        t.done, self.dirty = True, True
+
+    def evaluate(self, path: Path, ckpt, baseline="auto"):
+        """Evaluate path (a kept copy) with the tokenizer and shards found from where ckpt was written."""
+        tok = find_tokenizer(ckpt, self.tokenizer)
+        shards = find_shards(tok, self.data)
+        return evaluate_checkpoint(path, self.suite, tokenizer=tok, data=shards, device=self.device,
+                                   baseline=self.baseline_path() if baseline == "auto" else baseline)
+
+    # ----------------------------------------------------------------------------------------- baseline
+
+    def baseline_path(self) -> Path | None:
+        """--baseline, else OUT_DIR/base.pt (our trainer's copy of its start), else the start it recorded."""
+        if self.explicit_baseline:
+            return self.explicit_baseline
+        if (self.out_dir / "base.pt").is_file():
+            return self.out_dir / "base.pt"
+        return self.recorded_init
+
+    def check_baseline(self, now: float) -> bool:
+        """Evaluate the baseline once per content (its answers go beside each sample); True while pending."""
+        path = self.baseline_path()
+        if path is None:
+            return False
+        try:
+            sig = file_sig(path.stat())
+        except FileNotFoundError:
+            return False
+        if self.baseline_track is None or self.baseline_track[0] != path or self.baseline_track[1].sig != sig:
+            self.baseline_track = (path, Track(sig, now))
+            return True
+        t = self.baseline_track[1]
+        if t.done:
+            return False
+        if now - t.since < self.interval or now < t.next_try:
+            return True
+        t.digest = t.digest or sha256_file(path)
+        row = store.get_baseline(self.conn, t.digest)
+        if row is None:
+            try:
+                ckpt = read_checkpoint(path)
+            except CheckpointError as e:
+                t.failures += 1
+                t.next_try = now + self.interval
+                if t.failures < BROKEN_AFTER:
+                    return True
+                raise WatchError(f"baseline {e} (pass --baseline PATH)") from None
+            self.say(f"evaluating the baseline {path.name} (iter {ckpt.iter_num})…")
+            start = time.monotonic()
+            result = self.evaluate(path, ckpt, baseline=path)
+            store.put_baseline(self.conn, id=t.digest, name=path.name, path=str(path.resolve()),
+                               weights=weights_digest(ckpt), result=result.to_dict(), evaluated_at=time.time())
+            row = store.get_baseline(self.conn, t.digest)
+            self.say(f"  done in {time.monotonic() - start:.1f} s")
+        t.done, self.baseline, self.dirty = True, row, True
+        return False
+
+    # ----------------------------------------------------------------------------------------- verdict, report
+
+    def build_run(self, watching: bool) -> dict:
+        rows = store.all_versions(self.conn)
+        base_weights = self.baseline["weights"] if self.baseline else None
+        ok = [r for r in rows if r["status"] == "ok" and r["weights"] != base_weights]
+        labels = _labels(ok)
+        scores = {r["id"]: CheckpointScores(labels[r["id"]], r["iter_num"], r["result"]["metrics"]) for r in ok}
+        self.verdict = judge(scores.values(), self.thresholds) if scores else None
+        shown = sorted(ok + [r for r in rows if r["status"] == "broken"],
+                       key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
+        checkpoints = []
+        for r in shown:
+            checks = check_criteria(scores[r["id"]], self.thresholds) if r["id"] in scores else {}
+            checkpoints.append({
+                "id": r["id"][:12], "name": labels.get(r["id"], r["name"]), "kept_path": r["kept_path"],
+                "iter_num": r["iter_num"], "status": r["status"], "error": r["error"],
+                "metrics": r["result"]["metrics"] if r["result"] else {},
+                "checks": {k: dict(c.__dict__) for k, c in checks.items()}, "evaluation": r["result"]})
+        v = self.verdict
+        recommended = next((c["kept_path"] for c in checkpoints if v and c["name"] == v.checkpoint), None)
+        base = self.baseline
+        return {"out_dir": str(self.out_dir), "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "watching": watching,
+                "verdict": v.to_dict() if v else None, "recommended_path": recommended,
+                "thresholds": self.thresholds.to_dict(),
+                "baseline": {"name": base["name"], "answers": base["result"]["answers"]} if base else None,
+                "checkpoints": checkpoints}
+
+    def update(self, watching: bool):
+        """Judge, say the headline when it changes, write the STOP files and the report; retry what failed."""
+        self.dirty = False
+        run = self.build_run(watching)
+        v = self.verdict
+        if v is not None and v.headline != self.last_headline:
+            self.last_headline = v.headline
+            self.say(v.headline)
+        ok = self.write_stop(run) if v is not None and v.outcome in STOP_OUTCOMES else True
+        ok = self.render(run) and ok
+        if not ok:
+            self.dirty, self.next_update = True, time.monotonic() + self.interval
+
+    def write_stop(self, run: dict) -> bool:
+        text = json.dumps(run["verdict"] | {"recommended_path": run["recommended_path"]}, indent=2,
+                          ensure_ascii=False, allow_nan=False)
+        try:
+            if text != self.last_verdict_json:
+                write_atomic(self.report_dir / "verdict.json", text + "\n")
+                self.last_verdict_json = text
+            if not self.stop_written:
+                write_atomic(self.out_dir / "STOP", self.verdict.headline + "\n")
+                self.stop_written = True
+                self.say(f"wrote {self.out_dir / 'STOP'}: a trainer run with --stop_file={self.out_dir / 'STOP'} "
+                         f"saves and stops; recommended: {run['recommended_path']}")
+        except OSError as e:
+            self.say(f"could not write the verdict or the STOP file ({e}); retrying", once_key=f"stop:{e}")
+            return False
+        return True
+
+    def render(self, run: dict) -> bool:
+        try:
+            from .report import render_report
+        except ImportError as e:
+            self.say(f"report not written: evalkit.report cannot be imported ({e}); results are in "
+                     f"{self.report_dir / store.STORE_FILE}", once_key="no-report")
+            return True
+        try:
+            path = render_report(run, self.report_dir)
+        except OSError as e:
+            self.say(f"report not written ({e.strerror or e}); results are kept in "
+                     f"{self.report_dir / store.STORE_FILE}; retrying", once_key="report-oserror")
+            return False
+        except Exception as e:  # a bug in the report must not stop the judging
+            self.say(f"report failed: {type(e).__name__}: {e}", once_key=f"report-bug:{e}")
+            return True
+        self.said.discard("report-oserror")
+        self.say(f"report: {path}", once_key="report-path")
+        return True
+
+
+def _labels(rows: list[dict]) -> dict[str, str]:
+    """A unique name per evaluated version: the file name, or name@iter for a name with several versions."""
+    count = Counter(r["name"] for r in rows)
+    labels = {r["id"]: r["name"] if count[r["name"]] == 1 else f"{r['name']}@{r['iter_num']}" for r in rows}
+    again = Counter(labels.values())
+    return {k: v if again[v] == 1 else f"{v}#{k[:12]}" for k, v in labels.items()}
+
+
+def watch(args) -> int:
+    """`evalkit watch` with parsed arguments; errors propagate (the CLI turns them into exit codes)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    if args.device == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
+        # Beside a trainer busy on the same cores, several threads per op mostly wait for each other: a tiny
+        # model's evaluation took 7 s with 2 threads and 0.1 s with 1 on a loaded 2-core machine.
+        torch.set_num_threads(1)
+    try:
+        return _watch(args)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _watch(args) -> int:
+    w = Watcher(args.out_dir, args.report, suite=args.suite, baseline=args.baseline, tokenizer=args.tokenizer,
+                data=args.data, device=args.device, interval=args.interval, once=args.once,
+                exit_on_stop=args.exit_on_stop)
+    try:
+        return w.run()
+    except sqlite3.Error as e:  # e.g. the disk is full: the results so far are safe in the store
+        raise WatchError(f"cannot write the results ({e})", w.report_dir / store.STORE_FILE) from None
+    except KeyboardInterrupt:
+        try:
+            w.update(watching=False)  # the report says it is no longer watching
+        except BaseException:  # noqa: BLE001 - a second Ctrl-C or a failing report: results are in the store
+            pass
+        raise

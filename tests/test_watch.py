@@ -1,0 +1,336 @@
+"""`evalkit watch`: every checkpoint version judged exactly once, never half-written, kept, resumable, stoppable."""
+
+import io
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+import torch
+
+from evalkit.cli import main
+from evalkit.verdict import CRITERIA
+
+from .conftest import TINY
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITE = """
+[sampling]
+temperature = 0.8
+top_k = 50
+max_new_tokens = 16
+samples_per_prompt = 2
+seed = 7
+
+[[prompt]]
+id = "rain"
+question = "Why do people like rain?"
+topics = ["rain", "quiet"]
+held = "in"
+
+[[prompt]]
+id = "clock"
+question = "What does an old clock remember?"
+topics = ["clock", "time"]
+held = "out"
+"""
+LENIENT = """
+[thresholds]
+min_format = 0.0
+min_topic = 0.0
+invented_tolerance_words = 100000
+max_memorisation = 1.0
+max_seed_similarity = 1.0
+max_drift = 100.0
+"""
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    """A cwd with the tiny suite (and no evalkit.toml: default thresholds) and an empty OUT_DIR."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "suite.toml").write_text(SUITE)
+    (tmp_path / "out").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def reports(monkeypatch):
+    """Stand-in for evalkit.report: records every run dict it is asked to render."""
+    runs = []
+
+    def render_report(run, report_dir):
+        json.dumps(run)  # the run dict is plain data
+        runs.append(run)
+        path = Path(report_dir) / "index.html"
+        path.write_text(f"{len(run['checkpoints'])} checkpoints")
+        return path
+
+    fake = types.ModuleType("evalkit.report")
+    fake.render_report = render_report
+    monkeypatch.setitem(sys.modules, "evalkit.report", fake)
+    return runs
+
+
+def ckpts(base_run):
+    return base_run[0]
+
+
+def watch(*extra, interval="0.05"):
+    return main(["watch", "out", "--report", "rep", "--suite", "suite.toml", "--interval", interval, *extra])
+
+
+def rows(report_dir, table="versions"):
+    with sqlite3.connect(report_dir / "evalkit.sqlite3") as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+
+
+def test_once_judges_each_version_once_and_renders_the_run(base_run, work, reports, capsys):
+    src = ckpts(base_run)
+    shutil.copy(src / "ckpt_000020.pt", work / "out" / "base.pt")  # the trainer's copy of its start
+    for n in ("ckpt_000040.pt", "ckpt_000060.pt"):
+        shutil.copy(src / n, work / "out" / n)
+    shutil.copy(src / "ckpt_000060.pt", work / "out" / "ckpt.pt")  # the same bytes as ckpt_000060.pt
+    (work / "out" / ".ckpt.pt.tmp-123").write_bytes(b"half")  # a save in progress: never looked at
+
+    code = watch("--once")
+    out = capsys.readouterr().out
+    assert out.count("evaluating ckpt") == 2 and "evaluating the baseline base.pt" in out
+    assert "evaluating ckpt.pt" not in out
+    got = rows(work / "rep")
+    assert [(r["name"], r["status"]) for r in got] == [("ckpt_000040.pt", "ok"), ("ckpt_000060.pt", "ok")]
+    assert len(rows(work / "rep", "baseline")) == 1
+
+    run = reports[-1]
+    assert code == run["verdict"]["exit_code"] and code in (1, 3)
+    assert run["watching"] is False and run["out_dir"] == "out" and run["thresholds"]["min_format"] == 0.9
+    assert [c["name"] for c in run["checkpoints"]] == ["ckpt_000040.pt", "ckpt_000060.pt"]
+    first = run["checkpoints"][0]
+    assert set(first["checks"]) == set(CRITERIA) and first["status"] == "ok" and first["error"] is None
+    assert first["metrics"]["drift"] == pytest.approx(first["metrics"]["base_loss"] - first["metrics"]["base_loss_baseline"])
+    assert len(first["evaluation"]["answers"]) == 4 and first["id"] == got[0]["id"][:12]
+    assert run["baseline"]["name"] == "base.pt" and len(run["baseline"]["answers"]) == 4
+    kept = Path(first["kept_path"])
+    assert kept.name == f"{got[0]['id'][:12]}_ckpt_000040.pt" and kept.parent.name == "kept"
+    assert kept.stat().st_ino == (work / "out" / "ckpt_000040.pt").stat().st_ino  # numbered: a hard link
+
+    assert watch("--once") == code  # a restart judges nothing again
+    assert "evaluating" not in capsys.readouterr().out and len(rows(work / "rep")) == 2
+
+
+def test_a_new_ckpt_pt_is_a_new_version_and_the_kept_copy_keeps_its_bytes(base_run, work, reports, capsys):
+    src, out = ckpts(base_run), work / "out"
+    shutil.copy(src / "ckpt_000020.pt", out / "ckpt_000020.pt")
+    shutil.copy(src / "ckpt_000040.pt", out / "ckpt.pt")
+    watch("--once")
+    assert capsys.readouterr().out.count("evaluating") == 2
+    old = next(r for r in rows(work / "rep") if r["name"] == "ckpt.pt")
+    kept = Path(old["kept_path"])
+    assert kept.read_bytes() == (src / "ckpt_000040.pt").read_bytes()
+
+    # our trainer's way: a new file renamed over ckpt.pt
+    shutil.copy(src / "ckpt_000060.pt", out / ".tmp")
+    os.replace(out / ".tmp", out / "ckpt.pt")
+    watch("--once")
+    said = capsys.readouterr().out
+    assert said.count("evaluating") == 1 and "evaluating ckpt.pt (iter 60)" in said
+    assert kept.read_bytes() == (src / "ckpt_000040.pt").read_bytes()
+    assert [c["name"] for c in reports[-1]["checkpoints"]] == ["ckpt_000020.pt", "ckpt.pt@40", "ckpt.pt@60"]
+
+    # llama2.c's way: ckpt.pt rewritten in place (same inode); the kept copies must not change with it.
+    # Its content: ckpt_000020.pt's weights in a file of other bytes (as ckpt.pt carries the optimizer state)
+    obj = torch.load(src / "ckpt_000020.pt", weights_only=True)
+    obj["best_val_loss"] = 1.0
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    with open(out / "ckpt.pt", "r+b") as f:
+        f.truncate(0)
+        f.write(buf.getvalue())
+    watch("--once")
+    said = capsys.readouterr().out
+    assert "evaluating" not in said and "same weights as ckpt_000020.pt" in said
+    assert kept.read_bytes() == (src / "ckpt_000040.pt").read_bytes()
+    assert [r["status"] for r in rows(work / "rep")] == ["ok", "ok", "ok", "duplicate"]
+
+
+def test_a_truncated_checkpoint_is_broken_once_and_the_rest_are_judged(base_run, work, reports, capsys):
+    src = ckpts(base_run)
+    shutil.copy(src / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
+    (work / "out" / "ckpt_000040.pt").write_bytes((src / "ckpt_000040.pt").read_bytes()[:50_000])
+    code = watch("--once")
+    out = capsys.readouterr().out
+    assert out.count("ckpt_000040.pt: broken, not evaluated: ") == 1 and "not a readable checkpoint" in out
+    assert out.count("evaluating") == 1
+    assert {r["name"]: r["status"] for r in rows(work / "rep")} == {"ckpt_000020.pt": "ok", "ckpt_000040.pt": "broken"}
+    broken = reports[-1]["checkpoints"][-1]
+    assert broken["status"] == "broken" and "truncated" in broken["error"] and broken["evaluation"] is None
+    assert code == reports[-1]["verdict"]["exit_code"]
+    assert watch("--once") == code and "broken" not in capsys.readouterr().out  # said once, not per restart
+
+
+WRITER = """
+import sys, time
+data = open(sys.argv[1], "rb").read()
+with open(sys.argv[2], "wb") as f:
+    step = len(data) // 6 + 1
+    for i in range(0, len(data), step):
+        f.write(data[i:i + step]); f.flush()
+        time.sleep(0.4)
+"""
+
+
+def test_a_slowly_written_file_is_judged_once_when_complete(base_run, work, reports, monkeypatch, capsys):
+    import evalkit.watch
+
+    full = (ckpts(base_run) / "ckpt_000060.pt").read_bytes()
+    target = work / "out" / "ckpt_000060.pt"
+    seen = []
+    real = evalkit.watch.evaluate_checkpoint
+
+    def spy(path, *a, **kw):
+        seen.append((Path(path).read_bytes() == full, target.read_bytes() == full))
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(evalkit.watch, "evaluate_checkpoint", spy)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ckpts(base_run) / "ckpt_000060.pt"), str(target)])
+    try:
+        while not (target.exists() and target.stat().st_size):
+            time.sleep(0.01)
+        watch("--once", interval="0.3")  # pauses of 0.4 s > interval: it looks settled, fails to load, is retried
+    finally:
+        writer.wait(timeout=30)
+    assert seen == [(True, True)]
+    assert [(r["status"], r["size"]) for r in rows(work / "rep")] == [("ok", len(full))]
+    assert "broken" not in capsys.readouterr().out
+
+
+def env():
+    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+def test_kill_9_mid_evaluation_then_restart_judges_each_once(base_run, work, reports, capsys):
+    for n in ("ckpt_000020.pt", "ckpt_000040.pt", "ckpt_000060.pt"):
+        shutil.copy(ckpts(base_run) / n, work / "out" / n)
+    p = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "watch", "out", "--report", "rep", "--suite",
+                          "suite.toml", "--interval", "0.1"], stdout=subprocess.PIPE, text=True, env=env())
+    lines = []
+    try:
+        while sum(line.startswith("evaluating") for line in lines) < 2:
+            line = p.stdout.readline()
+            assert line, "the watcher ended early: " + "".join(lines)
+            lines.append(line)
+        p.kill()  # SIGKILL in the middle of the second evaluation
+    finally:
+        p.kill()
+        p.wait(timeout=30)
+    interrupted = lines[-1].split()[1]
+    before = rows(work / "rep")
+    assert [r["name"] for r in before] == ["ckpt_000020.pt"] and interrupted == "ckpt_000040.pt"
+
+    code = watch("--once")
+    out = capsys.readouterr().out
+    assert out.count("evaluating") == 2 and f"evaluating {interrupted}" in out
+    done = sum("done in" in line for line in lines) + out.count("done in")
+    after = rows(work / "rep")
+    assert done == 3 and sorted(r["name"] for r in after) == ["ckpt_000020.pt", "ckpt_000040.pt", "ckpt_000060.pt"]
+    assert after[0]["id"] == before[0]["id"] and after[0]["evaluated_at"] == before[0]["evaluated_at"]
+    assert code == reports[-1]["verdict"]["exit_code"]
+
+
+def test_end_to_end_with_the_trainer_then_ctrl_c(base_run, tiny_data, work):
+    out = work / "out"
+    shutil.copy(ckpts(base_run) / "ckpt_000060.pt", out / "ckpt.pt")  # the user's start, as in the README
+    watcher = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "watch", "out", "--report", "rep", "--suite",
+                                "suite.toml", "--interval", "0.2"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env(),
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        flags = [f"--{k}={v}" for k, v in TINY.items()] + [
+            f"--data_dir={tiny_data}", "--out_dir=out", "--init_from=resume", "--max_iters=10", "--eval_interval=5",
+            "--learning_rate=1e-3", "--stop_file=out/STOP"]
+        trainer = subprocess.run([sys.executable, "-m", "model.train", *flags], capture_output=True, text=True,
+                                 env=env(), timeout=120)
+        assert trainer.returncode == 0, trainer.stderr[-2000:]
+        numbered = sorted(p.name for p in out.glob("ckpt_*.pt"))
+        assert numbered and (out / "base.pt").exists()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if (work / "rep" / "evalkit.sqlite3").exists():
+                names = [r["name"] for r in rows(work / "rep") if r["status"] == "ok"]
+                if all(n in names for n in numbered) and rows(work / "rep", "baseline"):
+                    break
+            time.sleep(0.2)
+        time.sleep(0.5)  # let it notice the last ckpt.pt too
+        watcher.send_signal(signal.SIGINT)
+        stdout, stderr = watcher.communicate(timeout=30)
+    finally:
+        watcher.kill()
+    assert watcher.returncode == 130, stdout + stderr
+    assert "stopped; results are in rep" in stdout and "Traceback" not in stderr
+    got = rows(work / "rep")
+    ok = [r for r in got if r["status"] == "ok"]
+    for name in numbered:
+        assert sum(r["name"] == name for r in got) == 1, name
+    assert all(r["status"] == "duplicate" for r in got if r["name"] == "ckpt.pt" and r["iter_num"] != 60)
+    base_weights = rows(work / "rep", "baseline")[0]["weights"]
+    assert all(r["weights"] == base_weights for r in ok if r["name"] not in numbered)  # only the start copy
+    assert stdout.count("evaluating ckpt_") == len(numbered)
+
+
+def test_a_stop_verdict_writes_verdict_json_and_the_stop_file(base_run, work, reports, capsys):
+    (work / "evalkit.toml").write_text(LENIENT)
+    for n in ("ckpt_000020.pt", "ckpt_000040.pt"):
+        shutil.copy(ckpts(base_run) / n, work / "out" / n)
+    assert watch("--exit-on-stop") == 0  # not --once: it watches until the STOP
+    out = capsys.readouterr().out
+    assert "STOP — READY: use ckpt_0000" in out and "wrote out/STOP" in out
+    verdict = json.loads((work / "rep" / "verdict.json").read_text())
+    assert verdict["outcome"] == "READY" and verdict["exit_code"] == 0
+    assert Path(verdict["recommended_path"]).exists() and verdict["checkpoint"] in verdict["recommended_path"]
+    assert (work / "out" / "STOP").read_text().startswith("STOP — READY")
+    assert reports[-1]["recommended_path"] == verdict["recommended_path"] and reports[-1]["watching"] is False
+
+
+def test_report_failures_keep_the_results_and_are_said_once(base_run, work, monkeypatch, capsys):
+    calls = []
+
+    def render_report(run, report_dir):
+        calls.append(run)
+        raise OSError(28, "No space left on device")
+
+    fake = types.ModuleType("evalkit.report")
+    fake.render_report = render_report
+    monkeypatch.setitem(sys.modules, "evalkit.report", fake)
+    shutil.copy(ckpts(base_run) / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
+    code = watch("--once")
+    out = capsys.readouterr().out
+    assert code in (1, 3) and len(calls) >= 2  # tried again
+    assert out.count("report not written (No space left on device)") == 1
+    assert [r["status"] for r in rows(work / "rep")] == ["ok"]
+
+
+def one_line_error(capsys):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_user_errors_exit_2_with_one_line(work, capsys):
+    assert main(["watch", "missing", "--once"]) == 2
+    assert "missing: no such directory" in one_line_error(capsys)
+    (work / "bad.toml").write_text("[[prompt]]\nid = 'x'\n")
+    assert main(["watch", "out", "--suite", "bad.toml", "--once"]) == 2
+    assert "bad.toml" in one_line_error(capsys)
+    (work / "afile").write_text("")
+    assert main(["watch", "out", "--suite", "suite.toml", "--report", "afile", "--once"]) == 2
+    assert "afile: cannot write the report directory" in one_line_error(capsys)
+    assert main(["watch", "out", "--suite", "suite.toml", "--baseline", "nope.pt", "--once"]) == 2
+    assert "nope.pt: no such baseline checkpoint" in one_line_error(capsys)
