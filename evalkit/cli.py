@@ -13,7 +13,9 @@ def main(argv=None) -> int:
                    add_help=False)
     sub.add_parser("data", help="build the demo tokenizer and token shards from data/ (--vocab_size=N)",
                    add_help=False)
-    sub.add_parser("demo", help="train, fine-tune too long, and watch evalkit call stop (not built yet)")
+    dm = sub.add_parser("demo", help="train a small model, fine-tune it far too long, and watch evalkit call stop")
+    dm.add_argument("--work", default="demo_run", help="where the demo's models go (default: demo_run/)")
+    dm.add_argument("--report", default="reports/demo", help="report directory (default: reports/demo/)")
     ev = sub.add_parser("eval", help="judge one checkpoint: exit 0 passes, 1 fails a criterion, 2 error")
     ev.add_argument("checkpoint")
     ev.add_argument("--suite", default=None, help="prompt suite TOML (default: prompts/default.toml)")
@@ -60,13 +62,11 @@ def main(argv=None) -> int:
         from model.data import main as data_main
 
         return data_main(rest)
-    if command == "demo":
-        print("evalkit demo: not built yet (it comes with the watcher and report); "
-              "meanwhile `evalkit data` and `evalkit train` work")
-        return 1
     args = parser.parse_args(argv)  # an unknown command is argparse's one-line error, exit 2
     if args.command == "eval":
         return run_eval(args)
+    if args.command == "demo":
+        return run_demo(args)
     if args.command == "watch":
         return run_watch(args)
     if args.command == "export":
@@ -100,6 +100,21 @@ def run_eval(args) -> int:
     else:
         print(scorecard(result, checks, suite, passed))
     return 0 if passed else 1
+
+
+def run_demo(args) -> int:
+    from .demo import demo
+    from .errors import EvalkitError
+    from model.train import TrainError
+
+    try:
+        return demo(args.work, args.report)
+    except (EvalkitError, TrainError) as e:
+        print(f"evalkit demo: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("demo stopped", file=sys.stderr)
+        return 130
 
 
 def run_watch(args) -> int:

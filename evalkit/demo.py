@@ -34,23 +34,26 @@ def flags(settings: dict) -> list[str]:
     return [f"--{k}={v}" for k, v in settings.items()]
 
 
-def demo(work=Path("demo_run"), report=Path("reports/demo"), log=print) -> int:
+def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, shape=SHAPE, base=BASE,
+         finetune=FINETUNE, log=print) -> int:
+    """Run the demo; 0 when it ends at a STOP verdict. The settings are parameters so tests can shrink them."""
     t0 = time.time()
-    work, report = Path(work), Path(report)
-    if not tokenizer_path(DATA_DIR, VOCAB).exists():
-        log(f"[1/4] building the demo data in {DATA_DIR}")
-        build(DATA_DIR, VOCAB, log=lambda m: log("      " + m))
+    work, report, data_dir = Path(work), Path(report), Path(data_dir)
+    vocab = shape["vocab_size"]
+    if not tokenizer_path(data_dir, vocab).exists():
+        log(f"[1/4] building the demo data in {data_dir}")
+        build(data_dir, vocab, log=lambda m: log("      " + m))
     else:
-        log(f"[1/4] demo data: {tokenizer_path(DATA_DIR, VOCAB)} and its shards are built")
+        log(f"[1/4] demo data: {tokenizer_path(data_dir, vocab)} and its shards are built")
 
     base_dir = work / "base"
-    base_ckpt = base_dir / f"ckpt_{BASE['max_iters']:06d}.pt"
+    base_ckpt = base_dir / f"ckpt_{base['max_iters']:06d}.pt"
     if not base_ckpt.exists():
-        log(f"[2/4] training a {SHAPE['dim']}-dim, {SHAPE['n_layers']}-layer base model on generated English "
-            f"({BASE['max_iters']} iterations; kept in {base_dir} for the next demo)")
+        log(f"[2/4] training a {shape['dim']}-dim, {shape['n_layers']}-layer base model on generated English "
+            f"({base['max_iters']} iterations; kept in {base_dir} for the next demo)")
         shutil.rmtree(base_dir, ignore_errors=True)
-        train({**DEFAULTS, **SHAPE, **BASE, "init_from": "scratch", "out_dir": str(base_dir), "device": "cpu",
-               "dtype": "float32", "data_dir": str(DATA_DIR)})
+        train({**DEFAULTS, **shape, **base, "init_from": "scratch", "out_dir": str(base_dir), "device": "cpu",
+               "dtype": "float32", "data_dir": str(data_dir)})
     else:
         log(f"[2/4] base model: {base_ckpt}")
 
@@ -58,13 +61,13 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), log=print) -> int:
     for old in (out, report):  # the demo's own output from an earlier demo: start clean
         shutil.rmtree(old, ignore_errors=True)
     out.mkdir(parents=True)
-    log(f"[3/4] fine-tuning on {DATA_DIR / 'conversations.jsonl'} in the background, a checkpoint every "
-        f"{FINETUNE['eval_interval']} iterations, up to {FINETUNE['max_iters']} (far too many, on purpose)")
+    log(f"[3/4] fine-tuning on {data_dir / 'conversations.jsonl'} in the background, a checkpoint every "
+        f"{finetune['eval_interval']} iterations, up to {finetune['max_iters']} (far too many, on purpose)")
     train_log = open(work / "finetune.log", "w")
     trainer = subprocess.Popen(
-        [sys.executable, "-m", "model.train", *flags({**SHAPE, **FINETUNE}), "--init_from=resume",
+        [sys.executable, "-m", "model.train", *flags({**shape, **finetune}), "--init_from=resume",
          f"--init_ckpt={base_ckpt}", f"--out_dir={out}", f"--stop_file={out / 'STOP'}", "--device=cpu",
-         "--dtype=float32", f"--data_dir={DATA_DIR}"],
+         "--dtype=float32", f"--data_dir={data_dir}"],
         stdout=train_log, stderr=subprocess.STDOUT)
     log(f"[4/4] evalkit watch {out} --report {report}: judging every checkpoint as it lands")
     try:

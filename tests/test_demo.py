@@ -1,0 +1,36 @@
+"""`evalkit demo` end to end, shrunk: base model, background fine-tune, live watch, STOP, trainer stopped."""
+
+from evalkit.demo import demo
+
+from .conftest import TINY
+
+SHAPE = {k: TINY[k] for k in ("dim", "n_layers", "n_heads", "n_kv_heads", "max_seq_len", "vocab_size")}
+BASE = dict(dataset="base", max_iters=30, eval_interval=30, eval_iters=2, log_interval=10, batch_size=8,
+            gradient_accumulation_steps=1, learning_rate=3e-3)
+FINETUNE = dict(dataset="qa", max_iters=400, eval_interval=10, eval_iters=2, log_interval=10, batch_size=8,
+                gradient_accumulation_steps=1, learning_rate=1e-3, answer_only_loss=True)
+LENIENT = """[thresholds]
+min_format = 0.0
+min_topic = 0.0
+invented_tolerance_words = 1000000
+max_memorisation = 1.0
+max_seed_similarity = 1.0
+max_drift = 100.0
+"""
+
+
+def test_demo_stops_the_trainer_at_a_stop_verdict(tiny_data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "evalkit.toml").write_text(LENIENT)  # every checkpoint passes: READY at the first one
+    lines = []
+    code = demo(tmp_path / "work", tmp_path / "report", data_dir=tiny_data, shape=SHAPE, base=BASE,
+                finetune=FINETUNE, log=lambda m, **kw: lines.append(m))
+    text = "\n".join(lines)
+    assert code == 0, text
+    assert "STOP — READY: use ckpt_000010.pt" in text
+    assert (tmp_path / "work" / "out" / "STOP").exists()
+    assert (tmp_path / "report" / "index.html").exists() and (tmp_path / "report" / "verdict.json").exists()
+    log = (tmp_path / "work" / "finetune.log").read_text()
+    assert "stopping: " in log  # the trainer saw the stop-file and stopped long before max_iters
+    numbered = sorted(p.name for p in (tmp_path / "work" / "out").glob("ckpt_*.pt"))
+    assert numbered and numbered[-1] < "ckpt_000400.pt"
