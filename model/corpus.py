@@ -9,6 +9,14 @@ lines. The paragraphs are little stories, descriptions of places, animals,
 seasons, meals and work, dialogue, and calm reflections on the themes of the
 demo data (sound, light, memory, quiet, rhythm, breath, and so on).
 
+About a third of the text is about those themes: besides the short
+reflections there are plain explanations (how resonance, echoes, memory,
+attention or habits work), advice to the reader, small scenes, and diary-like
+lines in the first person. They give the base model the ordinary vocabulary of
+the Q/A fine-tune (resonance, vibration, awareness, perception, gently,
+naturally, ...) in sentences of their own; the word lists are written here by
+hand and nothing is read from the fine-tuning data.
+
 Grammar is handled explicitly: a/an, plurals, verb agreement and past tense
 (irregular forms are listed below). Inside templates a verb is written with a
 marker in front of its base form:
@@ -63,7 +71,7 @@ IRREGULAR_PAST = _pairs(
     speak:spoke spend:spent spin:spun spread:spread spring:sprang stand:stood
     steal:stole stick:stuck sting:stung strike:struck swear:swore sweep:swept
     swim:swam swing:swung take:took teach:taught tear:tore tell:told
-    think:thought throw:threw understand:understood wake:woke wear:wore
+    think:thought throw:threw mistake:mistook understand:understood wake:woke wear:wore
     weave:wove weep:wept win:won wind:wound write:wrote
     """
 )
@@ -75,7 +83,7 @@ DOUBLING = frozenset(
     grin hop hug hum jog knit knot mop nod pat pin plan plod pop rob rot rub
     run scan scrub set ship shop shrug sip sit skip slam slip sob spin spot
     step stir stop swim tap tip trim trip tug wag wrap zip begin forget get
-    hit let put shut cut win spit trot
+    hit let put shut cut win spit trot flit
     """.split()
 )
 
@@ -2148,6 +2156,1133 @@ THEME_LINES = {
 THEME_WORDS = _t("patience attention listening rhythm memory silence wonder habit focus harmony time")
 
 
+# ---------------------------------------------------------------------------
+# Explanations, advice and small scenes about the demo themes
+# ---------------------------------------------------------------------------
+# Three pools per theme:
+#   THEME_FACTS   explanations and general statements, always in the present
+#   THEME_ADVICE  advice to the reader, in the second person, present tense
+#   THEME_SCENES  small scenes and observations with the paragraph's cast; the
+#                 verbs carry markers, so a scene reads in the past or present
+# The word lists for their slots come first, sorted by part of speech.
+
+# -- nouns and noun phrases --------------------------------------------------
+RESONATORS = _l("""
+    wine glass
+    guitar string
+    tuning fork
+    bell
+    drum
+    empty bottle
+    metal bowl
+    organ pipe
+    violin string
+    glass jar
+""")
+VIBRATORS = _l("""
+    a plucked string
+    a struck bell
+    the skin of a drum
+    the wings of a bee
+    a spoon dropped on a tiled floor
+    the reed of a clarinet
+    the cone of a loudspeaker
+    a ruler pressed against the edge of a desk
+    a stretched rubber band
+""")
+MATERIALS = _t("wood metal glass stone steel water brick rock ice")
+ECHO_PLACES = _l("""
+    empty halls
+    deep wells
+    caves
+    canyons
+    stone tunnels
+    stairwells
+    old churches
+    narrow valleys
+    empty swimming pools
+""")
+ECHO_ROOMS = _t("hall church stairwell tunnel cellar barn gym chapel corridor")
+ECHO_OUTDOORS = _t("canyon valley lake quarry gorge")
+SOFT_THINGS = _l("""
+    carpets, curtains, and cushions
+    heavy curtains and rugs
+    shelves full of books
+    soft chairs and thick carpets
+    blankets hung over the walls
+""")
+NOISE_SOURCES = _l("""
+    the traffic outside
+    the fridge
+    the radio in the kitchen
+    the television next door
+    a neighbor's dog
+    the washing machine
+    a lawn mower down the street
+    the hammering from the building site
+    the ticking of the kitchen clock
+""")
+EMOTIONS = _t("joy fear sadness anger surprise excitement happiness hope worry relief")
+FEELING_MIX = _l("""
+    sadness and relief
+    joy and worry
+    pride and sadness
+    excitement and fear
+    happiness and a little sorrow
+""")
+DISTRACTIONS = _l("""
+    a phone that buzzes every few minutes
+    a conversation in the next room
+    a pile of unanswered messages
+    a bright screen at the edge of the desk
+    the noise of traffic
+    a fly buzzing against the window
+    a list of small worries
+    an alert that pops up on a screen
+""")
+HARD_TASKS = _l("""
+    a difficult letter
+    a page of sums
+    a chapter of a hard book
+    a report for work
+    a new piece of music
+    a tricky puzzle
+    a list of new words
+    the accounts for the shop
+""")
+GOOD_HABITS = _l("""
+    read a page before bed
+    walk for ten minutes after dinner
+    drink a glass of water in the morning
+    stretch for five minutes when you wake up
+    write three lines in a journal each night
+    tidy your desk before you stop work
+    practice an instrument for a few minutes a day
+    put your phone away during meals
+    go to bed at the same time each night
+""")
+HABITS_ING = _l("""
+    brushing their teeth
+    making the bed
+    locking the door
+    making coffee in the morning
+    checking the phone
+    tying their shoes
+    switching off the lights
+    washing their hands before meals
+""")
+SENSE_ORGANS = (("sight", "the eyes"), ("hearing", "the ears"), ("touch", "the skin"),
+                ("taste", "the tongue"), ("smell", "the nose"))
+SUBJECTS = _t("history music mathematics science geography chemistry art poetry physics biology")
+LANGUAGES = _t("French Spanish Italian German Welsh Greek Japanese Portuguese Dutch Polish Russian")
+WAITERS = _l("""
+    a fisherman waiting for a bite
+    a gardener waiting for the first shoots
+    a baker waiting for the dough to rise
+    a potter waiting for the kiln to cool
+    a farmer waiting for rain
+    a beekeeper waiting for the honey
+""")
+HEAVY_EMOTIONS = _t("sadness fear worry anger grief loneliness")
+CURIOUS_THINGS = _l("""
+    a puddle after rain
+    a spider's web
+    the inside of a seed
+    the way bread rises
+    the pattern of bark on a tree
+    the shadow of a cloud
+""")
+WONDER_SIGHTS = _l("""
+    a starry sky far from town
+    a waterfall after heavy rain
+    a huge old tree
+    the sea in a storm
+    a tiny insect under a magnifying glass
+    the northern lights
+    a mountain range at dawn
+    a newborn lamb standing for the first time
+""")
+DREAM_THEMES = _l("""
+    falling
+    flying
+    being late
+    being chased
+    losing something important
+    finding new rooms in a familiar house
+    arriving at school without shoes
+""")
+CALM_PLACES = _l("""
+    a library
+    an empty church
+    a forest in the snow
+    a garden at dawn
+    a boat on a calm lake
+    a hillside far from the road
+    an empty beach in winter
+""")
+ROLES = _l("""
+    a pilot flying over the mountains
+    a doctor caring for a sick teddy bear
+    a shopkeeper selling pebbles as coins
+    a ship's captain in a storm
+    an explorer in a jungle of garden weeds
+    a baker making cakes out of mud
+    a teacher with a class of toys
+""")
+INVENTIONS = _l("""
+    the wheel
+    the clock
+    the telescope
+    the printing press
+    the compass
+    the bicycle
+    the radio
+    the steam engine
+""")
+MELODY_INSTRUMENTS = tuple(i for i in INSTRUMENTS if i != "drum")
+PROFESSIONS_PL = _t("dancers rowers swimmers singers runners drummers athletes")
+
+# -- verbs (base form; the templates inflect them) ----------------------------
+QUIET_ACTS = _l("""
+    sit on the back step
+    walk along the {linear}
+    watch the {water}
+    lie on the grass
+    stand at the open window
+    sit under the {tree}
+""")
+
+# -- adjectives ---------------------------------------------------------------
+WONDER_ADJ = _t("vast beautiful strange magical enormous mysterious")
+TASK_ADJ = _t("demanding difficult boring confusing complicated long tiring")
+
+# -- adverbs ------------------------------------------------------------------
+QUIET_ADV = _t("gently quietly softly slowly carefully")
+
+
+THEME_FACTS = {
+    "resonance": _l("""
+        Every object has a natural frequency, a rate at which it tends to vibrate when it is struck or pushed.
+        If you push a child on a swing at the right moment each time, every small push adds to the motion, and the swing goes higher.
+        This is resonance: small pushes, well timed, build up a large movement.
+        {A_resonator} rings most strongly at one pitch and much less at others.
+        A trained singer who holds exactly the right note can make a thin wine glass ring, and in rare cases even crack it.
+        The hollow body of a guitar is full of air, and that air resonates with the strings and makes their sound fuller and richer.
+        Engineers study resonance carefully, because a bridge or a tall building that sways in time with the wind can be damaged.
+        Some tall buildings carry heavy weights near the top, called dampers, which swing against the swaying and keep it small.
+        In a clarinet, a thin reed vibrates against the mouthpiece; in a trumpet, the lips of the player do the same job.
+        When two {resonator_pl} are tuned to the same note, striking one can make the other begin to sound on its own.
+        The tube of a flute has a certain length, and the air inside it resonates at the notes that fit that length.
+        A small push, repeated at the natural rate of a swing or a footbridge, can add up to a surprisingly large motion.
+        A larger drum has a deeper voice, because its skin and the air inside it vibrate more slowly.
+        The word resonance is also used for ideas: a story resonates with a reader when it matches something the reader already feels.
+        Soldiers used to break step when they crossed a small bridge, so that their marching would not set it swaying.
+        A bathroom is a good place to sing, because its hard walls reinforce some notes and make a voice sound richer.
+        When the pushes come at the wrong moments, they work against the motion instead of adding to it.
+        Resonance can be useful, as in musical instruments, or dangerous, as in a machine that shakes itself apart.
+        A resonating string passes its energy to the body of the instrument, which spreads the sound into the room.
+        Every structure, from a bridge to a wine glass, has frequencies at which it vibrates most easily.
+        A sound that matches the natural frequency of an object can set it vibrating, even from across a room.
+        The smaller the bottle, the higher the note you get by blowing across its mouth.
+    """),
+    "vibration": _l("""
+        Sound begins with a vibration: {vibrator} moves quickly back and forth and pushes on the air around it.
+        The moving air passes each push along to the air beside it, until the disturbance reaches your ear.
+        Inside the ear, the eardrum vibrates in the same pattern, and three tiny bones carry the movement deeper in.
+        The inner ear turns that movement into signals, and the brain hears them as voices, music, or noise.
+        Sound needs a material to travel through, so in the empty space between the planets there is no sound at all.
+        Sound moves through {material} much more quickly than it moves through air.
+        A tight string vibrates faster than a loose one, so tightening a string raises its pitch.
+        A short, thin string gives a higher note, and a long, heavy string gives a lower one.
+        The number of vibrations in each second is called the frequency, and we hear it as pitch.
+        Loudness depends on how strongly something vibrates, and a sound weakens as it spreads outward from its source.
+        You can feel vibrations as well as hear them, for example by resting your hand on your own chest while you hum.
+        Trains rumble, engines buzz, and during earthquakes the ground itself shakes; all of these are vibrations.
+        When a bolt of lightning heats the air, the air expands so fast that it makes the crack and rumble of thunder.
+        Deep tones travel farther and pass through walls more easily, which is why the bass of a neighbor's music is what you hear.
+        The energy of a vibration is carried outward as a wave of pressure in the air.
+        A wheel with more weight on one side of its center will shake the whole machine as it spins.
+        A cat's purr is a gentle vibration that you can feel through your fingers when you stroke it.
+        Some animals, like elephants, can sense vibrations in the ground through their feet.
+        Most machines vibrate a little while they run, and a change in that vibration can be the first sign of a problem.
+        A tuning fork vibrates at one steady frequency, so musicians use it to tune their instruments.
+        Sound is made of tiny disturbances in the air, as particles crowd together and spread apart again.
+        A thinner string vibrates faster and gives a higher pitch than a thicker one.
+        Sound spreads out in all directions from its source, like ripples on a pond.
+        Solid objects carry vibrations well, which is why, in old stories, people put an ear to the rails to hear a distant train.
+        Sound travels slightly faster through heated air than through cooler air.
+        A small sensor inside a phone can measure tiny vibrations and movements.
+    """),
+    "echo": _l("""
+        An echo is sound thrown back by a wall, a cliff, or some other hard face, so that it returns to the listener a moment later.
+        A clear echo needs a wall or cliff far enough away that the reflection arrives after the original sound has ended.
+        Large spaces with hard walls, such as {echo_places} and {echo_places}, are good places to hear echoes.
+        Soft materials like {soft_things} absorb sound instead of reflecting it, so a furnished room sounds quieter than an empty one.
+        In a big stone church, many reflections blend into a long tail of sound called reverberation.
+        Bats send out quick clicks and listen for the echoes, and the timing of each echo tells them how far away an insect is.
+        Ships use the same idea to measure the depth of the sea beneath them.
+        If you clap once in a long tunnel, the clap may come back several times, each echo quieter than the last.
+        A hard, flat surface sends a sharp echo back, while a rough or soft one scatters it or swallows it.
+        The farther away the reflecting wall is, the longer the delay before the echo returns.
+        In a small room the reflections come back so quickly that they blend with the sound itself, and we hear no separate echo.
+        Concert halls are shaped with great care, so that the reflections support the music instead of blurring it.
+        Dolphins and some whales also find their way by listening to echoes under the water.
+        The word echo is also used for anything that repeats or recalls something earlier, like an echo of an old tune in a new song.
+        Sound bounces best off large, smooth, hard walls, and is absorbed by soft, uneven ones.
+        In a forest, much of the sound is absorbed by leaves and soft ground, so voices do not carry far.
+        A room with no echoes at all sounds strangely dead, because we are used to a few reflections.
+        Sound that strikes a wall at an angle leaves it at the same angle, much as a ball does when you bounce it off a wall.
+    """),
+    "silence": _l("""
+        Silence is rarely complete; it is more often the absence of the usual noises, such as traffic, voices, and machines.
+        In a very quiet room, small sounds become noticeable: the tick of a clock, or the rush of blood in your own ears.
+        Many people find that their bodies relax in quiet places, and their breathing becomes slower.
+        Stillness is not the same as doing nothing, because a still mind can be very awake.
+        On a windless morning the surface of a pond is perfectly still, and it reflects the trees like a mirror.
+        A breeze breaks the reflection into ripples, and the picture on the water is lost.
+        For wild animals, stillness can mean safety, since a rabbit that does not move is much harder for predators to spot.
+        People are often drawn to {calm_place} because it offers a rest from the demands of a busy day.
+        A few minutes without noise can help a tired mind recover after a long day of talk.
+        Some people find silence uncomfortable at first and feel a need to fill it with words or music.
+        In music, a rest between two notes can be as striking as the notes around it.
+        A pause in a conversation may signal thought, agreement, shyness, or anger.
+        Cities are rarely silent, and even at night there is a low hum of traffic and machines.
+        After a heavy snowfall the world sounds different, because soft snow absorbs many small sounds.
+        An idle moment, with nothing to do and nothing to hear, can be surprisingly restful.
+        Constant noise is a source of stress, and people living near busy roads often sleep less deeply.
+        Quiet places let the mind refresh itself, and some people seek them out on purpose.
+        Silence can be awkward between strangers and comfortable between old friends.
+        Even a quiet house has its disturbing noises, like a dripping tap or a dog barking nearby.
+        Even a brief pause before speaking can make words kinder.
+        People surrounded by constant noise often forget what real quiet sounds like.
+        Loud places demand more effort from the brain than quiet ones.
+        A heavy door blocks much of the sound from the next room.
+    """),
+    "memory": _l("""
+        Memories are not stored in a single place; they are spread across many parts of the brain and linked together.
+        Each time a memory is recalled, the brain rebuilds it, so the details can shift slightly over the years.
+        A scent can bring back a childhood memory very suddenly, because smell is closely tied to memory and emotion.
+        Events that carried strong feelings are usually easier to recall than ordinary ones.
+        Sleep helps the brain sort the events of the day and keep the ones that matter.
+        Facts are easier to remember when they are connected to something you already know.
+        Reviewing new material a day later and again a week later helps far more than reading it many times in one evening.
+        Forgetting is natural, since the brain cannot keep every detail and lets go of what it does not use.
+        Two people can remember the same event quite differently, and both can be sure they are right.
+        A memory that is never recalled slowly weakens, while one that is often replayed grows stronger.
+        Memory is less like a recording and more like a story that is told again each time.
+        Short-term memory holds only a few things at once, such as a phone number you have just heard.
+        Older memories are sometimes clearer than newer ones, especially memories from the early years of adult life.
+        Places, songs, and smells act as cues that can unlock memories we thought were lost.
+        Writing something down helps memory twice: once while you write it, and again when you read it later.
+        The exact words of a conversation fade quickly, but the meaning and the feeling usually remain.
+        The brain does not play back a memory like a film; it puts it together from pieces each time.
+        Memories can be strengthened by sleep and weakened by stress.
+        A memory is easier to find when you return to the setting where it was formed.
+        Everyone forgets, and it is normal to be unsure of small details from long ago.
+        Memorable events are usually surprising, emotional, or connected to something that matters to us.
+        Repeating a phone number keeps it in mind for a moment, but it slips away as soon as we stop.
+        There are many reasons we forget, including stress, tiredness, and simply not paying attention in the first place.
+        Long-term memory can hold a vast amount of information for a lifetime.
+        During sleep, the brain replays some of the events of the day.
+        Old memories are rebuilt so often that they may drift far from what really happened.
+        A photograph captures a moment, but memory keeps its feeling.
+        A memory can feel completely true and still be wrong in small ways.
+    """),
+    "attention": _l("""
+        Attention is limited, and the mind can only focus fully on one demanding task at a time.
+        Switching between tasks costs time and effort, even when each switch feels quick.
+        {Distraction} pulls attention away again and again, and each interruption makes it harder to get back to work.
+        Attention works a little like a spotlight: whatever it falls on becomes clear, and the rest fades into the background.
+        When you are tired, hungry, or worried, it is much harder to concentrate.
+        Most people can concentrate well for a while, and then the mind begins to drift.
+        The brain notices sudden movements and loud noises first, which once helped our ancestors stay alive in dangerous places.
+        A {task_adj} task is easier to begin when it is broken into small, clear steps.
+        Focused work feels easier when the goal is clear and the task is broken into manageable pieces.
+        Sounds, screens, and worries all compete for our attention.
+        Paying attention is an active process, in which the mind chooses what to notice and what to ignore.
+        Focus is not only about effort; rest, sleep, and food all help to restore it.
+        A mind that drifts is not a failure, because noticing the drift is the first step in bringing attention back.
+        Listening well is a form of attention, and people can tell when they are truly heard.
+        Some tasks hold our attention easily, especially ones that are interesting and a little difficult.
+        Deep concentration can feel calm and even joyful, as if the rest of the world has gone quiet.
+        Constant alerts train the mind to crave new information, which makes long periods of focus harder.
+        The mind grabs onto anything new, which is why a moving light or a sudden sound is so hard to ignore.
+        Deadlines can sharpen focus, but too many of them lead to exhaustion.
+        Ignoring distractions takes energy, so removing them is often easier than fighting them.
+        A mind that focuses on one thing at a time usually makes fewer mistakes.
+        Phones are designed to grab attention, and each small click or sound pulls us back to the screen.
+        Attention to physical sensations, such as the feet on the floor, can bring a busy mind back to the present.
+        When two people pay attention to the same thing together, they understand each other more easily.
+        Working in a tidy room with few distractions makes it easier to settle into a task.
+        Speech is particularly hard to ignore, because the brain tries to understand every word it hears.
+        Staying focused is easier after a good night's sleep.
+    """),
+    "perception": _l("""
+        Perception is the way the brain makes sense of the signals that arrive from the eyes, ears, skin, nose, and tongue.
+        The eye works a little like a camera: its lens bends light and forms an image at the back of the eye.
+        The brain does not simply record what the senses receive; it fills in gaps and makes guesses based on what it expects.
+        Optical illusions trick us because the usual guesses of the brain do not fit the picture in front of us.
+        Most of the time these guesses are accurate, and they let us see and hear very quickly.
+        The tongue can taste sweet, salty, sour, and bitter, but much of what we call flavor actually comes from smell.
+        Our senses constantly take in more information than we can notice, so the brain chooses what matters most.
+        People from different cultures may describe the same colors and sounds in different ways.
+        What we expect to see shapes what we do see, especially when the picture is unclear.
+        A voice is easier to understand when you can also see the lips of the speaker.
+        The skin can sense warmth, cold, pressure, and pain, each through its own kind of nerve ending.
+        {Sense_pair}, but it is the brain that turns the raw signals into a meaningful experience.
+        In the dark, the eyes slowly adjust, and after a while shapes appear that were invisible at first.
+        The same gray square can look light on a dark background and dark on a light one.
+        When one sense is weak, the others often become sharper to make up for it.
+        Perception is shaped by experience, so a musician hears details in a song that other listeners miss.
+        The brain predicts what it is about to see and hear, and it notices mainly the difference between what it expected and what came.
+        An optical illusion is a picture that tricks the eye, such as two equal lines that look different in length.
+        Our expectations and our culture both affect how we perceive colors, faces, and flavors.
+        Some animals perceive the world very differently from us, seeing colors we cannot see or hearing sounds too high for our ears.
+        When a sound enters one ear a moment before the other, the brain uses the gap to work out where the sound came from.
+        The brain organizes basic sensations, like patches of color and edges, into objects and scenes.
+        In a dimly lit garden the eye loses most of its color vision, so the flowers look gray at dusk.
+        The brain receives millions of signals every second and ignores most of them.
+        Both eyes have blind spots where the nerve leaves them, but the brain fills in the missing pieces.
+    """),
+    "consciousness": _l("""
+        Consciousness is our awareness of the world, of our bodies, and of the thoughts passing through our heads.
+        Philosophers and scientists still disagree about how consciousness arises from the activity of the brain.
+        It is one of the deepest questions people have ever asked, and nobody knows the full answer yet.
+        Many animals seem to be aware of their surroundings, and some, like crows and octopuses, are good at solving problems.
+        During deep sleep, awareness of the outside world fades, though the mind is still active in dreams.
+        Awareness can be trained, so that with practice you notice thoughts and feelings as they arise.
+        Being mindful means paying attention to the present moment on purpose, without judgment.
+        Some people wonder whether a machine could ever be conscious, and the question remains puzzling.
+        Much of what the brain does happens without awareness, like keeping your balance or digesting a meal.
+        A sense of self, the feeling of being one person who lasts through time, is part of human consciousness.
+        Anesthesia switches consciousness off for a while, and patients wake with no memory of the time between.
+        Awareness of other people, of what they know and feel, grows slowly through childhood.
+        We are rarely aware of our own breathing until something draws our attention to it.
+        Thoughts appear in awareness, stay for a while, and pass, much like clouds moving across the sky.
+        Consciousness is probably not a simple switch; there are many states between deep sleep and full alertness.
+        In deep sleep, awareness of the world is almost absent.
+        We have direct knowledge only of our own consciousness, and we can only guess at what goes on in other minds.
+        Nobody can be sure what another animal is experiencing, though many animals clearly feel pain and pleasure.
+        Being conscious of what is happening around you, and of your own response to it, is the first step toward choosing how to act.
+        Some philosophers argue that a mind like ours needs a body and a world to live in.
+    """),
+    "dreams": _l("""
+        Most vivid dreams happen during the stage of sleep when the eyes move quickly beneath the lids.
+        Dreams often mix real events from the day with strange images and feelings.
+        Inside a dream, even odd logic seems convincing, and we rarely realize that we are dreaming.
+        In a lucid dream, the dreamer knows that it is a dream and can sometimes change what happens.
+        Lucid dreams are uncommon, but some people learn to have them more often.
+        Dogs sometimes twitch their paws and make small noises in their sleep, which suggests that they dream too.
+        Some scientists think dreams help the brain store memories and deal with emotions, but their purpose is still debated.
+        Dreams often carry the themes of waking life, such as our hopes, our fears, and the challenges we face.
+        Common dreams include {dream_theme} and {dream_theme}.
+        Most dreams are forgotten within minutes of waking unless they are written down.
+        A noise in the room, such as an alarm or a barking dog, can slip into a dream and become part of the story.
+        People who wake slowly usually remember more of their dreams than people who jump out of bed.
+        The word dream is also used for a hope or a wish for the future.
+        Meanwhile, the body lies mostly still during vivid dreams, which keeps us from acting them out.
+        Worrying during the day often leads to restless nights and anxious dreams.
+        A dream can feel memorable in the morning and be gone completely by lunchtime.
+    """),
+    "habit": _l("""
+        A habit is something we have repeated so often that it becomes almost automatic.
+        Many habits follow a simple loop: a cue, a routine, and a reward.
+        Most adults do things like {routine_ing} and {routine_ing} without thinking about them at all.
+        Habits save mental effort, which leaves the mind free for harder tasks.
+        Some habits are helpful and others are harmful, but both kinds are formed in the same way.
+        It is usually easier to replace a bad habit with a better one than to erase it completely.
+        A new habit often takes weeks of repetition before it feels natural.
+        Missing a single day rarely matters, because what counts is the overall direction.
+        Small daily actions add up over months and years.
+        A habit is easier to keep when the cue is easy to see and the reward comes quickly.
+        Habits are linked to places, so a change of surroundings can be a good time to start a new one.
+        Each repetition strengthens the links between the cue and the action.
+        A boring chore becomes lighter when it turns into a habit, because it no longer needs a decision.
+        Habits can also work against us, for example when checking a phone becomes automatic.
+        A good routine frees the mind, because fewer choices need to be made each day.
+        Rewards help a new habit take root, especially small ones that come right away.
+        A healthy habit, like a short walk, is easiest to keep when it fits neatly into the day.
+        Slipping once is normal, but letting one missed day become two is how old habits return.
+        A cue, such as a place or a time of day, triggers the habit almost before we notice.
+        Changing an old habit is slow, and it helps to expect a few setbacks.
+        After an illness, it can take weeks to rebuild a daily routine.
+    """),
+    "learning": _l("""
+        Learning changes the brain, and each time you practice, the connections you use grow stronger.
+        Mistakes are useful, because they show you what to adjust next time.
+        Children learn a great deal by playing, asking questions, and copying the people around them.
+        Adults can keep learning throughout their lives, even if it sometimes takes a little more effort.
+        Knowledge lasts longer when you use it, explain it to someone else, or link it to what you already know.
+        Progress is often slow at first and then suddenly seems to jump ahead.
+        A good teacher guides the learner rather than giving every answer.
+        Studying {subject} for a short time every day works better than studying it all at once before a test.
+        Sleep after studying helps the brain keep what it has learned.
+        Confusion is a normal part of learning, and it often comes just before understanding.
+        Learners who believe they can improve usually do improve, because they keep trying when the work is hard.
+        Spaced practice, with gaps of a day or more between sessions, builds memory far better than cramming.
+        Testing yourself is one of the best ways to learn, because recalling an answer strengthens it.
+        Learning a skill with the hands, like knitting or woodwork, follows the same slow path as learning facts.
+        A brain that keeps learning stays flexible, and new hobbies and interests help to keep it that way.
+        Gaining a new skill takes many repetitions, and each one improves it a little.
+        Learners who connect new facts to their own experience usually remember them longer.
+        It is possible to learn something new at any age, though the easiest way varies from person to person.
+        Brains differ, so people learn best in different ways and at different speeds.
+        Teaching others is one of the best ways to discover the gaps in what you know.
+        Strengthening a weak skill is slow, but it is often the most rewarding kind of practice.
+        A good guide shows learners where to look and then lets them find the way.
+        An experienced teacher knows when to help and when to wait.
+    """),
+    "language": _l("""
+        Every language has its own sounds, its own words, and its own rules for putting them together.
+        Children learn their native language by listening, copying, and trying out phrases long before they can read.
+        People speak thousands of different languages, and many have been passed down through countless generations.
+        A second language is easier to learn when you hear it every day and are not afraid of making mistakes.
+        Words can carry fine shades of meaning, and some languages have a word for a feeling that others lack.
+        Speech is one of the things that make us human, and it is rooted in our need to share ideas with a group.
+        The meaning of a word can change slowly over the years, so old books sometimes use familiar words in strange ways.
+        When you begin a new language, being understood matters more than speaking correctly.
+        People who speak {language} and people who speak {language} may describe the same day in very different ways.
+        A phrase that sounds natural in one language can sound odd when it is turned word for word into another.
+        Some languages are written with letters, others with signs that stand for whole words or syllables.
+        Many words in English were borrowed from other languages, often so long ago that nobody notices.
+        Learning the names of things changes how closely we look at them.
+        A language is a system of sounds and signs shared by a group of people.
+        Answering simple questions in a new language is a good way to practice without fearing mistakes.
+        Related languages, like Spanish and Italian, share many words and sounds.
+        Some words are hard to translate, because they capture an idea that belongs to one culture.
+        The differences between two languages can teach you a lot about both.
+        Small groups of speakers keep some rare languages alive.
+        Babies copy the sounds around them long before they understand a word.
+        The English spoken in one country can sound quite different from the English spoken in another.
+        A term used by scientists often means something more exact than the same word in daily speech.
+    """),
+    "music": _l("""
+        A melody is a sequence of notes, one after another, that the ear hears as a single line.
+        Harmony is the pleasing sound of several notes heard at once.
+        A chord is a group of three or more notes played at the same time.
+        Some notes blend smoothly, while others clash and create tension.
+        Composers often let a tense, clashing chord resolve into a calm one, and the listener feels a kind of relief.
+        In a choir, singers listen to each other all the time, so that their voices blend into one sound.
+        Music can stir strong emotions, and some people feel chills at a beautiful passage.
+        A catchy melody is easy to remember, which is why some tunes stay in our heads for days.
+        Music activates many areas of the brain at once, including those for {brain_part} and {brain_part}.
+        Harmony also describes people who live or work together peacefully, in agreement.
+        Sorrowful music can be comforting, because it gives a shape to sadness.
+        Musical instruments make their sounds in many ways: strings are plucked or bowed, reeds vibrate, and drums are struck.
+        The same melody played on {a_instrument} and on {a_instrument} sounds different, because each instrument adds its own mix of tones.
+        Discord, the opposite of harmony, describes notes or people that do not fit together.
+        Beneath a simple tune, a bass line often moves slowly and gives the music depth.
+        Learning to play music takes patience, but it also trains memory, coordination, and listening.
+        A melody usually moves in small steps, with a few leaps that make it memorable.
+        Melodies from childhood can stay with us for a lifetime.
+        Choirs are often grouped into high and low voices, each singing its own part.
+        Blending many voices into one sound takes a team that listens as much as it sings.
+        When a choir sings well, each voice blends into the rest.
+        In harmony, each part is different, but the parts fit together into something larger.
+        A note that clashes with the rest creates a feeling of conflict, and the music seems to ask for an answer.
+        A scale is a series of notes going up or down in steps.
+        Some pairs of notes sound pleasant and restful together, and others sound restless.
+        Music has a strong effect on mood, which is why films use it to tell us what to feel.
+        A good practice session includes some scales, some old pieces, and something new.
+    """),
+    "rhythm": _l("""
+        Rhythm is a pattern of sounds and silences in time.
+        The heart, the lungs, the tides, and the seasons all have their own rhythms.
+        A steady beat helps {profession_pl} keep together and move as one group.
+        In poems, stressed and unstressed syllables form a rhythm that you can tap along to.
+        Most people naturally tap a foot or nod their head when they hear a strong beat.
+        Rhythm helps us organize time into pieces that we can feel and predict.
+        Athletes train to keep an even rhythm in their breathing and their steps.
+        A daily rhythm of waking, eating, working, and resting helps the body know what comes next.
+        The rhythm of a language, its pattern of long and short sounds, is one of the first things a baby learns.
+        Rhythms in nature repeat in cycles, like the rise and fall of the tides or the turning of the seasons.
+        When two people walk side by side, their steps often fall into the same rhythm without either of them deciding it.
+        The pulse of a song is the beat that you would clap along to, even when the melody moves quickly.
+        The heart keeps its own rhythm, beating faster during exercise and slower during rest.
+        Breathing and heartbeat change their rhythm with the state of the mind.
+        A regular schedule helps the body prepare for sleep, meals, and work at the right times.
+        Many satisfying moments in music come when the rhythm stops for a beat and then returns.
+        Rhythm is everywhere, from the click of a clock to the cycle of day and night.
+        A waltz has three beats in every bar, and a march usually has two or four.
+        A metronome ticks steadily, helping musicians keep time.
+        Writing a song means fitting words to a melody so that the stresses fall on the beat.
+        Rest is meant to be part of the rhythm of work, not a break from it.
+    """),
+    "breath": _l("""
+        Each breath brings oxygen into the lungs, where it passes into the blood and is carried to every cell.
+        Breathing out releases carbon dioxide, which the cells make as they use energy.
+        Slow breathing calms the body: the heart slows, the muscles loosen, and the mind often follows.
+        When people are stressed, breathing tends to become fast and shallow, high in the chest.
+        Breathing too quickly for too long can make a person feel dizzy.
+        The nose warms the air and makes it moist before it reaches the lungs.
+        A yawn is a long, deep breath that often comes when we are tired or bored, and yawning seems to spread from one person to another.
+        Breathing is automatic, but unlike the heartbeat it can also be controlled on purpose.
+        Singers and swimmers learn to control their breath with great care.
+        A long, slow breath out eases tension in the shoulders and the jaw.
+        In cold weather, the moisture in a warm breath cools into a tiny cloud of droplets.
+        An adult at rest takes a breath every few seconds, usually without noticing.
+        Breathing through the nose tends to be slower and steadier than breathing through the mouth.
+        Good posture lets the lungs fill more easily, while a bent back leaves less room for air.
+        When breathing is strained, the muscles of the neck and shoulders do extra work.
+        Slow breathing is one of the simplest ways to reduce stress, and it can be done anywhere.
+        Releasing a long breath is like letting go of a little of the tiredness of the day.
+        The flow of air in and out of the body never stops, even during sleep.
+        Gentle stretching can ease a stiff neck after a long day at a desk.
+    """),
+    "time": _l("""
+        People measured time long before clocks, using sundials, marked candles, and the phases of the moon.
+        The way time feels depends on what you are doing, so an hour of fun passes quickly while a minute of waiting can seem long.
+        When we are fully engaged in a task, we often lose track of time.
+        Calendars follow the seasons and the journey of the earth around the sun.
+        In physics, time passes at slightly different rates depending on speed and gravity, though the effects are tiny in everyday life.
+        Thinkers have debated for centuries whether time truly flows or only seems to.
+        Childhood summers seem longer in memory, perhaps because they were full of new and distinct experiences.
+        A day full of new places feels long while it happens and short when you remember it.
+        Time seems to slow down in moments of danger, when every detail is noticed.
+        Clocks divide the day into hours, minutes, and seconds, but the body keeps its own time.
+        The position of the sun in the sky was once the only clock most people had.
+        Planning for the future and remembering the past are two ways the mind travels in time.
+        Some thinkers see time as an ongoing flow, and others as a series of separate moments.
+        The debate about what time really is has no clear answer yet.
+        Spending time well does not mean filling every minute, because rest is also time well spent.
+        Days are shorter in winter, because the sun stays above the horizon for fewer hours.
+    """),
+    "waves": _l("""
+        Most sea waves are raised by the wind as it drags over open water.
+        The water in a wave mostly moves up and down in small circles, while the wave itself travels forward.
+        Near the shore, the bottom of the wave drags on the sand, the top tips forward, and the wave breaks.
+        The highest point of a wave is called its peak, and the lowest point is called its trough.
+        When two waves meet, they can add together into a bigger wave or cancel each other out.
+        Light and sound also travel as waves, and they can interfere with each other in similar ways.
+        Light sometimes behaves like a wave and sometimes like a stream of tiny packets of energy.
+        Long, slow swells can cross a whole ocean after a distant storm.
+        The distance from one peak to the next is called the wavelength.
+        Waves on a pond spread out in rings from the place where a stone falls in.
+        Strong waves slowly wear away cliffs and turn rocks into pebbles and sand.
+        A wave moves energy across the sea, but the water itself stays more or less where it was.
+        During a storm, waves crash against the rocks with great force.
+        A long swell lifts a boat gently, while short, steep waves make it pitch and roll.
+        The peaks of the waves grow taller as the wind grows stronger and blows for longer.
+        Many of the biggest waves on a calm day are caused by storms far out at sea.
+        The pull of the moon causes the tides, which rise and fall twice a day.
+    """),
+    "light": _l("""
+        Light bends when it passes from air into water or glass, which is why a spoon in a glass of water looks broken.
+        A rainbow appears when sunlight passes through raindrops, and each droplet bends the colors by slightly different amounts.
+        The colors of a rainbow always appear in the same order, in bands from red on the outside to violet on the inside.
+        The sky looks blue because the air scatters blue light more than red light.
+        At sunset the light travels through more air, so much of the blue is scattered away and the reds and oranges remain.
+        Moonlight is simply sunlight reflected from the surface of the moon.
+        A lens bends light to form an image, in a camera, in a pair of glasses, and in the eye.
+        White light contains all the colors of the rainbow, mixed together equally.
+        Our eyes adjust slowly to darkness, and after a while we can see by the faint light of the stars.
+        Light from distant stars has traveled for thousands of years before it reaches us.
+        Total darkness is rare in towns, where streetlamps and windows glow all night.
+        Daylight in winter is softer and lower, and it casts long shadows even at noon.
+        A flash of lightning is seen before the thunder is heard, because light travels far faster than sound.
+        Plants turn their leaves toward the light, and they use sunlight to make their food.
+        Light allows us to see, but we only see objects because they scatter or reflect light into our eyes.
+        Sunglasses block part of the light and reduce the glare on bright days.
+        Red sunsets are most common when the air is full of dust or smoke.
+        A prism splits white light into colors, in the same way that raindrops do.
+        The moon seems to brighten as the sky grows dark, though its own light does not change.
+        Stars seem to flicker more when they are low in the sky, where their light crosses more air.
+        Clouds contain countless tiny droplets, which scatter all colors of light and so look white.
+        Dust and water droplets in the air scatter light, so the beam of a torch can be seen in fog.
+        The pupil of the eye grows wider in the dark to let in more light.
+        Sunlight takes about eight minutes to cross space before reaching the earth.
+        Water and glass bend light by different amounts, and so do different colors.
+    """),
+    "curiosity": _l("""
+        Curiosity is the desire to know or understand something, and it drives much of what we learn.
+        Young children ask why again and again, exploring the world one question at a time.
+        Curiosity is a strong engine for learning, because we remember the things we wanted to know.
+        A curious mind notices gaps in its own knowledge and wants to fill them.
+        Curiosity can be risky, which is why a curious child also needs to learn about safety.
+        Scientists turn curiosity into careful questions and then test them.
+        Curious people often find surprises in ordinary things, such as {curious_thing}.
+        Curiosity can fade when learning is forced or boring, and it returns when people are free to explore.
+        Asking a good question is often more interesting than knowing the answer.
+        Many discoveries began with someone who was curious about a small, odd detail.
+        Curiosity leads people to discover new things, and it makes learning feel rewarding rather than forced.
+        A curious person observes closely and is not afraid to admit not knowing.
+        Curiosity gives people the courage to try something unfamiliar.
+        Children are natural scientists, testing objects by shaking, dropping, and tasting them.
+    """),
+    "imagination": _l("""
+        Imagination lets us picture things that do not exist, or that have not existed yet.
+        Inventors, writers, and engineers all use imagination as a tool for solving problems.
+        Before anyone built {invention}, someone had to imagine it.
+        When children play pretend, taking roles such as {role}, they are using their imagination.
+        Imaginative play builds language, planning, and the ability to see things from another person's point of view.
+        Reading a story invites the reader to picture the characters and the places in the mind.
+        Imagination and memory are closely linked, since picturing the future uses pieces of the past.
+        A good story leaves room for the imagination, so that each reader sees the scene a little differently.
+        Daydreaming may look idle, but it often helps people combine ideas in new ways.
+        Imagination can also make fears larger, as anyone who has lain awake at night knows.
+        Pretending helps children practice real situations, from a visit to the doctor to saying goodbye.
+        Imagination allows people to solve problems before they have to face them.
+        A good book can capture the imagination and invite the reader into another world.
+        Imagination can be improved with practice, like any other ability.
+        Stories help people imagine how a situation might look from someone else's point of view.
+    """),
+    "wonder": _l("""
+        Wonder is the feeling of awe in front of something vast, beautiful, or unexpected.
+        {Wonder_sight} can fill people with wonder, however many times they have seen it.
+        A starry sky is humbling when you remember that each star is a distant sun.
+        Many of the stars we see are far larger than our own sun, and some may have planets of their own.
+        The universe is so vast that its size is hard to imagine.
+        Moments of wonder can leave people calmer, kinder, and more patient.
+        Stars twinkle because their light passes through layers of moving air.
+        Planets twinkle much less, and they shine with a steadier light.
+        Children feel wonder easily, and adults can feel it too when they slow down and look closely.
+        Wonder often begins with a question, and a good answer can lead to even more wonder.
+        The tiny insect on a leaf is, in its own way, as magical as the stars.
+        To a small child, even a back garden can seem {wonder_adj}.
+        Wonder can make ordinary problems feel smaller, at least for a while.
+        Beauty in nature, from a sunset to a snowflake, is one of the most common sources of wonder.
+        Slowing down and looking closely is often all it takes to find something surprising.
+        Some of the most beautiful sights are also the simplest.
+        Wonder does not need special places; it can be found in a kitchen or a back yard.
+    """),
+    "emotion": _l("""
+        Emotions are reactions of the body and mind to events that matter to us.
+        Joy, fear, sadness, anger, and surprise are found in people all over the world.
+        Fear prepares the body for danger: the heart races, the muscles tighten, and the senses sharpen.
+        Emotions often show on the face before we can put them into words.
+        Naming an emotion can make it easier to handle.
+        Feelings are not good or bad in themselves; they are signals about what we care about.
+        Sometimes emotions are mixed, like the blend of {feeling_mix} at a farewell.
+        Emotions pass more quickly when we notice them instead of fighting them.
+        Music, stories, and memories can all trigger strong emotions.
+        Strong emotions can affect sleep, hunger, and concentration.
+        {Heavy_emotion} is easier to carry when it is shared with someone we trust.
+        Laughter spreads from person to person, and so do yawns and frowns.
+        The same event can bring {emotion} to one person and {emotion} to another.
+        A sudden emotion can make the heart beat faster and the face grow warm.
+        Emotions are part of our social life, helping people understand and respond to each other.
+        Some emotions, like excitement and fear, feel very similar in the body.
+        Emotions are related to chemicals in the brain and body, which rise and fall as a situation changes.
+        A quick reaction is not always the best response, and a pause can change the result.
+        Many healthy relationships depend on people understanding the emotions of others.
+        Reacting in anger can make a problem worse, while naming the anger gives you a moment to choose.
+        At big moments, like a wedding or a move, emotions can race one after another.
+        Tears can release tension, and people often feel calmer after crying.
+        Fear is useful when it warns us of real danger, but it can also block us from trying new things.
+        People are more likely to snap at others when they are hungry or tired.
+        Having someone to talk to makes hard times easier.
+        It helps to be as kind to ourselves as we would be to a friend.
+        Our responses to the same event can be very different.
+    """),
+    "patience": _l("""
+        Patience is the ability to wait calmly, without feeling rushed or irritated.
+        Patience is not passive; it often means continuing to work while trusting that results will come.
+        Growing anything, from a garden to a friendship, takes time that cannot be hurried.
+        Impatience makes people give up too early, sometimes just before their effort would have paid off.
+        Instant results are rare, and most worthwhile things come slowly, in stages.
+        Patience with other people means accepting that they learn and change at their own pace.
+        Patience with yourself matters too, especially when you struggle with something new.
+        {A_waiter} knows that patience is part of the work.
+        Waiting is easier when we understand why it takes so long.
+        Patient people are not free of frustration; they simply do not let it decide what they do.
+        Patience grows with practice, like a muscle that is used a little every day.
+        Patience helps people pursue long goals, such as learning a language or building a house.
+        Knowing your own strengths and weaknesses makes it easier to be patient with yourself.
+        Many people grow wiser and more patient as they get older.
+        Stopping to rest is not the same as giving up; it can be the patient choice.
+        A patient approach often works better than a hurried one.
+    """),
+    "listening": _l("""
+        Listening is more than hearing; it means paying attention to what another person is trying to say.
+        A good listener waits until the speaker has finished instead of planning a reply.
+        People feel respected when they are truly heard, and they often speak more openly.
+        Listening to the tone of a voice can tell you as much as the words themselves.
+        Asking a short question shows that you have been listening and want to understand.
+        In a noisy room, the brain can pick out one voice and push the rest into the background.
+        Musicians listen closely to each other, adjusting their playing as they go.
+        Listening to nature, to birds, wind, or rain, can calm a busy mind.
+        Good listeners avoid giving advice too quickly.
+        Listening is especially important when someone is upset, because they first need to feel heard.
+        A lot of listening happens with the eyes, by watching the face of the speaker.
+        Active listening means staying with the speaker, nodding, and asking short questions.
+        Listening well builds a connection between people.
+    """),
+}
+
+THEME_ADVICE = {
+    "resonance": _l("""
+        Try running a wet finger slowly around the rim of a thin glass, and listen for the note it makes.
+        Hum in a tiled bathroom and slide your voice up and down until one note seems to fill the whole room.
+        Push a swing only when it reaches you, and notice how little effort it takes to keep it going.
+    """),
+    "vibration": _l("""
+        Rest your fingers on your throat while you speak, and you will feel your voice vibrating.
+        Stretch a rubber band between your fingers and pluck it, then stretch it tighter and pluck it again.
+        Put your ear against a table while a friend taps the far end, and notice how clearly the sound travels through the wood.
+    """),
+    "echo": _l("""
+        Next time you stand in an empty hall, clap once and listen to how long the sound lingers.
+        If a room is too echoey, add rugs, curtains, or shelves of books to soften it.
+        Shout your name toward a distant cliff on a still day, and count the seconds before it comes back.
+    """),
+    "silence": _l("""
+        Try to spend a few minutes each day without screens, music, or talk.
+        If silence feels strange at first, start with a single minute and add a little more each week.
+        Let a pause sit in a conversation instead of rushing to fill it.
+        Turn off the radio on your next journey and listen to the road instead.
+        Find a quiet corner of your home and make it a place for rest rather than work.
+    """),
+    "memory": _l("""
+        To remember a new name, say it aloud and link it to something about the person.
+        Write things down, because a short note in a journal can save a memory that would otherwise fade.
+        Test yourself instead of simply rereading your notes.
+        Study in short sessions spread over several days rather than in one long night.
+        Before you sleep, go over the most important things you learned that day.
+    """),
+    "attention": _l("""
+        Put your phone in another room while you work, and switch off the alerts.
+        Choose one task, set a timer, and work on nothing else until it rings.
+        When your mind drifts, notice where it went and gently bring it back.
+        Take short breaks to rest your eyes and stretch your muscles.
+        Keep a sheet of paper beside you and write down distracting thoughts so that you can return to them later.
+        Do the most demanding work at the time of day when you feel most awake.
+        Remove one small distraction from your desk today, and see whether it helps.
+        Try not to reach for your phone as soon as you wake.
+        Block out an hour with no meetings and no messages for your most demanding work.
+        Pay attention to the time of day when you feel most awake.
+    """),
+    "perception": _l("""
+        Close your eyes for a minute and count how many different sounds you can hear.
+        Taste your food slowly, and try to name each flavor as it appears.
+        Look at a familiar room as if you were seeing it for the first time.
+        Hold a pencil in front of one eye, then the other, and watch it jump from side to side.
+        Observe one tree each day for a week, and notice how the light changes it.
+    """),
+    "consciousness": _l("""
+        Pause for a moment and notice what you can see, hear, and feel right now.
+        When a strong feeling arises, name it quietly to yourself instead of acting on it at once.
+        Sit still for five minutes and simply watch your thoughts come and go.
+        Notice the weight of your body on the chair and the feeling of your feet on the floor.
+    """),
+    "dreams": _l("""
+        Keep a notebook by your bed and write down your dreams as soon as you wake.
+        Lie still for a moment after waking, because moving too quickly often chases a dream away.
+        If the same dream keeps returning, ask yourself what worry it might be about.
+    """),
+    "habit": _l("""
+        Link a new habit to something you already do, such as reading a page right after breakfast.
+        Start small, because two minutes of exercise is far easier to repeat than an hour.
+        If you slip, simply start again the next day instead of giving up.
+        Keep the cue where you can see it, for example by leaving your shoes by the door if you want to walk each morning.
+        Make a bad habit harder by putting the thing that tempts you out of reach.
+        Try to {good_habit}, and keep it up for a month before you judge it.
+        Reward yourself with something small each time you finish a new routine.
+    """),
+    "learning": _l("""
+        Explain a new idea in your own words, as if you were telling a friend.
+        Do not aim for perfection; aim for steady progress.
+        Ask questions whenever something is confusing, because others are often wondering the same thing.
+        Practice the hardest part first, while your mind is fresh.
+        Review what you learned yesterday before you start something new today.
+        Spend a little time each day on your weakest subject, not only on your strongest.
+        Give yourself the chance to make mistakes when you learn something new.
+    """),
+    "language": _l("""
+        Listen to native speakers and repeat short phrases aloud, copying the rhythm as well as the words.
+        Join a group where people speak the language you are learning.
+        Do not fear mistakes, because each one shows you what to practice next.
+        Learn whole phrases instead of single words, so that you know how the words are used.
+        Read simple stories in {language} before you try the newspapers.
+        Use new words often, because using them is the best way to strengthen them.
+    """),
+    "music": _l("""
+        Listen to a piece of music twice, once for the melody and once for what lies underneath it.
+        Sing along quietly with a choir recording and try to find the harmony instead of the tune.
+        Play a chord slowly, one note at a time, and listen to how the notes blend.
+    """),
+    "rhythm": _l("""
+        Clap along to a song and try to keep the beat steady even when the melody changes.
+        Give your day a simple rhythm, with regular times for meals, work, and sleep.
+        Walk to the beat of a song in your head and notice how your breathing follows.
+    """),
+    "breath": _l("""
+        Breathe in through your nose for a count of four, and out through your mouth for a count of six.
+        Let your shoulders drop and your belly rise as you breathe in.
+        If you feel tense, take three slow breaths before you respond.
+        Stand up, stretch, and take one deep breath whenever you have been sitting for a long time.
+        If you feel dizzy, slow your breathing and sit down until it passes.
+        Try to match your breathing to a slow count, in for four and out for six.
+    """),
+    "time": _l("""
+        Plan your day around the hours when you have the most energy.
+        Put aside a little time each week for something you do just for fun.
+        When time seems to rush past, slow down and notice one ordinary moment in detail.
+        Keep a simple schedule, but leave some gaps in it for rest and surprises.
+    """),
+    "waves": _l("""
+        Drop two pebbles into a still pond at the same time and watch where their rings meet.
+        Sit on a beach and count the seconds between the waves as they break.
+    """),
+    "light": _l("""
+        Stand with your back to the sun after a shower of rain, and look for a rainbow in front of you.
+        Put a pencil in a glass of water and look at it from the side to see how the light bends.
+        On a clear night, give your eyes twenty minutes to adjust to the darkness before you look for faint stars.
+    """),
+    "curiosity": _l("""
+        Ask one question every day about something you usually take for granted.
+        When a child asks why, try exploring the answer together instead of giving it at once.
+        Follow a small interest for a week and see where it leads.
+    """),
+    "imagination": _l("""
+        Spend ten minutes picturing a place you have never been, in as much detail as you can.
+        Give children simple things to play with, like boxes and blankets, and let them invent the rest.
+        Write a short story that begins with an ordinary object and ends somewhere unexpected.
+    """),
+    "wonder": _l("""
+        Look up at the night sky for a few minutes, far from the lights of town.
+        Take a slow walk and try to find one thing that surprises you.
+        Watch {wonder_sight} and let yourself forget the time.
+    """),
+    "emotion": _l("""
+        When anger rises, pause and take a breath before you reply.
+        Talk with someone you trust when a feeling is too heavy to carry alone.
+        Notice where you feel an emotion in your body, such as tight shoulders or a racing heart.
+        Write about a difficult day, because putting feelings into words often makes them smaller.
+        Be kind to yourself when you feel {feel_low}, as you would be kind to a friend.
+        Avoid making big choices when you are very angry or very tired.
+    """),
+    "patience": _l("""
+        When you feel rushed, remind yourself that the time spent waiting is not wasted.
+        Break a long task into steps, and notice each small step you finish.
+        Count slowly to ten before you answer someone who is irritating you.
+        Choose one slow thing to enjoy each day, such as tea that takes time to brew.
+        Set small goals on the way to a big one, so that you can see your progress.
+    """),
+    "listening": _l("""
+        Let the other person finish before you reply, even when you think you know what they will say.
+        Repeat back what you heard, using your own words, so the speaker knows you understood.
+        Put down your phone and look at the person who is speaking to you.
+        When a friend needs help, first ask whether they want advice or simply want to be heard.
+    """),
+}
+
+THEME_SCENES = {
+    "resonance": _l("""
+        {C} =run a wet finger around the rim of a glass, and it =begin to sing with a clear, thin tone.
+        {C} =push {O} on the swing, timing each push to the moment it =come back, and soon the swing =go higher than the fence.
+        When a heavy truck =pass outside, the windows of the {room} +rattle and a spoon in a cup =buzz for a moment.
+        {C} =strike a tuning fork and =hold it against the wooden table, and the whole table =seem to sing.
+        {C} =sing a low note in the empty {echo_room}, and at one particular pitch the whole space =seem to answer.
+        The old piano in the parlor =hum quietly whenever someone =play the cello beside it.
+        The story that {O} =tell at dinner =resonate with {C}, because {he} =have felt the same way.
+    """),
+    "vibration": _l("""
+        {C} =pluck a rubber band stretched across a box and =watch it blur as it =vibrate.
+        The floor of the old {building} =tremble as the train =rumble past.
+        {C} =put {his} hand on the cat and =feel the soft vibration of its purring.
+        The washing machine =shake so hard that it slowly =walk across the floor.
+        {C} =rest {his} fingers on the strings of the {string_instrument} and =feel them buzzing long after the note =fade.
+        A phone =vibrate on the table, and everyone =reach for their pocket at once.
+    """),
+    "echo": _l("""
+        {C} =shout {his} own name across the {echo_outdoor}, and a moment later it =come back, fainter and slower.
+        In the empty {echo_room}, every footstep =echo off the bare walls.
+        After the new carpets +be laid, the {room} =stop echoing, and even the clock =sound softer.
+        {C} and {O} +drop a pebble into the old well and +count the seconds until the splash =echo up.
+        A bat =flit across the {open} at dusk, sending out clicks too high for {C} to hear.
+        {C} =clap once in the tunnel, and the sound =bounce back and forth several times before it =die away.
+    """),
+    "silence": _l("""
+        When the power =go out, the hum of the fridge =stop, and {C} =notice how much noise it =have been making.
+        The {settlement} =be so still after the snow that {C} could hear the blood in {his} ears.
+        {C} =sit on the bench and =let the silence settle around {him} like a blanket.
+        The idle boats +lie on the still water, and not a single ripple =move.
+        For a long moment neither {C} nor {O} =speak, and the silence =feel comfortable rather than awkward.
+        {C} =switch off the radio, and the {room} =fill with small sounds {he} =have never noticed.
+        {C} =like to {quiet_act} when the house =be full of noise.
+        {C} =close the door {quiet_adv}, so as not to break the quiet.
+        On the windless {water}, the reflection of the {high} =be perfectly clear until a duck =swim through it.
+    """),
+    "memory": _l("""
+        {C} =find an old letter written by {his} {relative}, and the whole afternoon =come back to {him}.
+        When {C} =smell {smell}, {he} suddenly =remember {memory_np}.
+        {C} and {O} +remember the same summer quite differently, and they +laugh about it.
+        {C} =review {his} notes on the train each morning, and slowly the new words +stick.
+        {C} =try to recall the name of the {job}, but it only =come back to {him} much later, in the bath.
+        {O} =show {C} a photograph, and {he} =remember details {he} =have not thought about for years.
+        {C} =write the date in the corner of each drawing, so that years later {he} could tell when it was made.
+        {C} =return to the {settlement} after many years, and memories +come back to {him} with every street.
+        {C} barely =remember {his} first day at school, but {he} =remember the smell of the classroom clearly.
+    """),
+    "attention": _l("""
+        {C} =try to read, but {noise_source} =keep pulling {his} attention away.
+        {C} =turn {his} phone face down and =finish {hard_task} in half an hour.
+        While {O} =talk, {C} =put the screen aside and =listen to every word.
+        {C} =notice that {his} mind =have drifted, and =bring it back to the page.
+        {C} =work on {hard_task} for a long time without looking up, and the afternoon =pass in what =feel like minutes.
+        The {job} =be so focused on {his} work that {he} =do not hear {O} come in.
+        {C} =clear everything from the desk except {hard_task} and a cup of tea.
+        A fly =buzz against the window, and {C} =find it impossible to concentrate until {he} =let it out.
+    """),
+    "perception": _l("""
+        In the fog, {C} =mistake a bush for a person until {he} =walk closer.
+        With {his} eyes closed, {C} =try to name each fruit by its taste alone.
+        {C} =put on {his} new glasses, and the leaves of the {tree} +become sharp and separate instead of a green blur.
+        Coming in from the bright {open}, {C} =see almost nothing until {his} eyes +adjust.
+        {C} =hear {his} name in the noisy market and =turn, but nobody =be calling {him}.
+        The {room} =look different from the top of the ladder, and {C} =notice things {he} =have never seen.
+    """),
+    "consciousness": _l("""
+        Sitting by the {water}, {C} =become aware of every sound around {him}, one after another.
+        For a moment after waking, {C} =be not sure where {he} =be.
+        {C} =watch {his} thoughts drift past like leaves on a stream, without following any of them.
+        The {animal_sleeper} =look up at {C} as if it =know exactly what {he} =be thinking.
+        {C} =wonder whether {O} =see the color red the same way {he} =do.
+    """),
+    "dreams": _l("""
+        {C} =dream that {he} =be flying over the {settlement}, and =wake with the feeling still in {his} arms.
+        In {his} dream, the rooms of the house +go on and on, each one stranger than the last.
+        {C} =wake in the night and =write the dream down before it =fade.
+        The old dog =twitch its paws by the {by_spot}, chasing something in its sleep.
+        {C} =realize in the middle of the dream that {he} =be dreaming, and the {open} =turn to gold.
+        At breakfast {O} =describe a dream about {dream_theme}, and everyone =laugh.
+    """),
+    "habit": _l("""
+        Every morning, before anything else, {C} =make the bed and =open the window.
+        {C} =want to read more, so {he} =leave a book on {his} pillow each morning.
+        At first {C} =forget {his} new habit most days, but after a few weeks {he} =do it without thinking.
+        {C} =slip back into {his} old habit for a week, and then simply =start again.
+        {C} =notice that {he} =check {his} phone every time {he} =feel bored, and =decide to change it.
+        It =become a habit for {C} and {O} to walk to the {building} every {weekday}.
+    """),
+    "learning": _l("""
+        {C} =make the same mistake three times, and on the fourth try {he} finally =understand why.
+        {O} =explain the problem to {C} slowly, drawing a small picture on a napkin.
+        {C} =study {subject} for twenty minutes every evening, and by the {season} {he} could see {his} progress.
+        The children +learn the song by copying {O}, line by line.
+        {C} =feel confused for a week, and then one morning the whole idea suddenly =make sense.
+        {C} =teach {his} {relative} how to {skill}, and =learn a great deal by explaining it.
+        {C} =discover that {he} =learn best by doing things with {his} hands.
+    """),
+    "language": _l("""
+        {C} =learn {language} by listening to the radio while {he} =cook.
+        At the market, {C} =try out a few phrases of {language}, and the stallholder =smile and =answer slowly.
+        {O} =speak with an accent from the north, and {C} =love the rhythm of it.
+        {C} =keep a list of words that have no simple translation.
+        When {C} =forget a word, {he} =describe the thing instead, and {O} =understand {him} anyway.
+    """),
+    "music": _l("""
+        The choir =sing in four parts, and the voices +blend so smoothly that they +sound like one.
+        {C} =play a chord on the {instrument}, and then =let it resolve into a softer one.
+        {C} =hum a catchy tune all morning, and it =stay in {his} head until bedtime.
+        When the band =play the old song, {O} =close {o_his} eyes and =smile.
+        The two {instrument_pl} +clash at first, but after some practice they +play together in harmony.
+        {C} =listen to the melody, and then to the slow bass line moving underneath it.
+        {C} =practice the scale slowly and evenly, one note at a time.
+    """),
+    "rhythm": _l("""
+        The rowers +pull together in a steady rhythm, and the boat =glide across the {water}.
+        {C} =tap the rhythm of the poem on the table while {he} =read it aloud.
+        The rhythm of the waves =help {C} fall asleep.
+        {C} and {O} +walk side by side, and soon their steps +fall into the same rhythm.
+        The drummer =keep a slow, even beat, and the dancers +move with it.
+    """),
+    "breath": _l("""
+        {C} =take a long, slow breath, and =feel {his} shoulders drop.
+        Before the concert, the singers +stand together and +breathe deeply to calm their nerves.
+        {C} =yawn, and a moment later {O} =yawn too.
+        After running up the {high}, {C} =stop, breathing hard, and =wait until {his} breath =be steadier.
+        {C} =breathe out slowly through {his} mouth, and the tightness in {his} chest =ease.
+        {His} breath =make little clouds of moisture in the cold morning air.
+    """),
+    "time": _l("""
+        {C} =look at the clock and =be surprised to see that two hours +have passed.
+        The afternoon =drag while {C} =wait for {wait_target}.
+        {C} =mark the days on the calendar until {O} =come home.
+        On the wall of the old {building}, a sundial still =show the time on sunny days.
+        When {C} was a child, the summer holidays seemed endless.
+    """),
+    "waves": _l("""
+        {C} =watch the waves rise, peak, and tip over into white foam.
+        The {boat} =rise on the long swells left by the storm.
+        {C} =drop two stones into the {small_water}, and the rings of ripples +cross each other.
+        At the edge of the sea, the backwash =drag the pebbles down with a long, rattling sound.
+        Big waves +crash against the harbor wall, sending spray high into the air.
+    """),
+    "light": _l("""
+        Sunlight =pour through the stained glass and =scatter patches of color across the floor.
+        After the shower, a rainbow =appear over the {high}, its colors in bright bands.
+        {C} =put a spoon in a glass of water and =laugh at how bent it =look.
+        The last light of the sunset =turn the clouds red and orange.
+        In the darkness of the {room}, a single candle =make the walls glow.
+        A flash of lightning =light up the whole {open} for an instant.
+        As the sky =grow dark, the moon =seem to brighten over the {high}.
+    """),
+    "curiosity": _l("""
+        {C} =take the old clock apart to see how it =work, and then carefully =put it back together.
+        The children +turn over every stone by the {linear}, curious to see what =live underneath.
+        {C} =ask {O} so many questions about {topic} that {she2} finally =lend {him} a book about it.
+        A strange sound from the {building} =make {C} curious, so {he} =go to explore.
+        {C} =spend the afternoon watching ants carry crumbs across the path.
+        {C} =observe a beetle for an hour, noting how it =use its legs.
+    """),
+    "imagination": _l("""
+        The children +turn the cardboard box into a ship, and the {room} =become an ocean.
+        {C} =imagine the {settlement} as it looked a hundred years ago, with carts instead of cars.
+        {O} =pretend to be {role}, and {C} =play along.
+        Lying in the grass, {C} =see dragons and castles in the shapes of the clouds.
+        {C} =invent a story about the old {building}, full of secret rooms and hidden letters.
+        The children +spend the whole afternoon pretending that the garden =be a jungle.
+    """),
+    "wonder": _l("""
+        {C} =lie on {his} back in the {open} and =look up at the starry sky in silent amazement.
+        The children +stare at {wonder_sight}, too amazed to speak.
+        {C} =look through the telescope at the moon, and =see mountains and craters on its face.
+        {C} =stop on the way home to watch the stars twinkle above the {high}.
+        Standing at the foot of the waterfall, {C} =feel very small and very happy.
+    """),
+    "emotion": _l("""
+        When {O} =leave, {C} =feel a mix of {feeling_mix}.
+        {C} =notice {his} heart racing before the speech, and =take a slow breath.
+        {C} =be angry at first, but after a walk by the {linear} the anger =pass.
+        The surprise party =fill {C} with such joy that {he} =keep smiling all evening.
+        {C} =tell {O} how {he} =feel, and talking about it =make the sadness lighter.
+        {C} =try to hide {his} excitement, but {his} face =show everything.
+        {C} =feel the stress of the week in {his} shoulders and =go for a long walk.
+    """),
+    "patience": _l("""
+        {C} =want the bread to be ready at once, but the dough =need another hour to rise.
+        {C} =struggle with the knot for a long time, and at last it =come loose.
+        {O} =be slow to learn the new game, but {C} =explain it again without hurrying {o_him}.
+        The seeds +take weeks to appear, and {C} =check the soil every morning.
+        Instead of rushing, {C} =wait for the right moment, and it =come.
+        {C} =work {quiet_adv} and =refuse to hurry, even when {O} =tell {him} to be quick.
+        The repairs +take longer than expected, but {C} =stay calm.
+    """),
+    "listening": _l("""
+        {C} =listen without interrupting while {O} =explain what =have happened.
+        {C} =ask one quiet question, and {O} =begin to talk more openly.
+        In the crowded cafe, {C} =lean closer to hear {O} over the noise.
+        {C} =close {his} eyes and =listen to the birds, the wind, and a dog barking far away.
+    """),
+}
+THEMES = tuple(THEME_FACTS)
+
+FIRST_PERSON = _l("""
+    I *be learning to {skill}, and some days it =feel easier than others.
+    Every morning I *sit by the window for a few minutes before the house =wake.
+    I *notice that I *breathe more slowly when I *walk by the {water}.
+    I *try to put my phone away while I *read, but it =be not always easy.
+    Today I *remember a song my {relative} used to sing.
+    I *be not sure why, but the sound of rain always =make me feel calm.
+    When I *feel rushed, I *stop and *count my breaths.
+    I *write down my dreams each morning, and some of them +be very strange.
+    I *listen to {O} more carefully now, and I *hear things I used to miss.
+    I *keep a small notebook of things that +make me curious.
+    I *love the quiet of the house early in the morning.
+""")
+
+
 class _Corpus(_Gen):
     """Paragraph-level generation on top of the slot machinery."""
 
@@ -2169,7 +3304,8 @@ class _Corpus(_Gen):
 
     def slot_a_person(self):
         who = self.c(JOB_NAMES + ("old man", "old woman", "stranger", "traveler", "boy", "girl"))
-        return self.a(who, PERSON_ADJ, 0.5)
+        adjs = tuple(a for a in PERSON_ADJ if not who.startswith(a + " "))  # no "an old old man"
+        return self.a(who, adjs, 0.5)
 
     def slot_o_his(self):
         return self.o_his
@@ -2707,8 +3843,148 @@ class _Corpus(_Gen):
             out.insert(0, self.sentence(self.opener(), tense))
         return out
 
+    # -- slots for the theme explanations, advice and scenes -------------------
+    def slot_o_him(self):
+        return "him" if self.o_he == "he" else "her"
+
+    def slot_a_resonator(self):
+        return with_article(self.c(RESONATORS))
+
+    def slot_resonator_pl(self):
+        return plural(self.c(RESONATORS))
+
+    def slot_vibrator(self):
+        return self.c(VIBRATORS)
+
+    def slot_material(self):
+        return self.c(MATERIALS)
+
+    def slot_echo_places(self):
+        return self.c(ECHO_PLACES)
+
+    def slot_echo_room(self):
+        return self.c(ECHO_ROOMS)
+
+    def slot_echo_outdoor(self):
+        return self.c(ECHO_OUTDOORS)
+
+    def slot_soft_things(self):
+        return self.c(SOFT_THINGS)
+
+    def slot_noise_source(self):
+        return self.c(NOISE_SOURCES)
+
+    def slot_emotion(self):
+        return self.c(EMOTIONS)
+
+    def slot_heavy_emotion(self):
+        return self.c(HEAVY_EMOTIONS)
+
+    def slot_feeling_mix(self):
+        return self.c(FEELING_MIX)
+
+    def slot_distraction(self):
+        return self.c(DISTRACTIONS)
+
+    def slot_hard_task(self):
+        return self.c(HARD_TASKS)
+
+    def slot_task_adj(self):
+        return self.c(TASK_ADJ)
+
+    def slot_good_habit(self):
+        return self.c(GOOD_HABITS)
+
+    def slot_routine_ing(self):
+        return self.c(HABITS_ING)
+
+    def slot_sense_pair(self):
+        sense, organ = self.c(SENSE_ORGANS)
+        return self.cap(sense) + " works through " + organ
+
+    def slot_subject(self):
+        return self.c(SUBJECTS)
+
+    def slot_language(self):
+        return self.c(LANGUAGES)
+
+    def slot_a_waiter(self):
+        return self.c(WAITERS)
+
+    def slot_curious_thing(self):
+        return self.c(CURIOUS_THINGS)
+
+    def slot_wonder_sight(self):
+        return self.c(WONDER_SIGHTS)
+
+    def slot_wonder_adj(self):
+        return self.c(WONDER_ADJ)
+
+    def slot_dream_theme(self):
+        return self.c(DREAM_THEMES)
+
+    def slot_calm_place(self):
+        return self.c(CALM_PLACES)
+
+    def slot_role(self):
+        return self.c(ROLES)
+
+    def slot_invention(self):
+        return self.c(INVENTIONS)
+
+    def slot_brain_part(self):
+        return self.c(("sound", "movement", "memory", "emotion", "language", "sight"))
+
+    def slot_a_instrument(self):  # instruments that can play a melody
+        return with_article(self.c(MELODY_INSTRUMENTS))
+
+    def slot_instrument_pl(self):
+        return plural(self.c(MELODY_INSTRUMENTS))
+
+    def slot_string_instrument(self):
+        return self.c(("guitar", "violin", "cello", "harp"))
+
+    def slot_profession_pl(self):
+        return self.c(PROFESSIONS_PL)
+
+    def slot_quiet_act(self):
+        return self.fill(self.c(QUIET_ACTS))
+
+    def slot_quiet_adv(self):
+        return self.c(QUIET_ADV)
+
+    def p_explain(self):
+        theme = self.c(THEMES)
+        out = self.lines(THEME_FACTS[theme], 3, 5, "present", ordered=True)
+        if self.p() < 0.3:
+            out += self.lines(THEME_ADVICE[theme], 1, 1, "present")
+        return out
+
+    def p_advice(self):
+        theme = self.c(THEMES)
+        out = self.lines(THEME_FACTS[theme], 1, 1, "present") if self.p() < 0.6 else []
+        out += self.lines(THEME_ADVICE[theme], 2, 4, "present", ordered=True)
+        return out
+
+    def p_scene(self):
+        theme = self.c(THEMES)
+        tense = "past" if self.p() < 0.75 else "present"
+        out = [self.sentence(self.opener(), tense)] if self.p() < 0.35 else []
+        out += self.lines(THEME_SCENES[theme], 2, 4, tense)
+        if self.p() < 0.4:
+            out += self.lines(THEME_FACTS[theme], 1, 1, "present")
+        return out
+
+    def p_diary(self):
+        tense = "present" if self.p() < 0.8 else "past"
+        out = self.lines(FIRST_PERSON, 3, 4, tense)
+        if self.p() < 0.4:
+            out += self.lines(THEME_FACTS[self.c(THEMES)], 1, 1, "present")
+        return out
+
     KINDS = (("p_story", 30), ("p_dialogue", 9), ("p_place", 7), ("p_animal", 6), ("p_work", 7),
-             ("p_journey", 6), ("p_meal", 5), ("p_season", 6), ("p_feeling", 6), ("p_theme", 18))
+             ("p_journey", 6), ("p_meal", 5), ("p_season", 6), ("p_feeling", 6), ("p_theme", 10),
+             ("p_explain", 12), ("p_advice", 5), ("p_scene", 9), ("p_diary", 2))
 
     def paragraph(self) -> str:
         self.new_cast()

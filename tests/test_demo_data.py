@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from wordfreq import zipf_frequency
 
+from evalkit.scorers.words import words as eval_words
 from model.corpus import generate_corpus, main as corpus_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +162,38 @@ def test_corpus_grammar_basics(corpus):
 def test_corpus_sentences_mostly_unique(corpus):
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", corpus) if s]
     assert len(set(sentences)) / len(sentences) > 0.6
+
+
+def conversation_texts(convs) -> list[str]:
+    return [m["content"] for conv in convs for m in conv]
+
+
+@pytest.fixture(scope="module")
+def corpus_1m() -> str:
+    return generate_corpus(1_000_000, seed=0)
+
+
+def test_corpus_covers_conversation_words(conversations, corpus_1m):
+    """The base corpus already knows the words the Q/A fine-tune uses."""
+    conv_counts = Counter(w for text in conversation_texts(conversations) for w in eval_words(text))
+    vocab = set(eval_words(corpus_1m))
+    token_share = sum(n for w, n in conv_counts.items() if w in vocab) / sum(conv_counts.values())
+    distinct_share = sum(1 for w in conv_counts if w in vocab) / len(conv_counts)
+    missing = sorted((w for w in conv_counts if w not in vocab), key=lambda w: -conv_counts[w])
+    assert token_share >= 0.95, (token_share, missing[:30])
+    assert distinct_share >= 0.85, (distinct_share, missing[:30])
+
+
+def test_corpus_shares_no_8_grams_with_conversations(conversations):
+    """The corpus teaches the words, not the answers: no 8-word run is copied."""
+    n = 8
+    conv_grams = set()
+    for text in conversation_texts(conversations):
+        toks = eval_words(text)
+        conv_grams.update(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+    toks = eval_words(generate_corpus())  # the default 3M-character corpus
+    shared = {g for g in (tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)) if g in conv_grams}
+    assert not shared, sorted(" ".join(g) for g in shared)[:10]
 
 
 def test_corpus_cli_writes_atomically(tmp_path):
