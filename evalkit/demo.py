@@ -9,6 +9,7 @@
    the verdict, the checkpoint to keep and the report's path.
 """
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,10 +24,10 @@ from .watch import Watcher
 
 VOCAB = 4096
 SHAPE = dict(dim=128, n_layers=4, n_heads=4, n_kv_heads=4, max_seq_len=128, vocab_size=VOCAB, dropout=0.0)
-BASE = dict(dataset="base", max_iters=250, eval_interval=250, eval_iters=10, log_interval=50, batch_size=32,
+BASE = dict(dataset="base", max_iters=200, eval_interval=200, eval_iters=10, log_interval=50, batch_size=32,
             gradient_accumulation_steps=1, learning_rate=2e-3, warmup_iters=50, min_lr=2e-4)
 FINETUNE = dict(dataset="qa", max_iters=2000, eval_interval=25, eval_iters=5, log_interval=25, batch_size=16,
-                gradient_accumulation_steps=1, learning_rate=1e-3, warmup_iters=10, decay_lr=False,
+                gradient_accumulation_steps=1, learning_rate=3e-4, warmup_iters=10, decay_lr=False,
                 answer_only_loss=True)
 
 
@@ -48,7 +49,8 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
 
     base_dir = work / "base"
     base_ckpt = base_dir / f"ckpt_{base['max_iters']:06d}.pt"
-    if not base_ckpt.exists():
+    stale = base_ckpt.exists() and base_ckpt.stat().st_mtime < tokenizer_path(data_dir, vocab).stat().st_mtime
+    if not base_ckpt.exists() or stale:  # a base trained before the tokenizer was rebuilt speaks another vocabulary
         log(f"[2/4] training a {shape['dim']}-dim, {shape['n_layers']}-layer base model on generated English "
             f"({base['max_iters']} iterations; kept in {base_dir} for the next demo)")
         shutil.rmtree(base_dir, ignore_errors=True)
@@ -68,7 +70,8 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
         [sys.executable, "-m", "model.train", *flags({**shape, **finetune}), "--init_from=resume",
          f"--init_ckpt={base_ckpt}", f"--out_dir={out}", f"--stop_file={out / 'STOP'}", "--device=cpu",
          "--dtype=float32", f"--data_dir={data_dir}"],
-        stdout=train_log, stderr=subprocess.STDOUT)
+        stdout=train_log, stderr=subprocess.STDOUT,
+        env={**os.environ, "OMP_NUM_THREADS": "1"})  # one core trains, the other judges
     log(f"[4/4] evalkit watch {out} --report {report}: judging every checkpoint as it lands")
     try:
         watcher = Watcher(out, report, baseline=base_ckpt, interval=0.5, exit_on_stop=True,
