@@ -68,16 +68,15 @@ _RULES: dict[str, tuple[type, float | None, float | None]] = {
 assert set(_RULES) == {f.name for f in fields(Thresholds)}
 
 
-def thresholds_from_table(table: Any, path: Path | str, where: str = "thresholds") -> Thresholds:
-    """Validate a parsed TOML table and build :class:`Thresholds` (missing keys keep defaults)."""
+def check_limits(table: Any, rules: dict, path: Path | str, where: str) -> dict[str, Any]:
+    """Validate a table of numeric limits against rules {name: (int|float, low, high)}; one-line errors."""
     if not isinstance(table, dict):
         raise EvalkitError(f"[{where}] must be a table, not {_toml_type(table)}", path)
     values: dict[str, Any] = {}
     for key, value in table.items():
-        if key not in _RULES:
-            known = ", ".join(sorted(_RULES))
-            raise EvalkitError(f"[{where}]: unknown key {key!r} (known: {known})", path)
-        kind, low, high = _RULES[key]
+        if key not in rules:
+            raise EvalkitError(f"[{where}]: unknown key {key!r} (known: {', '.join(sorted(rules))})", path)
+        kind, low, high = rules[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             want = "an integer" if kind is int else "a number"
             raise EvalkitError(f"[{where}] {key} must be {want}, not {_toml_type(value)}", path)
@@ -92,35 +91,45 @@ def thresholds_from_table(table: Any, path: Path | str, where: str = "thresholds
         if high is not None and value > high:
             raise EvalkitError(f"[{where}] {key} must be <= {high:g}, not {value!r}", path)
         values[key] = value
-    return Thresholds(**values)
+    return values
 
 
-def find_config(start_dir: Path | str) -> tuple[Path | None, str]:
-    """Which file (and table) thresholds would be read from: ``(path, table)`` or ``(None, "")``."""
+def thresholds_from_table(table: Any, path: Path | str, where: str = "thresholds") -> Thresholds:
+    """Validate a parsed TOML table and build :class:`Thresholds` (missing keys keep defaults)."""
+    return Thresholds(**check_limits(table, _RULES, path, where))
+
+
+def find_config(start_dir: Path | str) -> Path | None:
+    """The config file of start_dir: evalkit.toml, else pyproject.toml, else None."""
     start = Path(start_dir)
-    if (start / CONFIG_FILE).is_file():
-        return start / CONFIG_FILE, "thresholds"
-    if (start / PYPROJECT_FILE).is_file():
-        return start / PYPROJECT_FILE, "tool.evalkit.thresholds"
-    return None, ""
+    for name in (CONFIG_FILE, PYPROJECT_FILE):
+        if (start / name).is_file():
+            return start / name
+    return None
+
+
+def find_table(start_dir: Path | str, name: str) -> tuple[Path | None, str, Any]:
+    """(file, table name as written there, the table or None): `[name]` in evalkit.toml, else
+    `[tool.evalkit.name]` in pyproject.toml. A non-table on the way is a one-line error."""
+    path = find_config(start_dir)
+    if path is None:
+        return None, name, None
+    where = name if path.name == CONFIG_FILE else f"tool.evalkit.{name}"
+    table: Any = read_toml(path)
+    parts = where.split(".")
+    for depth, part in enumerate(parts):
+        if part not in table:
+            return path, where, None
+        table = table[part]
+        if depth < len(parts) - 1 and not isinstance(table, dict):
+            raise EvalkitError(f"{'.'.join(parts[: depth + 1])} must be a table, not {_toml_type(table)}", path)
+    return path, where, table
 
 
 def load_config(start_dir: Path | str) -> Thresholds:
     """Thresholds from ``start_dir``'s evalkit.toml or pyproject.toml, else the defaults."""
-    path, where = find_config(start_dir)
-    if path is None:
-        return Thresholds()
-    data = read_toml(path)
-    table: Any = data
-    parts = where.split(".")
-    for depth, part in enumerate(parts):
-        if part not in table:
-            return Thresholds()
-        table = table[part]
-        if depth < len(parts) - 1 and not isinstance(table, dict):
-            prefix = ".".join(parts[: depth + 1])
-            raise EvalkitError(f"{prefix} must be a table, not {_toml_type(table)}", path)
-    return thresholds_from_table(table, path, where)
+    path, where, table = find_table(start_dir, "thresholds")
+    return Thresholds() if table is None else thresholds_from_table(table, path, where)
 
 
 def read_toml(path: Path | str) -> dict[str, Any]:

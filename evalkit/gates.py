@@ -44,7 +44,6 @@ PYTEST_DONT_REWRITE (this module uses no assert statements; no rewrite warnings 
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -53,7 +52,7 @@ from typing import Any, Callable
 
 import pytest
 
-from .config import _toml_type, find_config, read_toml
+from .config import check_limits, find_config, find_table
 from .errors import EvalkitError
 from .scorers.words import normalise_quotes, words
 from .suite import DEFAULT_SUITE, load_suite
@@ -86,18 +85,18 @@ class Gates:
     source: Path | None = field(default=None, compare=False)  # the file they were read from (not a key)
 
 
-# key -> (lowest, highest) allowed; None = unbounded
-_RANGES: dict[str, tuple[float | None, float | None]] = {
-    "max_invented_rate": (0.0, 1.0),
-    "min_format": (0.0, 1.0),
-    "min_topic": (0.0, 1.0),
-    "max_drift": (None, None),
-    "max_memorisation": (0.0, 1.0),
-    "max_invented_rate_increase": (0.0, 1.0),
-    "max_format_drop": (0.0, 1.0),
-    "max_topic_drop": (0.0, 1.0),
+# key -> (type, lowest, highest) allowed; None = unbounded
+_RULES: dict[str, tuple[type, float | None, float | None]] = {
+    "max_invented_rate": (float, 0.0, 1.0),
+    "min_format": (float, 0.0, 1.0),
+    "min_topic": (float, 0.0, 1.0),
+    "max_drift": (float, None, None),
+    "max_memorisation": (float, 0.0, 1.0),
+    "max_invented_rate_increase": (float, 0.0, 1.0),
+    "max_format_drop": (float, 0.0, 1.0),
+    "max_topic_drop": (float, 0.0, 1.0),
 }
-assert set(_RANGES) == {f.name for f in fields(Gates)} - {"source"}
+assert set(_RULES) == {f.name for f in fields(Gates)} - {"source"}
 
 
 def load_gates(start_dir: Path | str) -> Gates:
@@ -105,36 +104,10 @@ def load_gates(start_dir: Path | str) -> Gates:
 
     Missing file or table: the defaults. Unknown keys and bad values: a one-line :class:`EvalkitError`.
     """
-    path, _ = find_config(start_dir)
-    if path is None:
-        return Gates()
-    where = "gates" if path.name != "pyproject.toml" else "tool.evalkit.gates"
-    table: Any = read_toml(path)
-    parts = where.split(".")
-    for depth, part in enumerate(parts):
-        if not isinstance(table, dict):
-            raise EvalkitError(f"[{'.'.join(parts[:depth])}] must be a table, not {_toml_type(table)}", path)
-        if part not in table:
-            return Gates(source=path)
-        table = table[part]
-    if not isinstance(table, dict):
-        raise EvalkitError(f"[{where}] must be a table, not {_toml_type(table)}", path)
-    values: dict[str, float] = {}
-    for key, value in table.items():
-        if key not in _RANGES:
-            raise EvalkitError(f"[{where}]: unknown key {key!r} (known: {', '.join(_RANGES)})", path)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise EvalkitError(f"[{where}] {key} must be a number, not {_toml_type(value)}", path)
-        value = float(value)
-        low, high = _RANGES[key]
-        if not math.isfinite(value):
-            raise EvalkitError(f"[{where}] {key} must be a finite number, not {value!r}", path)
-        if low is not None and value < low:
-            raise EvalkitError(f"[{where}] {key} must be >= {low:g}, not {value!r}", path)
-        if high is not None and value > high:
-            raise EvalkitError(f"[{where}] {key} must be <= {high:g}, not {value!r}", path)
-        values[key] = value
-    return Gates(**values, source=path)
+    path, where, table = find_table(start_dir, "gates")
+    if table is None:
+        return Gates(source=path)
+    return Gates(**check_limits(table, _RULES, path, where), source=path)
 
 
 # --------------------------------------------------------------------------- settings and the evaluation
@@ -477,7 +450,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_make_collect_report(collector: pytest.Collector):
     report = yield
     if isinstance(collector, pytest.Session) and report.passed:
-        gates_file, _ = find_config(collector.config.rootpath)
+        gates_file = find_config(collector.config.rootpath)
         report.result.append(GateCollector.from_parent(collector, name="evalkit", nodeid="evalkit",
                                                        path=gates_file or collector.config.rootpath))
     return report

@@ -17,7 +17,6 @@ What it does for you that people otherwise do by hand:
 
 import math
 import os
-import shutil
 import sys
 import time
 from contextlib import nullcontext

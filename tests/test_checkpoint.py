@@ -1,7 +1,6 @@
 """Checkpoint files: llama2.c's dict format in and out, every bad file a one-line error, saves atomic."""
 
 import os
-import pickle
 import subprocess
 import sys
 

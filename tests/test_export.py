@@ -9,7 +9,6 @@ import sentencepiece as spm
 import torch
 
 from evalkit.cli import main
-from evalkit.errors import EvalkitError
 from evalkit.export import (export_checkpoint, llama2c_problems, load_npz, numpy_forward, read_llama2c_bin,
                             read_tokenizer_bin)
 from model.args import ModelArgs
