@@ -35,6 +35,35 @@ def tiny_data(tmp_path_factory) -> Path:
     return d
 
 
+TINY_SUITE = """
+[sampling]
+temperature = 0.8
+top_k = 50
+max_new_tokens = 16
+samples_per_prompt = 2
+seed = 7
+
+[[prompt]]
+id = "rain"
+question = "Why do people like rain?"
+topics = ["rain", "quiet"]
+held = "in"
+
+[[prompt]]
+id = "clock"
+question = "What does an old clock remember?"
+topics = ["clock", "time"]
+held = "out"
+"""
+# Thresholds every checkpoint meets: for tests of what happens at a READY verdict.
+LENIENT = """[thresholds]
+min_format = 0.0
+min_topic = 0.0
+invented_tolerance_words = 1000000
+max_memorisation = 1.0
+max_seed_similarity = 1.0
+max_drift = 100.0
+"""
 TINY = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, max_seq_len=64, vocab_size=512, batch_size=8,
             gradient_accumulation_steps=1, eval_iters=4, log_interval=5, device="cpu", dtype="float32")
 

@@ -2,21 +2,13 @@
 
 from evalkit.demo import demo
 
-from .conftest import TINY
+from .conftest import LENIENT, TINY
 
 SHAPE = {k: TINY[k] for k in ("dim", "n_layers", "n_heads", "n_kv_heads", "max_seq_len", "vocab_size")}
 BASE = dict(dataset="base", max_iters=30, eval_interval=30, eval_iters=2, log_interval=10, batch_size=8,
             gradient_accumulation_steps=1, learning_rate=3e-3)
 FINETUNE = dict(dataset="qa", max_iters=400, eval_interval=10, eval_iters=2, log_interval=10, batch_size=8,
                 gradient_accumulation_steps=1, learning_rate=1e-3, answer_only_loss=True)
-LENIENT = """[thresholds]
-min_format = 0.0
-min_topic = 0.0
-invented_tolerance_words = 1000000
-max_memorisation = 1.0
-max_seed_similarity = 1.0
-max_drift = 100.0
-"""
 
 
 def test_demo_stops_the_trainer_at_a_stop_verdict(tiny_data, tmp_path, monkeypatch):

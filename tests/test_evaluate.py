@@ -10,40 +10,13 @@ from evalkit.errors import EvalkitError
 from evalkit.evaluate import evaluate
 from evalkit.suite import load_suite
 
-SUITE = """
-[sampling]
-temperature = 0.8
-top_k = 50
-max_new_tokens = 24
-samples_per_prompt = 3
-seed = 7
+from .conftest import LENIENT, TINY_SUITE
 
-[[prompt]]
-id = "rain"
-question = "Why do people like rain?"
-topics = ["rain", "quiet"]
-held = "in"
-
-[[prompt]]
-id = "clock"
-question = "What does an old clock remember?"
-topics = ["clock", "time"]
-held = "out"
-"""
-LENIENT = """
-[thresholds]
-min_format = 0.0
-min_topic = 0.0
-invented_tolerance_words = 100000
-max_memorisation = 1.0
-max_seed_similarity = 1.0
-max_drift = 100.0
-"""
 
 
 @pytest.fixture
 def suite_file(tmp_path):
-    (tmp_path / "suite.toml").write_text(SUITE)
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
     return tmp_path / "suite.toml"
 
 
@@ -57,7 +30,7 @@ def test_same_checkpoint_same_scores(ckpt, suite_file):
     a, b = evaluate(ckpt, suite), evaluate(ckpt, suite)
     assert [x.raw for x in a.answers] == [x.raw for x in b.answers]
     assert a.metrics == b.metrics
-    assert len(a.answers) == 6 and {x.sample for x in a.answers} == {0, 1, 2}
+    assert len(a.answers) == 4 and {x.sample for x in a.answers} == {0, 1}
     for key in ("invented_rate", "format", "topic", "memorisation", "seed_similarity", "distinct2",
                 "base_loss", "qa_loss", "train_loss", "val_loss"):
         assert key in a.metrics, key
@@ -80,7 +53,7 @@ def test_cli_scorecard_and_exit_codes(ckpt, suite_file, tmp_path, monkeypatch, c
     assert main(["eval", str(ckpt), "--suite", str(suite_file), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["passed"] is True and result["iter_num"] == 60
-    assert len(result["answers"]) == 6 and result["checks"]["format"]["status"] == "pass"
+    assert len(result["answers"]) == 4 and result["checks"]["format"]["status"] == "pass"
 
 
 def one_line_error(capsys):

@@ -6,28 +6,10 @@ import evalkit.evaluate
 from evalkit.errors import EvalkitError
 from evalkit.gates import NO_CHECKPOINT, Gates, load_gates, mark_invented
 
+from .conftest import TINY_SUITE
+
 pytest_plugins = ["pytester"]
 
-SUITE = """
-[sampling]
-temperature = 0.8
-top_k = 50
-max_new_tokens = 16
-samples_per_prompt = 2
-seed = 7
-
-[[prompt]]
-id = "rain"
-question = "Why do people like rain?"
-topics = ["rain", "quiet"]
-held = "in"
-
-[[prompt]]
-id = "clock"
-question = "What does an old clock remember?"
-topics = ["clock", "time"]
-held = "out"
-"""
 LENIENT = """
 [tool.evalkit.gates]
 max_invented_rate = 1.0
@@ -52,7 +34,7 @@ def inner(pytester, monkeypatch):
     """An empty inner project with the tiny suite, and no evalkit settings leaking in from outside."""
     for name in ("CHECKPOINT", "BASELINE", "SUITE", "TOKENIZER", "DATA"):
         monkeypatch.delenv(f"EVALKIT_{name}", raising=False)
-    pytester.makefile(".toml", suite=SUITE)
+    pytester.makefile(".toml", suite=TINY_SUITE)
     return pytester
 
 

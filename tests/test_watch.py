@@ -18,45 +18,16 @@ import torch
 from evalkit.cli import main
 from evalkit.verdict import CRITERIA
 
-from .conftest import TINY
+from .conftest import LENIENT, TINY, TINY_SUITE
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITE = """
-[sampling]
-temperature = 0.8
-top_k = 50
-max_new_tokens = 16
-samples_per_prompt = 2
-seed = 7
-
-[[prompt]]
-id = "rain"
-question = "Why do people like rain?"
-topics = ["rain", "quiet"]
-held = "in"
-
-[[prompt]]
-id = "clock"
-question = "What does an old clock remember?"
-topics = ["clock", "time"]
-held = "out"
-"""
-LENIENT = """
-[thresholds]
-min_format = 0.0
-min_topic = 0.0
-invented_tolerance_words = 100000
-max_memorisation = 1.0
-max_seed_similarity = 1.0
-max_drift = 100.0
-"""
 
 
 @pytest.fixture
 def work(tmp_path, monkeypatch):
     """A cwd with the tiny suite (and no evalkit.toml: default thresholds) and an empty OUT_DIR."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "suite.toml").write_text(SUITE)
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
     (tmp_path / "out").mkdir()
     return tmp_path
 
