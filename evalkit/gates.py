@@ -464,27 +464,25 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     return report
 
 
-@pytest.fixture(scope="session")
-def evalkit_result(request: pytest.FixtureRequest):
-    """The checkpoint's Evaluation, computed once per session (the gates use the same one)."""
+def _session_result(request: pytest.FixtureRequest, which: str, reason: str):
+    """The Evaluation of the checkpoint or the baseline: skipped without one, a one-line failure if it breaks."""
     state = request.config.stash[_STATE]
-    if state.path("checkpoint") is None:
-        pytest.skip(NO_CHECKPOINT)
+    if state.path(which) is None:
+        pytest.skip(reason)
     try:
-        return state.result()
+        return state.result() if which == "checkpoint" else state.baseline_result()
     except EvalkitError as e:
         error = str(e)
     pytest.fail(error, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def evalkit_result(request: pytest.FixtureRequest):
+    """The checkpoint's Evaluation, computed once per session (the gates use the same one)."""
+    return _session_result(request, "checkpoint", NO_CHECKPOINT)
 
 
 @pytest.fixture(scope="session")
 def evalkit_baseline_result(request: pytest.FixtureRequest):
     """The baseline checkpoint's Evaluation, computed once per session."""
-    state = request.config.stash[_STATE]
-    if state.path("baseline") is None:
-        pytest.skip(NO_BASELINE)
-    try:
-        return state.baseline_result()
-    except EvalkitError as e:
-        error = str(e)
-    pytest.fail(error, pytrace=False)
+    return _session_result(request, "baseline", NO_BASELINE)
