@@ -127,10 +127,14 @@ def baseline_losses(path: str, mtime: float, corpora: Corpora, device: str) -> d
     return {k: heldout_loss(model, v, corpora.tokenizer.bos_id) for k, v in corpora.heldout.items()}
 
 
-def evaluate(path, suite: Suite, tokenizer=None, data=None, baseline=None, device="cpu", allow_words=()) -> Evaluation:
-    """All scores of one checkpoint. Bad files become EvalkitError; same inputs give the same numbers."""
+def evaluate(path, suite: Suite, tokenizer=None, data=None, baseline=None, device="cpu", allow_words=(),
+             ckpt: Checkpoint | None = None) -> Evaluation:
+    """All scores of one checkpoint. Bad files become EvalkitError; same inputs give the same numbers.
+
+    ckpt: the file already read (the watcher reads it to identify it), so it is not read twice.
+    """
     try:
-        ckpt = read_checkpoint(path)
+        ckpt = ckpt or read_checkpoint(path)
         tok_path = find_tokenizer(ckpt, tokenizer).resolve()
         corpora = load_corpora(str(tok_path), str(find_shards(tok_path, data).resolve()))
         model = build_model(ckpt, device, corpora.tokenizer)

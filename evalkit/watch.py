@@ -291,7 +291,7 @@ class Watcher:
         tok = find_tokenizer(ckpt, self.tokenizer)
         shards = find_shards(tok, self.data)
         return evaluate_checkpoint(path, self.suite, tokenizer=tok, data=shards, device=self.device,
-                                   baseline=self.baseline_path() if baseline == "auto" else baseline)
+                                   baseline=self.baseline_path() if baseline == "auto" else baseline, ckpt=ckpt)
 
     # ----------------------------------------------------------------------------------------- baseline
 
