@@ -1,12 +1,16 @@
 """Shared fixtures: a tiny data directory built by the real pipeline, and the optional ../shared material."""
 
 import json
+import sqlite3
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
 from model import data
 
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TOPICS = ["rain", "music", "a garden", "the sea", "a library", "winter", "a bridge", "the night sky",
           "a river", "an old clock"]
@@ -85,3 +89,57 @@ def llama2c_dir() -> Path:
     if not (d / "ckpt.pt").exists() or not (d / "tok4096.model").exists():
         pytest.skip("../shared/llama2c (a checkpoint written by llama2.c's train.py) is not present")
     return d
+
+
+# ------------------------------------------------------------------------ the watcher's tests
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    """A cwd with the tiny suite (and no evalkit.toml: default thresholds) and an empty OUT_DIR."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
+    (tmp_path / "out").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def reports(monkeypatch):
+    """Stand-in for evalkit.report: records every run dict it is asked to render."""
+    runs = []
+
+    def render_report(run, report_dir):
+        json.dumps(run)  # the run dict is plain data
+        runs.append(run)
+        path = Path(report_dir) / "index.html"
+        path.write_text(f"{len(run['checkpoints'])} checkpoints")
+        return path
+
+    fake = types.ModuleType("evalkit.report")
+    fake.render_report = render_report
+    monkeypatch.setitem(sys.modules, "evalkit.report", fake)
+    return runs
+
+
+def ckpts(base_run):
+    """The directory of base_run's checkpoints (ckpt_000020/40/60.pt)."""
+    return base_run[0]
+
+
+def watch(*extra, interval="0.05"):
+    """`evalkit watch out --report rep --suite suite.toml` in this process; its exit code."""
+    from evalkit.cli import main
+
+    return main(["watch", "out", "--report", "rep", "--suite", "suite.toml", "--interval", interval, *extra])
+
+
+def rows(report_dir, table="versions"):
+    with sqlite3.connect(report_dir / "evalkit.sqlite3") as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+
+
+def subprocess_env() -> dict:
+    """The environment for evalkit / the trainer in a child process: this checkout, one thread."""
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}

@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,50 +17,7 @@ import torch
 from evalkit.cli import main
 from evalkit.verdict import CRITERIA
 
-from .conftest import LENIENT, TINY, TINY_SUITE
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    """A cwd with the tiny suite (and no evalkit.toml: default thresholds) and an empty OUT_DIR."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "suite.toml").write_text(TINY_SUITE)
-    (tmp_path / "out").mkdir()
-    return tmp_path
-
-
-@pytest.fixture
-def reports(monkeypatch):
-    """Stand-in for evalkit.report: records every run dict it is asked to render."""
-    runs = []
-
-    def render_report(run, report_dir):
-        json.dumps(run)  # the run dict is plain data
-        runs.append(run)
-        path = Path(report_dir) / "index.html"
-        path.write_text(f"{len(run['checkpoints'])} checkpoints")
-        return path
-
-    fake = types.ModuleType("evalkit.report")
-    fake.render_report = render_report
-    monkeypatch.setitem(sys.modules, "evalkit.report", fake)
-    return runs
-
-
-def ckpts(base_run):
-    return base_run[0]
-
-
-def watch(*extra, interval="0.05"):
-    return main(["watch", "out", "--report", "rep", "--suite", "suite.toml", "--interval", interval, *extra])
-
-
-def rows(report_dir, table="versions"):
-    with sqlite3.connect(report_dir / "evalkit.sqlite3") as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+from .conftest import LENIENT, TINY, ckpts, rows, subprocess_env, watch
 
 
 def test_once_judges_each_version_once_and_renders_the_run(base_run, work, reports, capsys):
@@ -183,15 +139,11 @@ def test_a_slowly_written_file_is_judged_once_when_complete(base_run, work, repo
     assert "broken" not in capsys.readouterr().out
 
 
-def env():
-    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-
-
 def test_kill_9_mid_evaluation_then_restart_judges_each_once(base_run, work, reports, capsys):
     for n in ("ckpt_000020.pt", "ckpt_000040.pt", "ckpt_000060.pt"):
         shutil.copy(ckpts(base_run) / n, work / "out" / n)
     p = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "watch", "out", "--report", "rep", "--suite",
-                          "suite.toml", "--interval", "0.1"], stdout=subprocess.PIPE, text=True, env=env())
+                          "suite.toml", "--interval", "0.1"], stdout=subprocess.PIPE, text=True, env=subprocess_env())
     lines = []
     try:
         while sum(line.startswith("evaluating") for line in lines) < 2:
@@ -221,14 +173,14 @@ def test_end_to_end_with_the_trainer_then_ctrl_c(base_run, tiny_data, work):
     shutil.copy(ckpts(base_run) / "ckpt_000060.pt", out / "ckpt.pt")  # the user's start, as in the README
     watcher = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "watch", "out", "--report", "rep", "--suite",
                                 "suite.toml", "--interval", "0.2"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env(),
+                               stderr=subprocess.PIPE, text=True, env=subprocess_env(),
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         flags = [f"--{k}={v}" for k, v in TINY.items()] + [
             f"--data_dir={tiny_data}", "--out_dir=out", "--init_from=resume", "--max_iters=10", "--eval_interval=5",
             "--learning_rate=1e-3", "--stop_file=out/STOP"]
         trainer = subprocess.run([sys.executable, "-m", "model.train", *flags], capture_output=True, text=True,
-                                 env=env(), timeout=120)
+                                 env=subprocess_env(), timeout=120)
         assert trainer.returncode == 0, trainer.stderr[-2000:]
         numbered = sorted(p.name for p in out.glob("ckpt_*.pt"))
         assert numbered and (out / "base.pt").exists()
