@@ -184,6 +184,11 @@ def _samples(ckpt: dict, baseline: dict | None) -> list[dict]:
     return list(groups.values())
 
 
+def _evaluated(ckpt: dict) -> bool:
+    """False for a file that could not be read ("broken") or judged ("error"): it has no scores or samples."""
+    return ckpt.get("status", "ok") == "ok"
+
+
 def _context(run: dict) -> dict:
     ckpts = list(run.get("checkpoints") or [])
     verdict = run.get("verdict") or None
@@ -192,10 +197,10 @@ def _context(run: dict) -> dict:
     if rec is None and rec_name:
         rec = next((i for i in reversed(range(len(ckpts))) if ckpts[i].get("name") == rec_name), None)
     n = len(ckpts)
-    ok = [i for i, c in enumerate(ckpts) if c.get("status", "ok") != "broken"]
+    ok = [i for i, c in enumerate(ckpts) if _evaluated(c)]
     latest = ok[-1] if ok else None  # the latest evaluated one: a broken file has no samples
     full = {0, n - 1, *range(max(0, n - LAST_FULL), n)} | {i for i in (rec, latest) if i is not None}
-    full = {i for i in full if 0 <= i < n and ckpts[i].get("status", "ok") != "broken"}
+    full = {i for i in full if 0 <= i < n and _evaluated(ckpts[i])}
     rows = []
     for i, c in enumerate(ckpts):
         rows.append({"c": c, "index": i, "anchor": f"ck-{i + 1}", "recommended": i == rec, "latest": i == n - 1,
@@ -207,7 +212,7 @@ def _context(run: dict) -> dict:
     cut = len(reasons) > 12  # a long overfit tail lists every checkpoint: keep the first 6 and last 3 in view
     shown = (reasons[:6], reasons[6:-3], reasons[-3:]) if cut else (reasons, [], [])
     return {"run": run, "verdict": verdict, "rows": rows, "rec": rows[rec] if rec is not None else None,
-            "charts": _charts([c for c in ckpts if c.get("status", "ok") != "broken"],
+            "charts": _charts([c for c in ckpts if _evaluated(c)],
                               run.get("thresholds") or {}, mark_x),
             "criteria": [LABELS[k] for k in CRITERIA], "n_full": len(full), "last_full": LAST_FULL,
             "baseline": run.get("baseline"), "reasons": shown}

@@ -14,6 +14,12 @@ A file is read only once it has settled: the same (size, mtime_ns, inode) for at
 loads. One that settles and still fails to load for BROKEN_AFTER tries is recorded as broken, once.
 Numbered checkpoints (never rewritten) are kept as hard links; other names (ckpt.pt, which llama2.c's
 train.py rewrites in place) as copies, so a kept version never changes after it was judged.
+
+Left running for hours, it must not stop for one bad checkpoint or a full disk: a version that loads but
+cannot be judged (its vocabulary does not fit the tokenizer, ...) is recorded as an error with the reason
+and judged again after a restart; results that cannot be saved (disk full, read-only) stay in memory and
+are saved at the next scan; a report that cannot be written is retried. One watcher per report directory
+(a lock file), and temp files a killed watcher left behind are removed at start.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from .verdict import OVERFIT, READY, SKIPPED, CheckpointScores, check_criteria, 
 
 NUMBERED = re.compile(r"ckpt_\d+\.pt")  # our trainer's numbered checkpoints: written once, never rewritten
 BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
+REPORT_EVERY = 10.0  # seconds between report updates while working through a backlog of checkpoints
+LOCK_FILE = ".watch.lock"
 STOP_OUTCOMES = (READY, OVERFIT)
 
 
@@ -122,6 +130,54 @@ def warm_up():
         Transformer(ModelArgs(dim=8, n_layers=1, n_heads=2, vocab_size=16, max_seq_len=8))
 
 
+def judged(row: dict | None) -> bool:
+    """A stored version that needs no new evaluation: ok, broken or a duplicate (an error is tried again)."""
+    return row is not None and row["status"] != "error"
+
+
+def lock(report_dir: Path):
+    """Hold REPORT_DIR/.watch.lock for this process: two watchers writing one report would each undo the other."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks in the standard library; go unguarded
+        return None
+    f = open(report_dir / LOCK_FILE, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        holder = f.read().strip() or "?"
+        f.close()
+        raise WatchError(f"another evalkit watch (pid {holder}) is using this report directory; stop it or pass "
+                         f"--report DIR", report_dir) from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"{os.getpid()}\n")
+    f.flush()
+    return f
+
+
+def remove_stale_temps(report_dir: Path, out_dir: Path):
+    """Temp files of a watcher killed mid-write (report, verdict, kept copy, STOP file): never a finished file."""
+    for pattern in (".index.*.html.tmp", ".verdict.json.tmp-*", "kept/.*.tmp-*"):
+        for stale in report_dir.glob(pattern):
+            stale.unlink(missing_ok=True)
+    for stale in out_dir.glob(".STOP.tmp-*"):  # OUT_DIR may have other watchers: only a dead writer's file
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
 def write_atomic(path: Path, text: str):
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -148,24 +204,37 @@ class Watcher:
         if self.explicit_baseline and not self.explicit_baseline.is_file():
             raise WatchError(f"{baseline}: no such baseline checkpoint")
         self.kept_dir = self.report_dir / "kept"
+        self.lock = self.conn = None
         try:
             self.kept_dir.mkdir(parents=True, exist_ok=True)
+            self.lock = lock(self.report_dir)
             probe = self.kept_dir / f".probe-{os.getpid()}"
             probe.write_bytes(b"")
             probe.unlink()
             self.conn = store.open_store(self.report_dir)
+            remove_stale_temps(self.report_dir, self.out_dir)
         except (OSError, sqlite3.Error) as e:
+            self.close()
             raise WatchError(f"{report_dir}: cannot write the report directory ({getattr(e, 'strerror', None) or e})")
-        for stale in self.kept_dir.glob(".*.tmp-*"):  # left by a watcher killed while keeping a file
-            stale.unlink(missing_ok=True)
+        except WatchError:
+            self.close()
+            raise
+        self.unsaved: list[tuple] = []  # (store.put_*, row) not yet in the store: the disk was full
         self.files: dict[str, Track] = {}
         self.baseline_track: tuple[Path, Track] | None = None
         self.baseline: dict | None = None  # the baseline's store row, once evaluated
         self.recorded_init: Path | None = None  # the start checkpoint our trainer recorded in a checkpoint
         self.verdict = None
-        self.dirty, self.next_update = True, 0.0
+        self.dirty, self.next_update, self.last_update = True, 0.0, 0.0
         self.last_headline, self.last_verdict_json, self.stop_written = None, None, False
         self.said: set[str] = set()
+
+    def close(self):
+        """Let go of the store (its -wal/-shm files go with the last connection) and the lock."""
+        for handle in (self.conn, self.lock):
+            if handle is not None:
+                handle.close()
+        self.conn = self.lock = None
 
     def say(self, text: str, once_key: str | None = None):
         if once_key is not None:
@@ -187,6 +256,9 @@ class Watcher:
                 break
             time.sleep(self.interval / 4)
         self.update(watching=False)
+        if not self.save():
+            raise WatchError(f"{len(self.unsaved)} result(s) could not be saved; they are judged again next time",
+                             self.report_dir / store.STORE_FILE)
         if self.verdict is None:
             self.say(f"no checkpoint to judge in {self.out_dir} yet")
             return 3
@@ -194,6 +266,8 @@ class Watcher:
 
     def scan(self) -> bool:
         """One look at OUT_DIR; True while some file is still settling or being retried."""
+        if not self.save():
+            self.dirty = True  # the report shows what is judged, saved or not
         now = time.monotonic()
         sigs = {}
         try:
@@ -215,15 +289,54 @@ class Watcher:
             t = self.files.get(name)
             if t is None or t.sig != sig:
                 t = self.files[name] = Track(sig, now)
-                t.done = store.find_by_stat(self.conn, name, sig[0], sig[1]) is not None  # judged before a restart
+                t.done = judged(store.find_by_stat(self.conn, name, sig[0], sig[1]))  # judged before a restart
             elif not t.done and now - t.since >= self.interval and now >= t.next_try:
                 ready.append((sig[1], name))
         pending = self.check_baseline(now)
         for _, name in sorted(ready):  # oldest first: ckpt_000300.pt is judged, the ckpt.pt after it is its twin
             self.process(name, self.files[name])
+            if self.dirty and time.monotonic() - self.last_update >= REPORT_EVERY:
+                self.update(watching=not self.once)  # a long backlog: show progress
         if self.dirty and time.monotonic() >= self.next_update:
             self.update(watching=not self.once)
         return pending or any(not t.done for t in self.files.values())
+
+    # ----------------------------------------------------------------------------------------- the store
+
+    def record(self, put, row: dict):
+        """Save a row (put: store.put_version / put_baseline); if the disk refuses, keep it for the next scan."""
+        self.unsaved.append((put, {c: None for c in store.VERSION_COLUMNS} | row if put is store.put_version
+                                   else row))
+        self.save()
+
+    def save(self) -> bool:
+        """Write the rows not saved yet; False (said once per failure spell) while the store cannot be written."""
+        while self.unsaved:
+            put, row = self.unsaved[0]
+            try:
+                put(self.conn, **row)
+            except sqlite3.Error as e:
+                self.say(f"cannot save results to {self.report_dir / store.STORE_FILE} ({e}); keeping "
+                         f"{len(self.unsaved)} in memory and retrying", once_key="store-error")
+                return False
+            self.unsaved.pop(0)
+            self.said.discard("store-error")
+        return True
+
+    def versions(self) -> list[dict]:
+        """Every version: the stored ones and those waiting to be saved."""
+        waiting = [dict(row) for put, row in self.unsaved if put is store.put_version]
+        ids = {r["id"] for r in waiting}
+        return [r for r in store.all_versions(self.conn) if r["id"] not in ids] + waiting
+
+    def version(self, digest: str) -> dict | None:
+        waiting = [row for put, row in self.unsaved if put is store.put_version and row["id"] == digest]
+        return waiting[-1] if waiting else store.get_version(self.conn, digest)
+
+    def evaluated_twin(self, weights: str) -> dict | None:
+        waiting = [row for put, row in self.unsaved if put is store.put_version and row["weights"] == weights
+                   and row["status"] == "ok"]
+        return waiting[0] if waiting else store.find_evaluated_weights(self.conn, weights)
 
     # ----------------------------------------------------------------------------------------- versions
 
@@ -235,7 +348,7 @@ class Watcher:
                 if file_sig(os.stat(path)) != t.sig:
                     self.files.pop(name)  # changed while hashing: start over
                     return
-            if store.get_version(self.conn, t.digest):
+            if judged(self.version(t.digest)):
                 t.done = True  # the same bytes under another name, or judged before
                 return
             try:
@@ -244,8 +357,8 @@ class Watcher:
                 t.failures += 1
                 t.next_try = time.monotonic() + self.interval
                 if t.failures >= BROKEN_AFTER:
-                    store.put_version(self.conn, id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1],
-                                      status="broken", error=str(e), seen_at=t.seen_at)
+                    self.record(store.put_version, dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1],
+                                                        status="broken", error=str(e), seen_at=t.seen_at))
                     self.say(f"{name}: broken, not evaluated: {e}")
                     t.done, self.dirty = True, True
                 return
@@ -264,23 +377,36 @@ class Watcher:
             self.recorded_init = Path(init)
         row = dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1], iter_num=ckpt.iter_num,
                    weights=weights_digest(ckpt), seen_at=t.seen_at)
-        twin = store.find_evaluated_weights(self.conn, row["weights"])
+        twin = self.evaluated_twin(row["weights"])
         if twin is None and self.baseline and self.baseline["weights"] == row["weights"]:
             twin = {"name": f"the baseline {self.baseline['name']}"}
         if twin is not None:
-            store.put_version(self.conn, **row, status="duplicate", error=f"same weights as {twin['name']}")
+            self.record(store.put_version, row | dict(status="duplicate", error=f"same weights as {twin['name']}"))
             self.say(f"{name} (iter {ckpt.iter_num}): same weights as {twin['name']}; not evaluated again")
             t.done = True
             return
+        numbered = bool(NUMBERED.fullmatch(name))
         kept = self.kept_dir / f"{t.digest[:12]}_{name}"
-        if not kept.exists() and not keep(path, kept, t.digest, t.sig, link=bool(NUMBERED.fullmatch(name))):
-            self.files.pop(name, None)  # it changed while being kept: look again
-            return
+        try:
+            if not kept.exists() and not keep(path, kept, t.digest, t.sig, link=numbered):
+                self.files.pop(name, None)  # it changed while being kept: look again
+                return
+        except OSError as e:  # disk full: judge it anyway; a numbered file stays where it is
+            self.say(f"cannot keep a copy in {self.kept_dir} ({e.strerror or e}); judging the checkpoints where "
+                     f"they are", once_key=f"keep:{e.strerror}")
+            kept = path if numbered else None
+        row["kept_path"] = str(kept.resolve()) if kept else None
         self.say(f"evaluating {name} (iter {ckpt.iter_num})…")
         start = time.monotonic()
-        result = self.evaluate(kept, replace(ckpt, path=path))
-        store.put_version(self.conn, **row, kept_path=str(kept.resolve()), status="ok", result=result.to_dict(),
-                          evaluated_at=time.time())
+        try:
+            result = self.evaluate(kept or path, replace(ckpt, path=path))
+        except Exception as e:  # noqa: BLE001 - one checkpoint that cannot be judged must not stop the watch
+            error = str(e) if isinstance(e, EvalkitError) else f"evalkit failed on it: {type(e).__name__}: {e}"
+            self.record(store.put_version, row | dict(status="error", error=error, evaluated_at=time.time()))
+            self.say(f"  {name}: not judged: {error}")
+            t.done, self.dirty = True, True
+            return
+        self.record(store.put_version, row | dict(status="ok", result=result.to_dict(), evaluated_at=time.time()))
         checks = check_criteria(CheckpointScores(name, result.iter_num, result.metrics), self.thresholds)
         self.say(f"  done in {time.monotonic() - start:.1f} s: "
                  + ", ".join(c.text for c in checks.values() if c.status != SKIPPED))
@@ -334,9 +460,9 @@ class Watcher:
             self.say(f"evaluating the baseline {path.name} (iter {ckpt.iter_num})…")
             start = time.monotonic()
             result = self.evaluate(path, ckpt, baseline=path)
-            store.put_baseline(self.conn, id=t.digest, name=path.name, path=str(path.resolve()),
-                               weights=weights_digest(ckpt), result=result.to_dict(), evaluated_at=time.time())
-            row = store.get_baseline(self.conn, t.digest)
+            row = dict(id=t.digest, name=path.name, path=str(path.resolve()), weights=weights_digest(ckpt),
+                       result=result.to_dict(), evaluated_at=time.time())
+            self.record(store.put_baseline, row)
             self.say(f"  done in {time.monotonic() - start:.1f} s")
         t.done, self.baseline, self.dirty = True, row, True
         return False
@@ -344,13 +470,13 @@ class Watcher:
     # ----------------------------------------------------------------------------------------- verdict, report
 
     def build_run(self, watching: bool) -> dict:
-        rows = store.all_versions(self.conn)
+        rows = self.versions()
         base_weights = self.baseline["weights"] if self.baseline else None
         ok = [r for r in rows if r["status"] == "ok" and r["weights"] != base_weights]
         labels = _labels(ok)
         scores = {r["id"]: CheckpointScores(labels[r["id"]], r["iter_num"], r["result"]["metrics"]) for r in ok}
         self.verdict = judge(scores.values(), self.thresholds) if scores else None
-        shown = sorted(ok + [r for r in rows if r["status"] == "broken"],
+        shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],
                        key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
         checkpoints = []
         for r in shown:
@@ -371,7 +497,7 @@ class Watcher:
 
     def update(self, watching: bool):
         """Judge, say the headline when it changes, write the STOP files and the report; retry what failed."""
-        self.dirty = False
+        self.dirty, self.last_update = False, time.monotonic()
         run = self.build_run(watching)
         v = self.verdict
         if v is not None and v.headline != self.last_headline:
@@ -449,11 +575,14 @@ def _watch(args) -> int:
                 exit_on_stop=args.exit_on_stop)
     try:
         return w.run()
-    except sqlite3.Error as e:  # e.g. the disk is full: the results so far are safe in the store
-        raise WatchError(f"cannot write the results ({e})", w.report_dir / store.STORE_FILE) from None
+    except sqlite3.Error as e:  # the store cannot even be read: what is saved in it is safe
+        raise WatchError(f"cannot use the results store ({e})", w.report_dir / store.STORE_FILE) from None
     except KeyboardInterrupt:
         try:
             w.update(watching=False)  # the report says it is no longer watching
+            w.save()
         except BaseException:  # noqa: BLE001 - a second Ctrl-C or a failing report: results are in the store
             pass
         raise
+    finally:
+        w.close()
