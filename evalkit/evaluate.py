@@ -57,7 +57,8 @@ def find_tokenizer(ckpt: Checkpoint, explicit=None) -> Path:
     if explicit:
         return Path(explicit)
     name = f"tok{ckpt.args.vocab_size}.model"
-    candidates = [Path(ckpt.config["tokenizer"])] if ckpt.config.get("tokenizer") else []
+    recorded = ckpt.recorded_file("tokenizer")
+    candidates = [recorded] if recorded else []
     candidates += [ckpt.path.resolve().parent.parent / "data" / name, Path("data") / name]
     for c in candidates:
         if c.is_file():
@@ -138,8 +139,9 @@ def evaluate(path, suite: Suite, tokenizer=None, data=None, baseline=None, devic
         tok_path = find_tokenizer(ckpt, tokenizer).resolve()
         corpora = load_corpora(str(tok_path), str(find_shards(tok_path, data).resolve()))
         model = build_model(ckpt, device, corpora.tokenizer)
-        if baseline is None and ckpt.config.get("init_ckpt") and Path(ckpt.config["init_ckpt"]).is_file():
-            baseline = ckpt.config["init_ckpt"]  # our trainer records where the fine-tune started
+        init = ckpt.recorded_file("init_ckpt")
+        if baseline is None and init:
+            baseline = init  # our trainer records where the fine-tune started
         base = (baseline_losses(str(Path(baseline).resolve()), Path(baseline).stat().st_mtime, corpora, device)
                 if baseline else {})
     except (CheckpointError, TokenizerError) as e:
@@ -153,7 +155,12 @@ def evaluate(path, suite: Suite, tokenizer=None, data=None, baseline=None, devic
     if min(metrics.values()) > chance + 1.0:
         raise EvalkitError(f"loss {min(metrics.values()):.2f} per token on its own training data is far worse than "
                            f"chance ({chance:.2f}): {tok_path} is probably not the tokenizer this model was "
-                           f"trained with; pass --tokenizer", path)
+                           f"trained with; pass --tokenizer", ckpt.path)
+    for prompt in suite.prompts:
+        n = len(corpora.tokenizer.encode(prompt.text))
+        if n >= ckpt.args.max_seq_len:
+            raise EvalkitError(f"prompt {prompt.id!r} is {n} tokens, too long for this model's max_seq_len "
+                               f"{ckpt.args.max_seq_len}; shorten it in the suite", ckpt.path)
     answers = sample_answers(model, corpora.tokenizer, suite)
     ctx = Context(known_words=lexicon(corpora, tuple(allow_words)), training_text=corpora.qa_text)
     scores = [scorer(answers, ctx) for scorer in ALL_SCORERS]

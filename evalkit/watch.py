@@ -372,9 +372,9 @@ class Watcher:
             self.say(f"{name}: cannot read it ({e.strerror or e})")
             t.done = True
             return
-        init = ckpt.config.get("init_ckpt")
-        if self.recorded_init is None and init and Path(init).is_file():
-            self.recorded_init = Path(init)
+        init = ckpt.recorded_file("init_ckpt")
+        if self.recorded_init is None and init:
+            self.recorded_init = init
         row = dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1], iter_num=ckpt.iter_num,
                    weights=weights_digest(ckpt), seen_at=t.seen_at)
         twin = self.evaluated_twin(row["weights"])

@@ -2,6 +2,8 @@
 
 from dataclasses import asdict, dataclass, fields
 
+MAX_SEQ_LEN = 1 << 16
+
 
 @dataclass
 class ModelArgs:
@@ -27,6 +29,8 @@ class ModelArgs:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 problems.append(f"{name} must be a positive integer, got {getattr(self, name)!r}")
         if not problems:
+            if self.max_seq_len > MAX_SEQ_LEN:  # the only size not bounded by the file: rope tables are built for it
+                problems.append(f"max_seq_len {self.max_seq_len} is above {MAX_SEQ_LEN}")
             if self.dim % self.n_heads:
                 problems.append(f"dim {self.dim} is not divisible by n_heads {self.n_heads}")
             elif (self.dim // self.n_heads) % 2:

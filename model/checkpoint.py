@@ -36,6 +36,15 @@ class Checkpoint:
     val_loss: float | None = None
     optimizer: dict | None = field(default=None, repr=False)
 
+    def recorded_file(self, key: str) -> Path | None:
+        """An existing file our trainer recorded in config (tokenizer, init_ckpt), else None. The checkpoint
+        is untrusted: config may hold anything, so anything but a path to a file counts as absent."""
+        value = self.config.get(key)
+        try:
+            return Path(value) if isinstance(value, str) and value and Path(value).is_file() else None
+        except (OSError, ValueError):  # a name too long, a NUL byte
+            return None
+
 
 def _number(x):
     return float(x.item()) if isinstance(x, torch.Tensor) else float(x)

@@ -103,42 +103,6 @@ def test_a_truncated_checkpoint_is_broken_once_and_the_rest_are_judged(base_run,
     assert watch("--once") == code and "broken" not in capsys.readouterr().out  # said once, not per restart
 
 
-WRITER = """
-import sys, time
-data = open(sys.argv[1], "rb").read()
-with open(sys.argv[2], "wb") as f:
-    step = len(data) // 6 + 1
-    for i in range(0, len(data), step):
-        f.write(data[i:i + step]); f.flush()
-        time.sleep(0.4)
-"""
-
-
-def test_a_slowly_written_file_is_judged_once_when_complete(base_run, work, reports, monkeypatch, capsys):
-    import evalkit.watch
-
-    full = (ckpts(base_run) / "ckpt_000060.pt").read_bytes()
-    target = work / "out" / "ckpt_000060.pt"
-    seen = []
-    real = evalkit.watch.evaluate_checkpoint
-
-    def spy(path, *a, **kw):
-        seen.append((Path(path).read_bytes() == full, target.read_bytes() == full))
-        return real(path, *a, **kw)
-
-    monkeypatch.setattr(evalkit.watch, "evaluate_checkpoint", spy)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ckpts(base_run) / "ckpt_000060.pt"), str(target)])
-    try:
-        while not (target.exists() and target.stat().st_size):
-            time.sleep(0.01)
-        watch("--once", interval="0.3")  # pauses of 0.4 s > interval: it looks settled, fails to load, is retried
-    finally:
-        writer.wait(timeout=30)
-    assert seen == [(True, True)]
-    assert [(r["status"], r["size"]) for r in rows(work / "rep")] == [("ok", len(full))]
-    assert "broken" not in capsys.readouterr().out
-
-
 def test_kill_9_mid_evaluation_then_restart_judges_each_once(base_run, work, reports, capsys):
     for n in ("ckpt_000020.pt", "ckpt_000040.pt", "ckpt_000060.pt"):
         shutil.copy(ckpts(base_run) / n, work / "out" / n)
