@@ -133,9 +133,13 @@ def watch(*extra, interval="0.05"):
 
 
 def rows(report_dir, table="versions"):
-    with sqlite3.connect(report_dir / "evalkit.sqlite3") as conn:
+    """The watcher's store rows, read through a connection closed at once (an open one keeps the -wal file)."""
+    conn = sqlite3.connect(report_dir / "evalkit.sqlite3")
+    try:
         conn.row_factory = sqlite3.Row
         return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+    finally:
+        conn.close()
 
 
 def subprocess_env() -> dict:

@@ -103,35 +103,6 @@ def test_a_truncated_checkpoint_is_broken_once_and_the_rest_are_judged(base_run,
     assert watch("--once") == code and "broken" not in capsys.readouterr().out  # said once, not per restart
 
 
-def test_kill_9_mid_evaluation_then_restart_judges_each_once(base_run, work, reports, capsys):
-    for n in ("ckpt_000020.pt", "ckpt_000040.pt", "ckpt_000060.pt"):
-        shutil.copy(ckpts(base_run) / n, work / "out" / n)
-    p = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "watch", "out", "--report", "rep", "--suite",
-                          "suite.toml", "--interval", "0.1"], stdout=subprocess.PIPE, text=True, env=subprocess_env())
-    lines = []
-    try:
-        while sum(line.startswith("evaluating") for line in lines) < 2:
-            line = p.stdout.readline()
-            assert line, "the watcher ended early: " + "".join(lines)
-            lines.append(line)
-        p.kill()  # SIGKILL in the middle of the second evaluation
-    finally:
-        p.kill()
-        p.wait(timeout=30)
-    interrupted = lines[-1].split()[1]
-    before = rows(work / "rep")
-    assert [r["name"] for r in before] == ["ckpt_000020.pt"] and interrupted == "ckpt_000040.pt"
-
-    code = watch("--once")
-    out = capsys.readouterr().out
-    assert out.count("evaluating") == 2 and f"evaluating {interrupted}" in out
-    done = sum("done in" in line for line in lines) + out.count("done in")
-    after = rows(work / "rep")
-    assert done == 3 and sorted(r["name"] for r in after) == ["ckpt_000020.pt", "ckpt_000040.pt", "ckpt_000060.pt"]
-    assert after[0]["id"] == before[0]["id"] and after[0]["evaluated_at"] == before[0]["evaluated_at"]
-    assert code == reports[-1]["verdict"]["exit_code"]
-
-
 def test_end_to_end_with_the_trainer_then_ctrl_c(base_run, tiny_data, work):
     out = work / "out"
     shutil.copy(ckpts(base_run) / "ckpt_000060.pt", out / "ckpt.pt")  # the user's start, as in the README
