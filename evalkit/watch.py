@@ -311,16 +311,19 @@ class Watcher:
 
     def save(self) -> bool:
         """Write the rows not saved yet; False (said once per failure spell) while the store cannot be written."""
+        waiting = len(self.unsaved)
         while self.unsaved:
             put, row = self.unsaved[0]
             try:
                 put(self.conn, **row)
             except sqlite3.Error as e:
-                self.say(f"cannot save results to {self.report_dir / store.STORE_FILE} ({e}); keeping "
-                         f"{len(self.unsaved)} in memory and retrying", once_key="store-error")
+                self.say(f"cannot save results to {self.report_dir / store.STORE_FILE} ({e}); keeping them in "
+                         f"memory and retrying", once_key="store-error")
                 return False
             self.unsaved.pop(0)
+        if "store-error" in self.said:
             self.said.discard("store-error")
+            self.say(f"saved the {waiting} waiting result(s) to {self.report_dir / store.STORE_FILE}")
         return True
 
     def versions(self) -> list[dict]:
@@ -505,8 +508,8 @@ class Watcher:
             self.say(v.headline)
         ok = self.write_stop(run) if v is not None and v.outcome in STOP_OUTCOMES else True
         ok = self.render(run) and ok
-        if not ok:
-            self.dirty, self.next_update = True, time.monotonic() + self.interval
+        if not ok:  # a full or read-only disk: try again in a while, not at every scan
+            self.dirty, self.next_update = True, time.monotonic() + 5 * self.interval
 
     def write_stop(self, run: dict) -> bool:
         text = json.dumps(run["verdict"] | {"recommended_path": run["recommended_path"]}, indent=2,
@@ -535,8 +538,9 @@ class Watcher:
         try:
             path = render_report(run, self.report_dir)
         except OSError as e:
-            self.say(f"report not written ({e.strerror or e}); results are kept in "
-                     f"{self.report_dir / store.STORE_FILE}; retrying", once_key="report-oserror")
+            kept = "" if self.unsaved else f"; the results are saved in {self.report_dir / store.STORE_FILE}"
+            self.say(f"report not written ({e.strerror or e}){kept}; retrying", once_key="report-oserror")
+            self.said.discard("report-path")  # say where it is once it is written again
             return False
         except Exception as e:  # a bug in the report must not stop the judging
             self.say(f"report failed: {type(e).__name__}: {e}", once_key=f"report-bug:{e}")
