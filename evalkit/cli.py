@@ -96,7 +96,7 @@ def run_eval(args) -> int:
     passed = all(c.ok for c in checks.values())
     if args.json:
         out = result.to_dict() | {"checks": {k: c.__dict__ for k, c in checks.items()}, "passed": passed}
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(json.dumps(out, indent=2))  # ASCII escapes: the model's text may not be valid UTF-8
     else:
         print(scorecard(result, checks, suite, passed))
     return 0 if passed else 1

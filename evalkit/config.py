@@ -6,10 +6,10 @@ Where they come from (first match wins, only in ``start_dir`` itself):
 2. ``pyproject.toml`` -- the table ``[tool.evalkit.thresholds]``;
 3. neither file, or no such table -- the defaults below.
 
-Other tables and keys in those files (``[tool.evalkit]`` keys such as ``suite`` or
-``tokenizer``, ``[tool.evalkit.gates]``, ...) are left for other parts of evalkit and
-ignored here; an unknown key *inside* the thresholds table, or a value of the wrong
-type or out of range, is an :class:`EvalkitError` naming the file and the key.
+The other table (``[gates]``, ``[tool.evalkit.gates]``) is read by evalkit.gates; any other table or
+key of evalkit's own (a misspelt ``[threshold]``, a ``suite = ...`` nothing reads), an unknown key
+inside the thresholds table, or a value of the wrong type or out of range, is an
+:class:`EvalkitError` naming the file and the key: a setting is never ignored in silence.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from .errors import EvalkitError
 
 CONFIG_FILE = "evalkit.toml"
 PYPROJECT_FILE = "pyproject.toml"
+#: The tables of evalkit.toml (and of pyproject's [tool.evalkit]); nothing else belongs there.
+TABLES = ("thresholds", "gates")
 
 
 @dataclass(frozen=True)
@@ -110,20 +112,30 @@ def find_config(start_dir: Path | str) -> Path | None:
 
 def find_table(start_dir: Path | str, name: str) -> tuple[Path | None, str, Any]:
     """(file, table name as written there, the table or None): `[name]` in evalkit.toml, else
-    `[tool.evalkit.name]` in pyproject.toml. A non-table on the way is a one-line error."""
+    `[tool.evalkit.name]` in pyproject.toml. A non-table on the way, or an entry of evalkit's own that is
+    not one of its TABLES (a misspelt `[threshold]`, a `min_format = 0.5`
+    written outside its table: either would be ignored silently), is a one-line error."""
     path = find_config(start_dir)
     if path is None:
         return None, name, None
-    where = name if path.name == CONFIG_FILE else f"tool.evalkit.{name}"
-    table: Any = read_toml(path)
-    parts = where.split(".")
+    prefix = "" if path.name == CONFIG_FILE else "tool.evalkit."
+    section: Any = read_toml(path)
+    parts = prefix.split(".")[:-1]
     for depth, part in enumerate(parts):
-        if part not in table:
-            return path, where, None
-        table = table[part]
-        if depth < len(parts) - 1 and not isinstance(table, dict):
-            raise EvalkitError(f"{'.'.join(parts[: depth + 1])} must be a table, not {_toml_type(table)}", path)
-    return path, where, table
+        if part not in section:
+            return path, prefix + name, None
+        section = section[part]
+        if not isinstance(section, dict):
+            raise EvalkitError(f"{'.'.join(parts[: depth + 1])} must be a table, not {_toml_type(section)}", path)
+    for key, value in section.items():
+        if key not in TABLES:
+            known = ", ".join(f"[{prefix}{t}]" for t in TABLES)
+            if isinstance(value, dict):
+                what = f"table [{prefix}{key}]"
+            else:
+                what = f"key {key!r} " + (f"in [{prefix.rstrip('.')}]" if prefix else "at the top level")
+            raise EvalkitError(f"unknown {what} (known: {known})", path)
+    return path, prefix + name, section.get(name)
 
 
 def load_config(start_dir: Path | str) -> Thresholds:

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS versions (
     seen_at REAL, evaluated_at REAL
 );
 CREATE INDEX IF NOT EXISTS versions_stat ON versions (name, size, mtime_ns);
+CREATE INDEX IF NOT EXISTS versions_weights ON versions (weights);  -- a scan per checkpoint grew with the run
 CREATE TABLE IF NOT EXISTS baseline (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, path TEXT, weights TEXT, result_json TEXT, evaluated_at REAL
 );
@@ -76,9 +77,12 @@ def find_evaluated_weights(conn, weights: str) -> dict | None:
 
 
 def put_version(conn, **row):
-    """Insert one version row in one transaction (result: a JSON-able dict, stored as result_json)."""
+    """Insert one version row in one transaction (result: a JSON-able dict, stored as result_json).
+
+    JSON with ASCII escapes: model output may hold lone surrogates, which sqlite cannot store as UTF-8
+    text but reads back exactly as escapes."""
     result = row.pop("result", None)
-    row["result_json"] = None if result is None else json.dumps(result, ensure_ascii=False)
+    row["result_json"] = None if result is None else json.dumps(result)
     values = [row.get(c) for c in VERSION_COLUMNS]
     with conn:
         conn.execute(f"INSERT OR REPLACE INTO versions ({', '.join(VERSION_COLUMNS)}) "
@@ -96,7 +100,7 @@ def get_baseline(conn, baseline_id: str) -> dict | None:
 
 def put_baseline(conn, **row):
     result = row.pop("result", None)
-    row["result_json"] = None if result is None else json.dumps(result, ensure_ascii=False)
+    row["result_json"] = None if result is None else json.dumps(result)
     with conn:
         conn.execute(f"INSERT OR REPLACE INTO baseline ({', '.join(BASELINE_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * len(BASELINE_COLUMNS))})", [row.get(c) for c in BASELINE_COLUMNS])

@@ -7,7 +7,7 @@ Format::
     top_k = 200                 # int >= 0 (0 = no top-k)
     max_new_tokens = 128        # int >= 1
     samples_per_prompt = 4      # int >= 1
-    seed = 1337                 # int >= 0
+    seed = 1337                 # int, 0 to 2**63 - 1
 
     [[prompt]]                  # at least one
     id = "what-is-resonance"    # required, unique, no whitespace
@@ -88,13 +88,13 @@ class Suite:
 # --------------------------------------------------------------------------- loading
 
 _TOP_KEYS = ("sampling", "prompt")
-# name -> (kind, minimum); kind "float" accepts TOML integers too. Never bool.
-_SAMPLING_RULES: dict[str, tuple[str, float]] = {
-    "temperature": ("float", 0.0),
-    "top_k": ("int", 0),
-    "max_new_tokens": ("int", 1),
-    "samples_per_prompt": ("int", 1),
-    "seed": ("int", 0),
+# name -> (kind, minimum, maximum or None); kind "float" accepts TOML integers too. Never bool.
+_SAMPLING_RULES: dict[str, tuple[str, float, int | None]] = {
+    "temperature": ("float", 0.0, None),
+    "top_k": ("int", 0, None),
+    "max_new_tokens": ("int", 1, None),
+    "samples_per_prompt": ("int", 1, 256),  # every sample of every prompt is one row of one batch
+    "seed": ("int", 0, 2**63 - 1),  # TOML's largest integer; torch's generator overflows past 2**64 - 1
 }
 _PROMPT_REQUIRED = ("id", "question", "topics", "held")
 _PROMPT_KEYS = ("id", "question", "topics", "reference", "held")
@@ -142,7 +142,7 @@ def _load_sampling(table: Any, fail) -> Sampling:
         if key not in _SAMPLING_RULES:
             known = ", ".join(_SAMPLING_RULES)
             raise fail(f"[sampling]: unknown key {key!r} (known: {known})")
-        kind, minimum = _SAMPLING_RULES[key]
+        kind, minimum, maximum = _SAMPLING_RULES[key]
         if kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 raise fail(f"[sampling] {key} must be an integer, not {_toml_type(value)}")
@@ -154,6 +154,8 @@ def _load_sampling(table: Any, fail) -> Sampling:
                 raise fail(f"[sampling] {key} must be a finite number, not {value!r}")
         if value < minimum:
             raise fail(f"[sampling] {key} must be >= {minimum:g}, not {value!r}")
+        if maximum is not None and value > maximum:
+            raise fail(f"[sampling] {key} must be <= {maximum}, not {value!r}")
         values[key] = value
     return Sampling(**values)
 

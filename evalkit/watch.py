@@ -275,6 +275,10 @@ class Watcher:
                 for e in entries:
                     if e.name.startswith((".", "base")) or not e.name.endswith(".pt"):
                         continue  # temp files of atomic saves; base*.pt is the start, not part of the run
+                    if not _is_utf8(e.name):  # the store (and the report) hold names as UTF-8 text
+                        self.say(f"{e.name!r}: not judged: rename it (its name is not valid UTF-8 text)",
+                                 once_key=f"name:{e.name!r}")
+                        continue
                     try:
                         if e.is_file():
                             sigs[e.name] = file_sig(e.stat())
@@ -548,6 +552,14 @@ class Watcher:
         self.said.discard("report-oserror")
         self.say(f"report: {path}", once_key="report-path")
         return True
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates (surrogateescape)
+        return False
+    return True
 
 
 def _labels(rows: list[dict]) -> dict[str, str]:

@@ -9,6 +9,7 @@ import os
 import pickle
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -109,10 +110,16 @@ def _unpickling_detail(message: str) -> str:
     return lines[-1][:200] if lines else "unpickling failed"
 
 
+@lru_cache(maxsize=8)
+def _expected_shapes(args_items: tuple) -> dict[str, tuple]:
+    """Tensor shapes of the architecture (built on the meta device: no memory, but 50 ms, hence the cache)."""
+    with torch.device("meta"):
+        return {k: tuple(v.shape) for k, v in Transformer(ModelArgs(**dict(args_items))).state_dict().items()}
+
+
 def check_shapes(path, args: ModelArgs, state: dict):
     """Every tensor the architecture needs is there with the shape model_args imply, and nothing else."""
-    with torch.device("meta"):
-        expected = {k: tuple(v.shape) for k, v in Transformer(args).state_dict().items()}
+    expected = _expected_shapes(tuple(args.to_dict().items()))
     missing = [k for k in expected if k not in state]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""

@@ -221,7 +221,7 @@ def test_config_defaults_when_no_file(tmp_path):
 
 
 def test_config_from_evalkit_toml(tmp_path):
-    write(tmp_path, "suite = 'x.toml'\n[thresholds]\nmin_format = 1\npatience = 3\n[gates]\nx = 1\n", "evalkit.toml")
+    write(tmp_path, "[thresholds]\nmin_format = 1\npatience = 3\n[gates]\nx = 1\n", "evalkit.toml")
     write(tmp_path, "[tool.evalkit.thresholds]\nmin_format = 0.1\n", "pyproject.toml")
     t = load_config(tmp_path)
     assert t.min_format == 1.0 and isinstance(t.min_format, float)
@@ -232,7 +232,7 @@ def test_config_from_evalkit_toml(tmp_path):
 def test_config_from_pyproject(tmp_path):
     write(
         tmp_path,
-        '[project]\nname = "x"\n[tool.evalkit]\nsuite = "p.toml"\ntokenizer = "t.model"\n'
+        '[project]\nname = "x"\n'
         "[tool.evalkit.gates]\nanything = true\n"
         "[tool.evalkit.thresholds]\nmax_drift = 0.5\ninvented_tolerance_words = 2\n",
         "pyproject.toml",
@@ -251,6 +251,8 @@ def test_repo_pyproject_config_loads():
     "name, text, expected",
     [
         ("evalkit.toml", "[thresholds]\nmin_fromat = 0.9\n", "evalkit.toml: [thresholds]: unknown key 'min_fromat'"),
+        ("evalkit.toml", "suite = 'x.toml'\n", "evalkit.toml: unknown key 'suite' at the top level"),
+        ("evalkit.toml", "[threshold]\nmin_format = 0.9\n", "evalkit.toml: unknown table [threshold]"),
         ("evalkit.toml", "[thresholds]\npatience = true\n", "[thresholds] patience must be an integer, not a boolean"),
         ("evalkit.toml", "[thresholds]\npatience = 1.5\n", "[thresholds] patience must be an integer"),
         ("evalkit.toml", "[thresholds]\npatience = 0\n", "[thresholds] patience must be >= 1"),

@@ -125,6 +125,15 @@ def test_unreadable_files_are_reported_once_with_the_reason_and_the_rest_judged(
     assert {f.name for f in (work / "out").iterdir()} == {"ckpt_000040.pt", *cases}  # nothing of the user's touched
 
 
+def test_a_file_name_that_is_not_utf8_is_said_once_and_skipped(base_run, work, capsys):
+    shutil.copy(ckpts(base_run) / "ckpt_000040.pt", work / "out" / "ckpt_000040.pt")
+    shutil.copy(ckpts(base_run) / "ckpt_000060.pt", os.fsencode(work / "out") + b"/ckpt_\xff.pt")
+    assert watch("--once") in (1, 3)
+    out = capsys.readouterr().out
+    assert out.count("'ckpt_\\udcff.pt': not judged: rename it (its name is not valid UTF-8 text)") == 1
+    assert [r["name"] for r in rows(work / "rep")] == ["ckpt_000040.pt"]
+
+
 # ------------------------------------------------------------------------------------------ 3. a malicious pickle
 
 class Payload:
