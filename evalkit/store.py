@@ -8,7 +8,8 @@ simply evaluates that version again. Statuses:
     broken     the file stayed unchanged and still failed to load; error is the one-line reason
     duplicate  same weights as a version already evaluated (ckpt.pt beside ckpt_000300.pt); not evaluated
 
-The baseline (the run's start checkpoint) is evaluated once per content too, in its own table.
+The baseline (the run's start checkpoint) is evaluated once per content too, in its own table. `meta`
+holds the fingerprint of the prompt suite every result was judged with: one store, one suite.
 """
 
 import json
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 CREATE INDEX IF NOT EXISTS versions_stat ON versions (name, size, mtime_ns);
 CREATE INDEX IF NOT EXISTS versions_weights ON versions (weights);  -- a scan per checkpoint grew with the run
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);  -- suite: the fingerprint judged with
 CREATE TABLE IF NOT EXISTS baseline (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, path TEXT, weights TEXT, result_json TEXT, evaluated_at REAL
 );
@@ -104,3 +106,13 @@ def put_baseline(conn, **row):
     with conn:
         conn.execute(f"INSERT OR REPLACE INTO baseline ({', '.join(BASELINE_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * len(BASELINE_COLUMNS))})", [row.get(c) for c in BASELINE_COLUMNS])
+
+
+def get_meta(conn, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def set_meta(conn, key: str, value: str):
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))

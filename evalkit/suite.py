@@ -25,9 +25,11 @@ file, the entry (``prompt 3 ('echo')``, counting from 1) and the problem.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,12 @@ class Suite:
     def held(self, which: str) -> tuple[Prompt, ...]:
         """The prompts whose ``held`` is ``which`` ("in" or "out")."""
         return tuple(p for p in self.prompts if p.held == which)
+
+    def fingerprint(self) -> str:
+        """sha256 of what the suite asks (sampling and prompts; not its path or comments): results under
+        two different fingerprints are not comparable."""
+        what = {"sampling": asdict(self.sampling), "prompts": [asdict(p) for p in self.prompts]}
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- loading

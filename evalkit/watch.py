@@ -212,6 +212,7 @@ class Watcher:
             probe.write_bytes(b"")
             probe.unlink()
             self.conn = store.open_store(self.report_dir)
+            self.check_suite()
             remove_stale_temps(self.report_dir, self.out_dir)
         except (OSError, sqlite3.Error) as e:
             self.close()
@@ -228,6 +229,16 @@ class Watcher:
         self.dirty, self.next_update, self.last_update = True, 0.0, 0.0
         self.last_headline, self.last_verdict_json, self.stop_written = None, None, False
         self.said: set[str] = set()
+
+    def check_suite(self):
+        """The store's results were judged with this suite (or there are none yet): never mix two suites."""
+        stored, ours = store.get_meta(self.conn, "suite"), self.suite.fingerprint()
+        if stored is None:
+            store.set_meta(self.conn, "suite", ours)
+        elif stored != ours:
+            raise WatchError(f"its results were judged with another prompt suite than {self.suite.path}, and "
+                             f"answers to two suites do not compare: pass a new --report DIR, or move "
+                             f"{store.STORE_FILE} aside to judge the run again", self.report_dir)
 
     def close(self):
         """Let go of the store (its -wal/-shm files go with the last connection) and the lock."""

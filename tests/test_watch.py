@@ -192,3 +192,18 @@ def test_user_errors_exit_2_with_one_line(work, capsys):
     assert "afile: cannot write the report directory" in one_line_error(capsys)
     assert main(["watch", "out", "--suite", "suite.toml", "--baseline", "nope.pt", "--once"]) == 2
     assert "nope.pt: no such baseline checkpoint" in one_line_error(capsys)
+
+
+def test_a_changed_suite_is_refused_rather_than_mixed_with_the_stored_results(base_run, work, reports, capsys):
+    shutil.copy(ckpts(base_run) / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
+    code = watch("--once")
+    before = rows(work / "rep")
+    suite = (work / "suite.toml").read_text()
+    (work / "suite.toml").write_text("# a comment changes nothing that is asked\n" + suite)
+    assert watch("--once") == code
+    (work / "suite.toml").write_text(suite.replace("seed = 7", "seed = 8"))
+    capsys.readouterr()
+    assert watch("--once") == 2
+    assert "rep: its results were judged with another prompt suite than suite.toml" in one_line_error(capsys)
+    assert rows(work / "rep") == before
+    assert main(["watch", "out", "--report", "rep2", "--suite", "suite.toml", "--once"]) == code
