@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-__all__ = ["render_report", "clean"]
+__all__ = ["render_report", "clean", "sampled"]
 
 CRITERIA = ("invented", "format", "topic", "memorisation", "seed_similarity", "drift")
 LABELS = {"invented": "invented", "format": "format", "topic": "topic", "memorisation": "memorised",
@@ -184,6 +184,16 @@ def _samples(ckpt: dict, baseline: dict | None) -> list[dict]:
     return list(groups.values())
 
 
+def sampled(statuses: list[str], recommended: int | None) -> set[int]:
+    """Positions of the checkpoints the report shows samples for: the first, the recommended, the latest
+    evaluated and the last LAST_FULL, never one without an evaluation. The watcher loads only these in full."""
+    n = len(statuses)
+    ok = [i for i, s in enumerate(statuses) if s == "ok"]
+    full = {0, n - 1, *range(max(0, n - LAST_FULL), n)} | {i for i in (recommended, ok[-1] if ok else None)
+                                                            if i is not None}
+    return {i for i in full if 0 <= i < n and statuses[i] == "ok"}
+
+
 def _evaluated(ckpt: dict) -> bool:
     """False for a file that could not be read ("broken") or judged ("error"): it has no scores or samples."""
     return ckpt.get("status", "ok") == "ok"
@@ -199,8 +209,7 @@ def _context(run: dict) -> dict:
     n = len(ckpts)
     ok = [i for i, c in enumerate(ckpts) if _evaluated(c)]
     latest = ok[-1] if ok else None  # the latest evaluated one: a broken file has no samples
-    full = {0, n - 1, *range(max(0, n - LAST_FULL), n)} | {i for i in (rec, latest) if i is not None}
-    full = {i for i in full if 0 <= i < n and _evaluated(ckpts[i])}
+    full = sampled([c.get("status", "ok") for c in ckpts], rec)
     rows = []
     for i, c in enumerate(ckpts):
         rows.append({"c": c, "index": i, "anchor": f"ck-{i + 1}", "recommended": i == rec, "latest": i == n - 1,

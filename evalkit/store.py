@@ -92,8 +92,18 @@ def put_version(conn, **row):
 
 
 def all_versions(conn) -> list[dict]:
-    """Every version, in the order they were first seen."""
-    return [_row(r) for r in conn.execute("SELECT * FROM versions ORDER BY seen_at, name")]
+    """Every version, in the order they were first seen, with its `metrics` but not its whole `result`
+    (answers and evidence: 100+ KB each, so 500 of them would cost seconds and hundreds of MB per report)."""
+    columns = ", ".join(c for c in VERSION_COLUMNS if c != "result_json")
+    rows = conn.execute(f"SELECT {columns}, json_extract(result_json, '$.metrics') AS metrics_json "
+                        f"FROM versions ORDER BY seen_at, name")
+    return [dict(r) | {"metrics": json.loads(r["metrics_json"]) if r["metrics_json"] else None} for r in rows]
+
+
+def get_result(conn, version_id: str) -> dict | None:
+    """The whole result of one version: metrics, scores with evidence, answers."""
+    r = conn.execute("SELECT result_json FROM versions WHERE id = ?", (version_id,)).fetchone()
+    return json.loads(r[0]) if r and r[0] else None
 
 
 def get_baseline(conn, baseline_id: str) -> dict | None:

@@ -41,6 +41,7 @@ from .config import load_config
 from .errors import EvalkitError
 from .evaluate import evaluate as evaluate_checkpoint
 from .evaluate import find_shards, find_tokenizer
+from .report import render_report, sampled
 from .suite import DEFAULT_SUITE, load_suite
 from .verdict import OVERFIT, READY, SKIPPED, CheckpointScores, check_criteria, judge
 
@@ -342,8 +343,9 @@ class Watcher:
         return True
 
     def versions(self) -> list[dict]:
-        """Every version: the stored ones and those waiting to be saved."""
-        waiting = [dict(row) for put, row in self.unsaved if put is store.put_version]
+        """Every version with its metrics: the stored ones and those waiting to be saved (with their result)."""
+        waiting = [row | {"metrics": (row["result"] or {}).get("metrics")} for put, row in self.unsaved
+                   if put is store.put_version]
         ids = {r["id"] for r in waiting}
         return [r for r in store.all_versions(self.conn) if r["id"] not in ids] + waiting
 
@@ -492,20 +494,21 @@ class Watcher:
         base_weights = self.baseline["weights"] if self.baseline else None
         ok = [r for r in rows if r["status"] == "ok" and r["weights"] != base_weights]
         labels = _labels(ok)
-        scores = {r["id"]: CheckpointScores(labels[r["id"]], r["iter_num"], r["result"]["metrics"]) for r in ok}
-        self.verdict = judge(scores.values(), self.thresholds) if scores else None
+        scores = {r["id"]: CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"]) for r in ok}
+        self.verdict = v = judge(scores.values(), self.thresholds) if scores else None
         shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],
                        key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
+        rec = next((i for i, r in enumerate(shown) if v and labels.get(r["id"]) == v.checkpoint), None)
+        full = sampled([r["status"] for r in shown], rec)  # only these carry answers and evidence
         checkpoints = []
-        for r in shown:
+        for i, r in enumerate(shown):
             checks = check_criteria(scores[r["id"]], self.thresholds) if r["id"] in scores else {}
             checkpoints.append({
                 "id": r["id"][:12], "name": labels.get(r["id"], r["name"]), "kept_path": r["kept_path"],
-                "iter_num": r["iter_num"], "status": r["status"], "error": r["error"],
-                "metrics": r["result"]["metrics"] if r["result"] else {},
-                "checks": {k: dict(c.__dict__) for k, c in checks.items()}, "evaluation": r["result"]})
-        v = self.verdict
-        recommended = next((c["kept_path"] for c in checkpoints if v and c["name"] == v.checkpoint), None)
+                "iter_num": r["iter_num"], "status": r["status"], "error": r["error"], "metrics": r["metrics"] or {},
+                "checks": {k: dict(c.__dict__) for k, c in checks.items()},
+                "evaluation": (r.get("result") or store.get_result(self.conn, r["id"])) if i in full else None})
+        recommended = shown[rec]["kept_path"] if rec is not None else None
         base = self.baseline
         return {"out_dir": str(self.out_dir), "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "watching": watching,
                 "verdict": v.to_dict() if v else None, "recommended_path": recommended,
@@ -544,12 +547,6 @@ class Watcher:
         return True
 
     def render(self, run: dict) -> bool:
-        try:
-            from .report import render_report
-        except ImportError as e:
-            self.say(f"report not written: evalkit.report cannot be imported ({e}); results are in "
-                     f"{self.report_dir / store.STORE_FILE}", once_key="no-report")
-            return True
         try:
             path = render_report(run, self.report_dir)
         except OSError as e:

@@ -2,8 +2,6 @@
 
 import json
 import sqlite3
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -104,7 +102,7 @@ def work(tmp_path, monkeypatch):
 
 @pytest.fixture
 def reports(monkeypatch):
-    """Stand-in for evalkit.report: records every run dict it is asked to render."""
+    """Stand-in for the watcher's render_report: records every run dict it is asked to render."""
     runs = []
 
     def render_report(run, report_dir):
@@ -114,9 +112,7 @@ def reports(monkeypatch):
         path.write_text(f"{len(run['checkpoints'])} checkpoints")
         return path
 
-    fake = types.ModuleType("evalkit.report")
-    fake.render_report = render_report
-    monkeypatch.setitem(sys.modules, "evalkit.report", fake)
+    monkeypatch.setattr("evalkit.watch.render_report", render_report)
     return runs
 
 

@@ -181,3 +181,11 @@ def test_size_at_500_checkpoints(tmp_path):
     assert "the others appear in the table only" in page
     assert page.count("<tr") == 501
     assert re.search(r"<summary>\d+ more</summary>", page)  # a long overfit tail of reasons is folded
+
+
+def test_samples_are_kept_for_the_first_recommended_latest_and_last_20_only():
+    statuses = ["ok"] * 100
+    statuses[99] = "broken"
+    assert report.sampled(statuses, recommended=40) == {0, 40, *range(80, 99)}
+    assert report.sampled(["broken", "ok", "error"], recommended=None) == {1}
+    assert report.sampled([], recommended=None) == set()

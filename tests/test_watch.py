@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
@@ -164,9 +163,7 @@ def test_report_failures_keep_the_results_and_are_said_once(base_run, work, monk
         calls.append(run)
         raise OSError(28, "No space left on device")
 
-    fake = types.ModuleType("evalkit.report")
-    fake.render_report = render_report
-    monkeypatch.setitem(sys.modules, "evalkit.report", fake)
+    monkeypatch.setattr("evalkit.watch.render_report", render_report)
     shutil.copy(ckpts(base_run) / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
     code = watch("--once")
     out = capsys.readouterr().out
