@@ -96,12 +96,14 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
     verdict = watcher.verdict
     log("")
     if verdict is None:
+        watcher.close()
         log(f"no checkpoint was judged; see {work / 'finetune.log'}")
         return 1
     log(verdict.headline)
     for reason in verdict.reasons[:4]:
         log(f"  - {reason}")
     kept = watcher.build_run(watching=False)["recommended_path"]
+    watcher.close()
     if kept:
         log(f"checkpoint to keep: {kept}")
     log(f"report: {(report / 'index.html').resolve()}")

@@ -11,10 +11,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import torch
 
+from bench.soak import judged, rss_mb
 from evalkit.report import LAST_FULL
 
 from ..conftest import ckpts, subprocess_env
@@ -30,25 +30,6 @@ question = "Why do people like rain?"
 topics = ["rain"]
 held = "in"
 """
-
-
-def rss_mb(pid: int) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), None)
-
-
-def judged(store: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1)
-        try:
-            return conn.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
 
 
 def test_500_checkpoints_all_judged_with_a_small_report_and_flat_memory(base_run, work):

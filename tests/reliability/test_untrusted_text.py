@@ -10,16 +10,15 @@ valid JSON.
 
 import html
 import json
-import os
 import re
 import shutil
-import subprocess
 
 import pytest
 
 import evalkit.evaluate
 from evalkit.cli import main
 from tests.conftest import TINY_SUITE, ckpts, rows, watch
+from tests.test_report_browser import CHROMIUM, chromium
 
 HOSTILE = [
     "<script>document.title='PWNED';alert(1)</script>",
@@ -128,19 +127,6 @@ def test_eval_prints_a_clean_scorecard_and_the_hostile_text_as_valid_json(base_r
 
 
 # ------------------------------------------------------------------------------- in a real browser
-
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
-                 if p and os.access(p, os.X_OK)), None)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chromium(tmp_path, *args) -> subprocess.CompletedProcess:
-    profile = tmp_path / "profile"
-    profile.mkdir(exist_ok=True)
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=60)
-
 
 # A page of our own (no CSP) that frames the report at 1280 px and writes the report's width into its title.
 MEASURE = """<!DOCTYPE html><html><body>
