@@ -146,6 +146,7 @@ class Payload:
         return os.system, (f"touch {self.sentinel}",)
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")  # torch, on the protocol-5 pickle
 def test_a_malicious_pickle_is_refused_and_its_command_never_runs(base_run, work, capsys):
     sentinel = work / "PWNED"
     pickle.loads(pickle.dumps(Payload(sentinel)))  # the payload is live: unpickled normally, it runs
