@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from model.checkpoint import CheckpointError, read_checkpoint
+from model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
 
 from . import store
 from .config import load_config
@@ -159,34 +159,12 @@ def lock(report_dir: Path):
 
 
 def remove_stale_temps(report_dir: Path, out_dir: Path):
-    """Temp files of a watcher killed mid-write (report, verdict, kept copy, STOP file): never a finished file."""
-    for pattern in (".index.*.html.tmp", ".verdict.json.tmp-*", "kept/.*.tmp-*"):
-        for stale in report_dir.glob(pattern):
-            stale.unlink(missing_ok=True)
-    for stale in out_dir.glob(".STOP.tmp-*"):  # OUT_DIR may have other watchers: only a dead writer's file
-        pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process
-    return True
-
-
-def write_atomic(path: Path, text: str):
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Temp files of a watcher (or trainer) killed mid-write: the report, verdict.json, kept copies, OUT/STOP,
+    checkpoints. Never a finished file; in OUT_DIR (other watchers, the trainer) only a dead writer's."""
+    for stale in report_dir.glob(".index.*.html.tmp"):  # the report dir is ours alone: we hold its lock
+        stale.unlink(missing_ok=True)
+    for directory in (report_dir, report_dir / "kept", out_dir):
+        remove_dead_temps(directory)
 
 
 class Watcher:
@@ -534,10 +512,10 @@ class Watcher:
                           ensure_ascii=False, allow_nan=False)
         try:
             if text != self.last_verdict_json:
-                write_atomic(self.report_dir / "verdict.json", text + "\n")
+                atomic_write(self.report_dir / "verdict.json", lambda f: f.write(f"{text}\n".encode()))
                 self.last_verdict_json = text
             if not self.stop_written:
-                write_atomic(self.out_dir / "STOP", self.verdict.headline + "\n")
+                atomic_write(self.out_dir / "STOP", lambda f: f.write(f"{self.verdict.headline}\n".encode()))
                 self.stop_written = True
                 self.say(f"wrote {self.out_dir / 'STOP'}: a trainer run with --stop_file={self.out_dir / 'STOP'} "
                          f"saves and stops; recommended: {run['recommended_path']}")

@@ -171,6 +171,28 @@ def save_checkpoint(path, model, args: ModelArgs, iter_num: int, best_val_loss: 
     atomic_write(path, lambda f: torch.save(obj, f))
 
 
+def remove_dead_temps(directory) -> list[Path]:
+    """Remove the temp files atomic_write left in directory when its process was killed mid-write
+    (`.NAME.tmp-PID` with PID no longer running); a live writer's file is left alone. The removed paths."""
+    removed = []
+    for tmp in Path(directory).glob(".*.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
 def atomic_write(path, write):
     """Call write(file) on a temp file beside path, fsync it, then os.replace it into place."""
     path = Path(path)

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from .args import ModelArgs
-from .checkpoint import CheckpointError, atomic_write, read_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps, save_checkpoint
 from .data import DATA_DIR, Batches, DataError, find_shards, tokenizer_path
 from .flags import FlagError, parse_flags
 from .transformer import Transformer
@@ -178,6 +178,8 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
     if master:
         out_dir.mkdir(parents=True, exist_ok=True)
         refuse_old_checkpoints(out_dir)
+        for tmp in remove_dead_temps(out_dir):  # a run killed mid-save left its half-written file
+            print(f"removed {tmp}, left half-written by a killed run")
     if ddp:
         torch.distributed.barrier()
 

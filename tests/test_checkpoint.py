@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from model.args import ModelArgs
-from model.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
+from model.checkpoint import CheckpointError, load_model, read_checkpoint, remove_dead_temps, save_checkpoint
 from model.transformer import Transformer
 
 ARGS = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=64, multiple_of=16, max_seq_len=32, dropout=0.0)
@@ -148,3 +148,13 @@ save_checkpoint({str(tmp_path / 'ckpt.pt')!r}, Transformer(ModelArgs(**{ARGS!r})
     assert subprocess.run([sys.executable, "-c", script]).returncode == 9
     assert (tmp_path / "ckpt.pt").read_bytes() == before
     assert read_checkpoint(tmp_path / "ckpt.pt").iter_num == 1
+
+
+def test_only_a_dead_writers_temp_files_are_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    (tmp_path / f".ckpt.pt.tmp-{dead}").write_bytes(b"half")
+    (tmp_path / f".ckpt_000010.pt.tmp-{os.getpid()}").write_bytes(b"being written")  # a live writer: ours
+    (tmp_path / "ckpt.pt").write_bytes(b"finished")
+    assert remove_dead_temps(tmp_path) == [tmp_path / f".ckpt.pt.tmp-{dead}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".ckpt_000010.pt.tmp-{os.getpid()}", "ckpt.pt"]

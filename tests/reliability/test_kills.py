@@ -175,4 +175,5 @@ def test_kill_9_of_the_trainer_mid_save_leaves_every_earlier_checkpoint_loadable
     assert watch("--once") in (1, 3)  # the watcher judges the finished files and never the temp file
     said = capsys.readouterr().out
     assert "broken" not in said and partial[0].name not in said
+    assert not partial[0].exists()  # its writer is dead: removed
     assert {r["name"] for r in rows(work / "rep") if r["status"] == "ok"} >= {"ckpt_000005.pt", "ckpt_000010.pt"}
