@@ -159,12 +159,14 @@ def lock(report_dir: Path):
 
 
 def remove_stale_temps(report_dir: Path, out_dir: Path):
-    """Temp files of a watcher (or trainer) killed mid-write: the report, verdict.json, kept copies, OUT/STOP,
-    checkpoints. Never a finished file; in OUT_DIR (other watchers, the trainer) only a dead writer's."""
+    """Temp files of a watcher killed mid-write: the report, verdict.json, kept copies, OUT_DIR/STOP. Never a
+    finished file, and in OUT_DIR only a dead watcher's STOP (the trainer, maybe on another machine over a
+    network disk, cleans up its own)."""
     for stale in report_dir.glob(".index.*.html.tmp"):  # the report dir is ours alone: we hold its lock
         stale.unlink(missing_ok=True)
-    for directory in (report_dir, report_dir / "kept", out_dir):
+    for directory in (report_dir, report_dir / "kept"):
         remove_dead_temps(directory)
+    remove_dead_temps(out_dir, ".STOP.tmp-*")
 
 
 class Watcher:

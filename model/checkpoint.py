@@ -171,11 +171,11 @@ def save_checkpoint(path, model, args: ModelArgs, iter_num: int, best_val_loss: 
     atomic_write(path, lambda f: torch.save(obj, f))
 
 
-def remove_dead_temps(directory) -> list[Path]:
+def remove_dead_temps(directory, pattern=".*.tmp-*") -> list[Path]:
     """Remove the temp files atomic_write left in directory when its process was killed mid-write
-    (`.NAME.tmp-PID` with PID no longer running); a live writer's file is left alone. The removed paths."""
+    (`.NAME.tmp-PID` with PID no longer running on this machine); a live writer's file is left alone."""
     removed = []
-    for tmp in Path(directory).glob(".*.tmp-*"):
+    for tmp in Path(directory).glob(pattern):
         pid = tmp.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
             tmp.unlink(missing_ok=True)

@@ -177,9 +177,9 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
         raise TrainError(str(e)) from None
     if master:
         out_dir.mkdir(parents=True, exist_ok=True)
-        refuse_old_checkpoints(out_dir)
         for tmp in remove_dead_temps(out_dir):  # a run killed mid-save left its half-written file
             print(f"removed {tmp}, left half-written by a killed run")
+        refuse_old_checkpoints(out_dir)
     if ddp:
         torch.distributed.barrier()
 

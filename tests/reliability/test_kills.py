@@ -174,6 +174,11 @@ def test_kill_9_of_the_trainer_mid_save_leaves_every_earlier_checkpoint_loadable
 
     assert watch("--once") in (1, 3)  # the watcher judges the finished files and never the temp file
     said = capsys.readouterr().out
-    assert "broken" not in said and partial[0].name not in said
-    assert not partial[0].exists()  # its writer is dead: removed
+    assert "broken" not in said and partial[0].name not in said and partial[0].exists()  # not the watcher's
+
+    again = subprocess.run([sys.executable, "-m", "model.train", *flags], cwd=work, capture_output=True, text=True,
+                           env=subprocess_env(), timeout=120)
+    assert again.returncode == 2 and "move them away or pass another --out_dir" in again.stderr  # never overwrites
+    assert f"removed out/{partial[0].name}, left half-written by a killed run" in again.stdout
+    assert not partial[0].exists()
     assert {r["name"] for r in rows(work / "rep") if r["status"] == "ok"} >= {"ckpt_000005.pt", "ckpt_000010.pt"}
