@@ -6,8 +6,13 @@ its memory and progress twice a second. Ratios compare the end of the run with i
 seconds per checkpoint over the last 10% against the first 10% (1.0: no slowdown as the store grows) and
 peak memory against memory at 10% (1.0: nothing grows with the number of checkpoints).
 
-    python bench/soak.py                          # 500 checkpoints, default suite (about 20 min on 2 cores)
+With --every S the checkpoints arrive one every S seconds while the watcher runs (without --once), as
+beside a trainer: each lands by an atomic rename as ckpt_N.pt and is also written over ckpt.pt in place,
+as llama2.c's train.py does; this measures the time from landing to judged, and that none is missed.
+
+    python bench/soak.py                          # 500 checkpoints, default suite (about 8 min on 2 cores)
     python bench/soak.py --n 100 --suite tiny     # a quick look
+    python bench/soak.py --n 200 --every 2        # live: a checkpoint every 2 s
 """
 
 import argparse
@@ -15,6 +20,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -44,8 +50,9 @@ held = "in"
 """
 
 
-def make_run(work: Path, n: int) -> Path:
-    """data/ (512-piece tokenizer), a tiny base trained 40 iterations, and n distinct checkpoints in out/."""
+def make_run(work: Path, n: int, dest: Path) -> Path:
+    """data/ (512-piece tokenizer), a tiny base trained 40 iterations (out/base.pt), n distinct checkpoints in
+    dest; returns out/."""
     d = work / "data"
     d.mkdir()
     shutil.copy(ROOT / "data" / "conversations.jsonl", d / "conversations.jsonl")
@@ -57,6 +64,7 @@ def make_run(work: Path, n: int) -> Path:
            "log_interval": 1000})
     out = work / "out"
     out.mkdir()
+    dest.mkdir(exist_ok=True)
     shutil.copy(base_dir / "ckpt_000040.pt", out / "base.pt")
     obj = torch.load(base_dir / "ckpt_000040.pt", weights_only=True)
     norm = obj["model"]["norm.weight"].clone()
@@ -65,7 +73,7 @@ def make_run(work: Path, n: int) -> Path:
         obj["iter_num"], obj["train_loss"], obj["val_loss"] = 10 * k, 3.0 - k / n, 3.2 - k / (2 * n)
         buf = io.BytesIO()
         torch.save(obj, buf)
-        (out / f"ckpt_{10 * k:06d}.pt").write_bytes(buf.getvalue())
+        (dest / f"ckpt_{10 * k:06d}.pt").write_bytes(buf.getvalue())
     return out
 
 
@@ -90,16 +98,31 @@ def judged(store: Path) -> int:
         return 0
 
 
+def judged_at(rep: Path, name: str) -> float | None:
+    """When the numbered checkpoint `name` was judged (its evaluated_at), if it was."""
+    try:
+        conn = sqlite3.connect(f"file:{rep / 'evalkit.sqlite3'}?mode=ro", uri=True, timeout=1)
+        try:
+            row = conn.execute("SELECT evaluated_at FROM versions WHERE name = ?", (name,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--suite", default="default", help="'default' (prompts/default.toml), 'tiny', or a path")
+    ap.add_argument("--every", type=float, default=0, metavar="S", help="live: land a checkpoint every S seconds")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir and print where it is")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="evalkit-soak-"))
     try:
         t0 = time.time()
-        out = make_run(work, a.n)
+        staging = work / "staging" if a.every else work / "out"
+        out = make_run(work, a.n, staging)
         suite = ROOT / "prompts" / "default.toml" if a.suite == "default" else Path(a.suite)
         if a.suite == "tiny":
             suite = work / "tiny.toml"
@@ -110,10 +133,23 @@ def main():
         rep = work / "rep"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
         start = time.monotonic()
+        mode = ["--interval", "1"] if a.every else ["--once", "--interval", "0.05"]
         p = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "watch", str(out), "--report", str(rep),
-                              "--suite", str(suite), "--once", "--interval", "0.05"], cwd=work, env=env,
+                              "--suite", str(suite), *mode], cwd=work, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         samples = []  # (seconds, checkpoints judged, RSS MB)
+        landed = {}  # name -> time.time() it appeared in OUT_DIR
+
+        def land():
+            """One checkpoint every a.every seconds, as a trainer saves: rename in, then ckpt.pt in place."""
+            for src in sorted(staging.glob("ckpt_*.pt")):
+                time.sleep(a.every)
+                data = src.read_bytes()
+                os.replace(src, out / src.name)
+                landed[src.name] = time.time()
+                with open(out / "ckpt.pt", "ab") as f:
+                    f.truncate(0)
+                    f.write(data)
 
         def sample():
             while p.poll() is None:
@@ -124,16 +160,27 @@ def main():
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        if a.every:
+            land()
+            while p.poll() is None and not all(judged_at(rep, n) for n in landed):
+                time.sleep(0.5)
+            p.send_signal(signal.SIGINT)
         err = p.communicate()[1]
         wall = time.monotonic() - start
         sampler.join()
-        if p.returncode not in (0, 1, 3):
+        if p.returncode not in (0, 1, 3, 130):
             sys.exit(f"the watcher failed ({p.returncode}): {err[-2000:]}")
 
         conn = sqlite3.connect(rep / "evalkit.sqlite3")
         done = [t for (t,) in conn.execute("SELECT evaluated_at FROM versions WHERE status = 'ok' "
-                                           "ORDER BY evaluated_at")]
+                                           "AND name != 'ckpt.pt' ORDER BY evaluated_at")]
+        statuses = dict(conn.execute("SELECT status, COUNT(*) FROM versions GROUP BY status").fetchall())
         conn.close()
+        if a.every:
+            waits = sorted(judged_at(rep, n) - t for n, t in landed.items())
+            print(f"live: {len(landed)} checkpoints landed every {a.every:g} s; {len(done)} judged, missed "
+                  f"{len(landed) - len(done)}; store rows by status {statuses}")
+            print(f"landing to judged: median {waits[len(waits) // 2]:.2f} s, max {waits[-1]:.2f} s")
         tenth = max(2, len(done) // 10)
         first = (done[tenth - 1] - done[0]) / (tenth - 1)
         last = (done[-1] - done[-tenth]) / (tenth - 1)
@@ -154,9 +201,10 @@ def main():
         rendered = time.perf_counter() - t
         w.close()
 
-        print(f"{len(done)} checkpoints judged in {wall:.0f} s: {3600 * len(done) / wall:,.0f} checkpoints/hour "
-              f"({wall / len(done):.2f} s each)")
-        print(f"seconds per checkpoint, first 10%: {first:.3f}, last 10%: {last:.3f}, ratio {last / first:.2f}")
+        if not a.every:  # live, the pace is the trainer's
+            print(f"{len(done)} checkpoints judged in {wall:.0f} s: {3600 * len(done) / wall:,.0f} checkpoints/hour "
+                  f"({wall / len(done):.2f} s each)")
+            print(f"seconds per checkpoint, first 10%: {first:.3f}, last 10%: {last:.3f}, ratio {last / first:.2f}")
         print(f"watcher RSS at 10%: {at_tenth[0] if at_tenth else float('nan'):.0f} MB, peak: {peak:.0f} MB, "
               f"ratio {peak / at_tenth[0] if at_tenth else float('nan'):.2f}")
         print(f"report at {len(done)} checkpoints: {html.stat().st_size / 1e6:.2f} MB; store "
