@@ -136,7 +136,8 @@ def main():
         mode = ["--interval", "1"] if a.every else ["--once", "--interval", "0.05"]
         p = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "watch", str(out), "--report", str(rep),
                               "--suite", str(suite), *mode], cwd=work, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # even if started with &
         samples = []  # (seconds, checkpoints judged, RSS MB)
         landed = {}  # name -> time.time() it appeared in OUT_DIR
 
