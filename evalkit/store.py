@@ -54,48 +54,33 @@ def open_store(report_dir) -> sqlite3.Connection:
     return conn
 
 
-def _row(r: sqlite3.Row | None) -> dict | None:
-    if r is None:
-        return None
-    d = dict(r)
-    d["result"] = json.loads(d["result_json"]) if d.get("result_json") else None
-    return d
+# A version's columns but its result (answers and evidence, 100+ KB each): what lookups and lists need.
+FIELDS = ", ".join(c for c in VERSION_COLUMNS if c != "result_json")
+
+
+def _one(conn, where: str, args: tuple) -> dict | None:
+    r = conn.execute(f"SELECT {FIELDS} FROM versions WHERE {where} ORDER BY seen_at LIMIT 1", args).fetchone()
+    return None if r is None else dict(r)
 
 
 def get_version(conn, version_id: str) -> dict | None:
-    return _row(conn.execute("SELECT * FROM versions WHERE id = ?", (version_id,)).fetchone())
+    return _one(conn, "id = ?", (version_id,))
 
 
 def find_by_stat(conn, name: str, size: int, mtime_ns: int) -> dict | None:
     """A version already recorded for this file as it is now (saves hashing it again after a restart)."""
-    return _row(conn.execute("SELECT * FROM versions WHERE name = ? AND size = ? AND mtime_ns = ?",
-                             (name, size, mtime_ns)).fetchone())
+    return _one(conn, "name = ? AND size = ? AND mtime_ns = ?", (name, size, mtime_ns))
 
 
 def find_evaluated_weights(conn, weights: str) -> dict | None:
-    """The evaluated version with these weights, if any."""
-    return _row(conn.execute("SELECT * FROM versions WHERE weights = ? AND status = 'ok' ORDER BY seen_at",
-                             (weights,)).fetchone())
-
-
-def put_version(conn, **row):
-    """Insert one version row in one transaction (result: a JSON-able dict, stored as result_json).
-
-    JSON with ASCII escapes: model output may hold lone surrogates, which sqlite cannot store as UTF-8
-    text but reads back exactly as escapes."""
-    result = row.pop("result", None)
-    row["result_json"] = None if result is None else json.dumps(result)
-    values = [row.get(c) for c in VERSION_COLUMNS]
-    with conn:
-        conn.execute(f"INSERT OR REPLACE INTO versions ({', '.join(VERSION_COLUMNS)}) "
-                     f"VALUES ({', '.join('?' * len(VERSION_COLUMNS))})", values)
+    """The first evaluated version with these weights, if any."""
+    return _one(conn, "weights = ? AND status = 'ok'", (weights,))
 
 
 def all_versions(conn) -> list[dict]:
-    """Every version, in the order they were first seen, with its `metrics` but not its whole `result`
-    (answers and evidence: 100+ KB each, so 500 of them would cost seconds and hundreds of MB per report)."""
-    columns = ", ".join(c for c in VERSION_COLUMNS if c != "result_json")
-    rows = conn.execute(f"SELECT {columns}, json_extract(result_json, '$.metrics') AS metrics_json "
+    """Every version, in the order they were first seen, with its `metrics` but not its whole result
+    (500 of those would cost seconds and hundreds of MB per report: see get_result)."""
+    rows = conn.execute(f"SELECT {FIELDS}, json_extract(result_json, '$.metrics') AS metrics_json "
                         f"FROM versions ORDER BY seen_at, name")
     return [dict(r) | {"metrics": json.loads(r["metrics_json"]) if r["metrics_json"] else None} for r in rows]
 
@@ -106,16 +91,29 @@ def get_result(conn, version_id: str) -> dict | None:
     return json.loads(r[0]) if r and r[0] else None
 
 
-def get_baseline(conn, baseline_id: str) -> dict | None:
-    return _row(conn.execute("SELECT * FROM baseline WHERE id = ?", (baseline_id,)).fetchone())
-
-
-def put_baseline(conn, **row):
+def _put(conn, table: str, columns: tuple, row: dict):
+    """Insert or replace one row in one transaction; its `result` (a JSON-able dict) goes in as result_json,
+    with ASCII escapes: model output may hold lone surrogates, which sqlite cannot store as UTF-8 text but
+    reads back exactly as escapes."""
     result = row.pop("result", None)
     row["result_json"] = None if result is None else json.dumps(result)
     with conn:
-        conn.execute(f"INSERT OR REPLACE INTO baseline ({', '.join(BASELINE_COLUMNS)}) "
-                     f"VALUES ({', '.join('?' * len(BASELINE_COLUMNS))})", [row.get(c) for c in BASELINE_COLUMNS])
+        conn.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
+                     f"VALUES ({', '.join('?' * len(columns))})", [row.get(c) for c in columns])
+
+
+def put_version(conn, **row):
+    _put(conn, "versions", VERSION_COLUMNS, row)
+
+
+def put_baseline(conn, **row):
+    _put(conn, "baseline", BASELINE_COLUMNS, row)
+
+
+def get_baseline(conn, baseline_id: str) -> dict | None:
+    """The baseline's row with its whole `result` (its answers go beside every sample in the report)."""
+    r = conn.execute("SELECT * FROM baseline WHERE id = ?", (baseline_id,)).fetchone()
+    return None if r is None else dict(r) | {"result": json.loads(r["result_json"]) if r["result_json"] else None}
 
 
 def get_meta(conn, key: str) -> str | None:

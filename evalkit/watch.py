@@ -301,8 +301,9 @@ class Watcher:
 
     def record(self, put, row: dict):
         """Save a row (put: store.put_version / put_baseline); if the disk refuses, keep it for the next scan."""
-        self.unsaved.append((put, {c: None for c in store.VERSION_COLUMNS} | row if put is store.put_version
-                                   else row))
+        if put is store.put_version:
+            row = dict.fromkeys(store.VERSION_COLUMNS) | row  # every column, as a stored row has
+        self.unsaved.append((put, row))
         self.save()
 
     def save(self) -> bool:
@@ -322,20 +323,22 @@ class Watcher:
             self.say(f"saved the {waiting} waiting result(s) to {self.report_dir / store.STORE_FILE}")
         return True
 
+    def waiting(self) -> list[dict]:
+        """The version rows not saved yet (each with its whole result)."""
+        return [row for put, row in self.unsaved if put is store.put_version]
+
     def versions(self) -> list[dict]:
         """Every version with its metrics: the stored ones and those waiting to be saved (with their result)."""
-        waiting = [row | {"metrics": (row["result"] or {}).get("metrics")} for put, row in self.unsaved
-                   if put is store.put_version]
+        waiting = [row | {"metrics": (row["result"] or {}).get("metrics")} for row in self.waiting()]
         ids = {r["id"] for r in waiting}
         return [r for r in store.all_versions(self.conn) if r["id"] not in ids] + waiting
 
     def version(self, digest: str) -> dict | None:
-        waiting = [row for put, row in self.unsaved if put is store.put_version and row["id"] == digest]
+        waiting = [row for row in self.waiting() if row["id"] == digest]
         return waiting[-1] if waiting else store.get_version(self.conn, digest)
 
     def evaluated_twin(self, weights: str) -> dict | None:
-        waiting = [row for put, row in self.unsaved if put is store.put_version and row["weights"] == weights
-                   and row["status"] == "ok"]
+        waiting = [row for row in self.waiting() if row["weights"] == weights and row["status"] == "ok"]
         return waiting[0] if waiting else store.find_evaluated_weights(self.conn, weights)
 
     # ----------------------------------------------------------------------------------------- versions
@@ -413,7 +416,8 @@ class Watcher:
         t.done, self.dirty = True, True
 
     def evaluate(self, path: Path, ckpt, baseline="auto"):
-        """Evaluate path (a kept copy) with the tokenizer and shards found from where ckpt was written."""
+        """Evaluate path (the kept copy, or the file itself if none could be kept) with the tokenizer and shards
+        found from where ckpt was written."""
         tok = find_tokenizer(ckpt, self.tokenizer)
         shards = find_shards(tok, self.data)
         return evaluate_checkpoint(path, self.suite, tokenizer=tok, data=shards, device=self.device,
