@@ -113,14 +113,14 @@ def find_config(start_dir: Path | str) -> Path | None:
 def find_table(start_dir: Path | str, name: str) -> tuple[Path | None, str, Any]:
     """(file, table name as written there, the table or None): `[name]` in evalkit.toml, else
     `[tool.evalkit.name]` in pyproject.toml. A non-table on the way, or an entry of evalkit's own that is
-    not one of its TABLES (a misspelt `[threshold]`, a `min_format = 0.5`
-    written outside its table: either would be ignored silently), is a one-line error."""
+    not one of its TABLES (a misspelt `[threshold]`, a `min_format = 0.5` written outside its table: either
+    would be ignored silently), is a one-line error."""
     path = find_config(start_dir)
     if path is None:
         return None, name, None
-    prefix = "" if path.name == CONFIG_FILE else "tool.evalkit."
+    parts = [] if path.name == CONFIG_FILE else ["tool", "evalkit"]
+    prefix = "".join(f"{part}." for part in parts)
     section: Any = read_toml(path)
-    parts = prefix.split(".")[:-1]
     for depth, part in enumerate(parts):
         if part not in section:
             return path, prefix + name, None
