@@ -6,7 +6,7 @@ Format::
     temperature = 0.8           # float >= 0 (0 = greedy)
     top_k = 200                 # int >= 0 (0 = no top-k)
     max_new_tokens = 128        # int >= 1
-    samples_per_prompt = 4      # int >= 1
+    samples_per_prompt = 4      # int, 1 to 256
     seed = 1337                 # int, 0 to 2**63 - 1
 
     [[prompt]]                  # at least one
