@@ -43,7 +43,9 @@ class Watcher:
         self.lines: list[str] = []
         self.p = subprocess.Popen([sys.executable, "-c", script, "watch", "out", "--report", str(report), "--suite",
                                    "suite.toml", "--interval", "0.1"], cwd=work, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=subprocess_env())
+                                  stderr=subprocess.PIPE, text=True, env=subprocess_env(),
+                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # stop() sends
+        # Ctrl-C, which a child would otherwise ignore when pytest itself runs in the background (`... &`)
 
     def until(self, text: str) -> list[str]:
         """Read until a line containing text; the lines read since the last call."""
