@@ -67,7 +67,12 @@ class Watcher:
 
     def stop(self) -> int:
         self.p.send_signal(signal.SIGINT)
-        out, err = self.p.communicate(timeout=60)
+        try:
+            out, err = self.p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.p.kill()  # never leave a watcher running behind a failed test
+            self.p.communicate()
+            raise
         self.lines += out.splitlines(keepends=True)
         assert "Traceback" not in err, err
         return self.p.returncode
