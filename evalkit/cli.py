@@ -19,11 +19,7 @@ def main(argv=None) -> int:
     ev = sub.add_parser("eval", help="judge one checkpoint: exit 0 passes, 1 fails a criterion, 2 error")
     ev.add_argument("checkpoint")
     ev.add_argument("--suite", default=None, help="prompt suite TOML (default: prompts/default.toml)")
-    ev.add_argument("--baseline", default=None, help="base checkpoint for English drift "
-                    "(default: the one our trainer recorded as its start)")
-    ev.add_argument("--tokenizer", default=None, help="sentencepiece .model (default: found from the checkpoint)")
-    ev.add_argument("--data", default=None, help="folder of *.bin token shards the model was trained on "
-                    "(default: data/tok{V}/ beside the tokenizer)")
+    add_part_flags(ev)
     ev.add_argument("--device", default="cpu", help="cpu or cuda")
     ev.add_argument("--json", action="store_true", help="print the full result as JSON")
     wa = sub.add_parser("watch", help="judge every checkpoint of a run as it lands; write the report and, "
@@ -32,11 +28,7 @@ def main(argv=None) -> int:
     wa.add_argument("--report", default="reports", metavar="DIR", help="report directory: report, results "
                     "store, kept checkpoints (default: reports/)")
     wa.add_argument("--suite", default=None, help="prompt suite TOML (default: prompts/default.toml)")
-    wa.add_argument("--baseline", default=None, help="base checkpoint (default: OUT_DIR/base.pt, else the start "
-                    "our trainer recorded)")
-    wa.add_argument("--tokenizer", default=None, help="sentencepiece .model (default: found from the checkpoint)")
-    wa.add_argument("--data", default=None, help="folder of *.bin token shards (default: data/tok{V}/ beside "
-                    "the tokenizer)")
+    add_part_flags(wa)
     wa.add_argument("--device", default="cpu", help="cpu or cuda")
     wa.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds a file must stay "
                     "unchanged before it is read; also the polling pace (default: 1.0)")
@@ -74,32 +66,41 @@ def main(argv=None) -> int:
     return 2
 
 
+def add_part_flags(p):
+    """The run's parts (evalkit.parts): found without flags; each flag (or [tool.evalkit] key) settles one."""
+    p.add_argument("--baseline", default=None, metavar="PATH", help="the base checkpoint every judgement compares "
+                   "with (default: a *base*.pt beside the checkpoints, else the start our trainer recorded)")
+    p.add_argument("--tokenizer", default=None, metavar="PATH", help="sentencepiece .model (default: found from "
+                   "the checkpoint, or data/tok{V}.model)")
+    p.add_argument("--qa", default=None, metavar="PATH", help="the Q/A fine-tune data: a chat JSONL or a folder "
+                   "of token shards (default: found under data/ or beside out/)")
+    p.add_argument("--base-text", default=None, metavar="PATH", help="held-out base English for drift: a shard "
+                   "folder, .bin or .txt (default: the pretraining shards under data/)")
+    p.add_argument("--allow-words", default=None, metavar="FILE", help="words that always count as known, one "
+                   "per line")
+
+
 def run_eval(args) -> int:
     import json
-    from pathlib import Path
 
-    from .config import load_config
     from .errors import EvalkitError
-    from .evaluate import evaluate
-    from .suite import DEFAULT_SUITE, load_suite
-    from .verdict import CheckpointScores, check_criteria
+    from .evaluate import judge_checkpoint
 
     try:
-        suite = load_suite(args.suite or DEFAULT_SUITE)
-        thresholds = load_config(Path.cwd())
-        result = evaluate(args.checkpoint, suite, tokenizer=args.tokenizer, data=args.data, baseline=args.baseline,
-                          device=args.device)
+        j = judge_checkpoint(args.checkpoint, device=args.device, suite=args.suite, baseline=args.baseline,
+                             tokenizer=args.tokenizer, qa=args.qa, base_text=args.base_text,
+                             allow_words=args.allow_words)
     except EvalkitError as e:
         print(f"evalkit eval: {e}", file=sys.stderr)
         return 2
-    checks = check_criteria(CheckpointScores(args.checkpoint, result.iter_num, result.metrics), thresholds)
-    passed = all(c.ok for c in checks.values())
     if args.json:
-        out = result.to_dict() | {"checks": {k: c.__dict__ for k, c in checks.items()}, "passed": passed}
+        out = j.result.to_dict() | {"checks": {k: c.__dict__ for k, c in j.checks.items()}, "passed": j.passed,
+                                    "parts": j.parts.lines(j.suite.path),
+                                    "base_metrics": j.base.metrics if j.base else None}
         print(json.dumps(out, indent=2))  # ASCII escapes: the model's text may not be valid UTF-8
     else:
-        print(scorecard(result, checks, suite, passed))
-    return 0 if passed else 1
+        print(scorecard(j))
+    return 0 if j.passed else 1
 
 
 def run_demo(args) -> int:
@@ -133,20 +134,21 @@ def run_watch(args) -> int:
         return 130
 
 
-def scorecard(result, checks, suite, passed) -> str:
-    """The terminal summary of one checkpoint: each criterion, the losses, the invented words."""
-    m = result.metrics
-    lines = [f"{result.checkpoint} (iter {result.iter_num}): {len(suite.prompts)} prompts x "
-             f"{suite.sampling.samples_per_prompt} samples"]
-    lines += [f"  {c.status.upper():<12} {c.text}" for c in checks.values()]
-    losses = [f"{k.removesuffix('_loss')} {m[k]:.3f}" for k in ("base_loss", "qa_loss", "train_loss", "val_loss") if k in m]
+def scorecard(j) -> str:
+    """The terminal summary of one checkpoint against its base: the parts, each criterion, losses, invented words."""
+    result, m = j.result, j.result.metrics
+    lines = [f"{result.checkpoint} (iter {result.iter_num}): {len(j.suite.prompts)} prompts x "
+             f"{j.suite.sampling.samples_per_prompt} samples"]
+    lines += [f"  {line}" for line in j.parts.lines(j.suite.path)]
+    lines += [f"  {c.status.upper():<12} {c.text}" for c in j.checks.values()]
+    losses = [f"{k.removesuffix('_loss')} {m[k]:.3f}" for k in ("base_loss", "qa_val_loss", "qa_train_loss") if k in m]
     if losses:
         lines.append("  loss per token: " + ", ".join(losses))
     invented = next(s for s in result.scores if s.name == "invented_words").evidence.get("invented", [])
     if invented:
         lines.append("  invented words: " + ", ".join(f"{w['word']} x{w['count']}" for w in invented[:12]))
-    lines.append("PASS: meets every criterion" if passed else
-                 "FAIL: " + "; ".join(c.text for c in checks.values() if not c.ok))
+    lines.append("PASS: meets every criterion" if j.passed else
+                 "FAIL: " + "; ".join(c.text for c in j.checks.values() if not c.ok))
     return "\n".join(lines)
 
 

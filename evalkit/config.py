@@ -6,8 +6,10 @@ Where they come from (first match wins, only in ``start_dir`` itself):
 2. ``pyproject.toml`` -- the table ``[tool.evalkit.thresholds]``;
 3. neither file, or no such table -- the defaults below.
 
-The other table (``[gates]``, ``[tool.evalkit.gates]``) is read by evalkit.gates; any other table or
-key of evalkit's own (a misspelt ``[threshold]``, a ``suite = ...`` nothing reads), an unknown key
+The other table (``[gates]``, ``[tool.evalkit.gates]``: the same keys, for the pytest gates) is read by
+evalkit.gates. The run's parts may be named at the top of evalkit's section, paths relative to the file:
+``tokenizer``, ``baseline``, ``qa``, ``base_text``, ``allow_words``, ``suite`` (see evalkit.parts). Any
+other table or key of evalkit's own (a misspelt ``[threshold]``), an unknown key
 inside the thresholds table, or a value of the wrong type or out of range, is an
 :class:`EvalkitError` naming the file and the key: a setting is never ignored in silence.
 """
@@ -26,29 +28,33 @@ CONFIG_FILE = "evalkit.toml"
 PYPROJECT_FILE = "pyproject.toml"
 #: The tables of evalkit.toml (and of pyproject's [tool.evalkit]); nothing else belongs there.
 TABLES = ("thresholds", "gates")
+#: The run's parts a config may name (each a path; the command-line flag of the same name wins).
+PART_KEYS = ("tokenizer", "baseline", "qa", "base_text", "allow_words", "suite")
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Every number the verdict compares against. See :mod:`evalkit.verdict`."""
+    """Every number the verdict compares against. See :mod:`evalkit.criteria` and :mod:`evalkit.verdict`."""
 
-    #: Invented word tokens / word tokens. The rule is NO invented words.
-    max_invented_rate: float = 0.0
-    #: How many invented word tokens are tolerated over the whole suite.
-    invented_tolerance_words: int = 0
+    #: Confidence of the one-sided tests against the base (invented words, topic).
+    confidence: float = 0.95
+    #: An absolute cap on invented word tokens / word tokens (1.0: off; 0.0: no invented word at all).
+    max_invented_rate: float = 1.0
     #: Least fraction of answers passing every Q/A format check.
     min_format: float = 0.9
-    #: Least fraction of answers using their prompt's topic words.
-    min_topic: float = 0.6
-    #: Largest share of generated word 8-grams found verbatim in the training text.
+    #: Least fraction of answers using their prompt's topic words (and it must beat the base's).
+    min_topic: float = 0.5
+    #: Largest share of generated word 8-grams found verbatim in the Q/A answers.
     max_memorisation: float = 0.2
     #: Largest mean pairwise similarity of samples of one prompt (higher = copying).
     max_seed_similarity: float = 0.6
-    #: Largest rise in loss per token (nats) on held-out base English vs the base checkpoint.
-    max_drift: float = 0.35
-    #: val_loss - train_loss above this is a warning sign.
+    #: Largest rise in loss per token (nats) on held-out base English over the base.
+    max_drift: float = 0.3
+    #: Q/A validation loss this far (nats) above its lowest, while Q/A train loss falls, is a rise.
+    max_val_rise: float = 0.02
+    #: val_loss - train_loss above this (as our trainer records them) is a warning sign.
     overfit_gap: float = 0.5
-    #: Consecutive worse checkpoints (or val-loss rises) tolerated before calling OVERFIT.
+    #: Saves in a row clearly worse (or with the Q/A val loss risen) before the verdict says STOP.
     patience: int = 2
 
     def to_dict(self) -> dict[str, float | int]:
@@ -56,18 +62,19 @@ class Thresholds:
 
 
 # name -> (type, lowest allowed, highest allowed); None = unbounded.
-_RULES: dict[str, tuple[type, float | None, float | None]] = {
+THRESHOLD_RULES: dict[str, tuple[type, float | None, float | None]] = {
+    "confidence": (float, 0.5, 0.9999),
     "max_invented_rate": (float, 0.0, 1.0),
-    "invented_tolerance_words": (int, 0, None),
     "min_format": (float, 0.0, 1.0),
     "min_topic": (float, 0.0, 1.0),
     "max_memorisation": (float, 0.0, 1.0),
     "max_seed_similarity": (float, 0.0, 1.0),
     "max_drift": (float, None, None),
+    "max_val_rise": (float, 0.0, None),
     "overfit_gap": (float, None, None),
     "patience": (int, 1, None),
 }
-assert set(_RULES) == {f.name for f in fields(Thresholds)}
+assert set(THRESHOLD_RULES) == {f.name for f in fields(Thresholds)}
 
 
 def check_limits(table: Any, rules: dict, path: Path | str, where: str) -> dict[str, Any]:
@@ -98,7 +105,7 @@ def check_limits(table: Any, rules: dict, path: Path | str, where: str) -> dict[
 
 def thresholds_from_table(table: Any, path: Path | str, where: str = "thresholds") -> Thresholds:
     """Validate a parsed TOML table and build :class:`Thresholds` (missing keys keep defaults)."""
-    return Thresholds(**check_limits(table, _RULES, path, where))
+    return Thresholds(**check_limits(table, THRESHOLD_RULES, path, where))
 
 
 def find_config(start_dir: Path | str) -> Path | None:
@@ -128,14 +135,29 @@ def find_table(start_dir: Path | str, name: str) -> tuple[Path | None, str, Any]
         if not isinstance(section, dict):
             raise EvalkitError(f"{'.'.join(parts[: depth + 1])} must be a table, not {_toml_type(section)}", path)
     for key, value in section.items():
-        if key not in TABLES:
-            known = ", ".join(f"[{prefix}{t}]" for t in TABLES)
+        if key in PART_KEYS:
+            if not isinstance(value, str) or not value.strip():
+                raise EvalkitError(f"{prefix}{key} must be a path (a non-empty string), not {_toml_type(value)}",
+                                   path)
+        elif key not in TABLES:
+            known = ", ".join([f"[{prefix}{t}]" for t in TABLES] + [f"{prefix}{k}" for k in PART_KEYS])
             if isinstance(value, dict):
                 what = f"table [{prefix}{key}]"
             else:
                 what = f"key {key!r} " + (f"in [{prefix.rstrip('.')}]" if prefix else "at the top level")
             raise EvalkitError(f"unknown {what} (known: {known})", path)
     return path, prefix + name, section.get(name)
+
+
+def load_part_paths(start_dir: Path | str) -> dict[str, Path]:
+    """The run's parts named in start_dir's config ({key: path}, relative paths resolved against the file)."""
+    path, _, _ = find_table(start_dir, "thresholds")  # validates the whole section
+    if path is None:
+        return {}
+    section: Any = read_toml(path)
+    if path.name == PYPROJECT_FILE:
+        section = section.get("tool", {}).get("evalkit", {})
+    return {k: path.parent / Path(section[k]).expanduser() for k in PART_KEYS if k in section}
 
 
 def load_config(start_dir: Path | str) -> Thresholds:

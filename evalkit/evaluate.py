@@ -1,40 +1,30 @@
-"""Judge one checkpoint: sample the suite in one batched generation, score the answers, measure English loss.
+"""Judge one checkpoint: sample the suite in one batched generation, score the answers, measure losses.
 
     checkpoint ──► model + tokenizer ──► answers (prompts × samples) ──► scores ──► one flat metrics dict
 
-Where things are found without flags: our trainer records the tokenizer and data dir in the checkpoint's
-`config`; a llama2.c run keeps `data/tok{V}.model` and `data/tok{V}/*.bin` beside `out/`. The training text
-(for known words and for copy detection) and the held-out English text come from those token shards.
+The texts (Q/A data, base English, known words) come from the run's parts (evalkit.parts). Losses are
+measured on fixed windows of them: base_loss on held-out base English (drift is its rise over the base's),
+qa_val_loss and qa_train_loss on held-out and training Q/A text (a rising val loss while train falls).
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from model.checkpoint import Checkpoint, CheckpointError, build_model, load_model, read_checkpoint
-from model.tokenizer import Tokenizer, TokenizerError
+from model.checkpoint import Checkpoint, CheckpointError, build_model, read_checkpoint
+from model.tokenizer import Tokenizer
 from model.transformer import generate_text
 
 from .errors import EvalkitError
+from .parts import RunParts
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Score
 from .suite import Suite, extract_answer
 
 STOP = ("\nQ:", "\n\n")  # an answer ends at the next question or a blank line
 LOSS_WINDOWS = 16  # fixed windows of held-out text for the loss measurements: same text for every checkpoint
-
-
-@dataclass(eq=False)  # hashed by identity: cached per process, keyed by it
-class Corpora:
-    """What the checkpoint was trained on, as the scorers need it."""
-
-    tokenizer: Tokenizer
-    train_texts: list[str]  # every training text: words in it count as known
-    qa_text: str  # the Q/A fine-tune text: copies of it are memorisation
-    heldout: dict[str, np.ndarray] = field(default_factory=dict)  # name -> held-out tokens for loss
 
 
 @dataclass
@@ -50,50 +40,6 @@ class Evaluation:
                 "scores": {s.name: {"value": s.value, "metrics": s.metrics, "evidence": s.evidence}
                            for s in self.scores},
                 "answers": [a.__dict__ | {"topics": list(a.topics)} for a in self.answers]}
-
-
-def find_tokenizer(ckpt: Checkpoint, explicit=None) -> Path:
-    """--tokenizer, else the path our trainer recorded, else data/tok{V}.model beside out/ or in the cwd."""
-    if explicit:
-        return Path(explicit)
-    name = f"tok{ckpt.args.vocab_size}.model"
-    recorded = ckpt.recorded_file("tokenizer")
-    candidates = [recorded] if recorded else []
-    candidates += [ckpt.path.resolve().parent.parent / "data" / name, Path("data") / name]
-    for c in candidates:
-        if c.is_file():
-            return c
-    raise EvalkitError(f"no tokenizer found (looked for {', '.join(str(c) for c in candidates)}); "
-                       f"pass --tokenizer PATH", ckpt.path)
-
-
-def find_shards(tokenizer_path: Path, explicit=None) -> Path:
-    """--data, else data/tok{V}/ beside data/tok{V}.model (llama2.c's layout and ours)."""
-    shard_dir = Path(explicit) if explicit else tokenizer_path.with_suffix("")
-    if not shard_dir.is_dir() or not any(shard_dir.glob("*.bin")):
-        raise EvalkitError(f"no *.bin token shards in {shard_dir}: they give the training words and held-out "
-                           f"text; pass --data DIR (or build them with `evalkit data`)")
-    return shard_dir
-
-
-@lru_cache(maxsize=4)
-def load_corpora(tokenizer_path: str, shard_dir: str) -> Corpora:
-    """Decode the token shards once per process: training texts, the Q/A text and held-out tokens."""
-    tok = Tokenizer(tokenizer_path)
-
-    def text(path):
-        ids = np.fromfile(path, dtype=np.uint16)
-        docs = np.split(ids, np.flatnonzero(ids == tok.bos_id))
-        return "".join(tok.decode(d[d != tok.bos_id].tolist()) + "\n\n" for d in docs if len(d) > 1)
-
-    bins = {p.stem: p for p in sorted(Path(shard_dir).glob("*.bin"))}
-    if "qa_train" in bins:  # our layout: base_{train,val}.bin, qa_{train,val}.bin
-        texts = {name: text(p) for name, p in bins.items()}
-        heldout = {k: np.fromfile(bins[f"{k}_val"], dtype=np.uint16) for k in ("base", "qa") if f"{k}_val" in bins}
-        return Corpora(tok, list(texts.values()), texts["qa_train"], heldout)
-    paths = list(bins.values())  # llama2.c layout: the first shard is validation, the rest training
-    texts = [text(p) for p in paths]
-    return Corpora(tok, texts, "".join(texts[1:] or texts), {"base": np.fromfile(paths[0], dtype=np.uint16)})
 
 
 @torch.no_grad()
@@ -121,54 +67,39 @@ def sample_answers(model, tok: Tokenizer, suite: Suite) -> list[Answer]:
                    topics=p.topics, held=p.held) for (p, i), raw in zip(rows, raws)]
 
 
-@lru_cache(maxsize=8)
-def baseline_losses(path: str, mtime: float, corpora: Corpora, device: str) -> dict[str, float]:
-    """Held-out losses of the base checkpoint, once per file version."""
-    model, _ = load_model(path, device=device, tokenizer=corpora.tokenizer)
-    return {k: heldout_loss(model, v, corpora.tokenizer.bos_id) for k, v in corpora.heldout.items()}
+def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint | None = None) -> Evaluation:
+    """All scores of one checkpoint (base or fine-tune alike: comparisons are the verdict's job).
 
-
-def evaluate(path, suite: Suite, tokenizer=None, data=None, baseline=None, device="cpu", allow_words=(),
-             ckpt: Checkpoint | None = None) -> Evaluation:
-    """All scores of one checkpoint. Bad files become EvalkitError; same inputs give the same numbers.
-
-    ckpt: the file already read (the watcher reads it to identify it), so it is not read twice.
+    Bad files become EvalkitError; the same inputs give the same numbers. ckpt: the file already read (the
+    watcher reads it to identify it), so it is not read twice.
     """
+    tok = parts.tokenizer
     try:
         ckpt = ckpt or read_checkpoint(path)
-        tok_path = find_tokenizer(ckpt, tokenizer).resolve()
-        corpora = load_corpora(str(tok_path), str(find_shards(tok_path, data).resolve()))
-        model = build_model(ckpt, device, corpora.tokenizer)
-        init = ckpt.recorded_file("init_ckpt")
-        if baseline is None and init:
-            baseline = init  # our trainer records where the fine-tune started
-        base = (baseline_losses(str(Path(baseline).resolve()), Path(baseline).stat().st_mtime, corpora, device)
-                if baseline else {})
-    except (CheckpointError, TokenizerError) as e:
+        model = build_model(ckpt, device, tok)
+    except CheckpointError as e:
         raise EvalkitError(str(e)) from None
     except OSError as e:
         raise EvalkitError(f"{e.filename or path}: {e.strerror or e}") from None
 
-    metrics = {f"{name}_loss": heldout_loss(model, tokens, corpora.tokenizer.bos_id)
-               for name, tokens in corpora.heldout.items()}
+    held = {"base_loss": parts.base_text.val if parts.base_text else None,
+            "qa_val_loss": parts.qa.val if parts.qa else None,
+            "qa_train_loss": parts.qa.train if parts.qa else None}
+    metrics = {k: heldout_loss(model, v, tok.bos_id) for k, v in held.items() if v is not None and len(v) > 1}
     chance = math.log(ckpt.args.vocab_size)
-    if min(metrics.values()) > chance + 1.0:
+    if metrics and min(metrics.values()) > chance + 1.0:
         raise EvalkitError(f"loss {min(metrics.values()):.2f} per token on its own training data is far worse than "
-                           f"chance ({chance:.2f}): {tok_path} is probably not the tokenizer this model was "
+                           f"chance ({chance:.2f}): {tok.path} is probably not the tokenizer this model was "
                            f"trained with; pass --tokenizer", ckpt.path)
     for prompt in suite.prompts:
-        n = len(corpora.tokenizer.encode(prompt.text))
+        n = len(tok.encode(prompt.text))
         if n >= ckpt.args.max_seq_len:
             raise EvalkitError(f"prompt {prompt.id!r} is {n} tokens, too long for this model's max_seq_len "
                                f"{ckpt.args.max_seq_len}; shorten it in the suite", ckpt.path)
-    answers = sample_answers(model, corpora.tokenizer, suite)
-    ctx = Context(known_words=lexicon(corpora, tuple(allow_words)), training_text=corpora.qa_text)
+    answers = sample_answers(model, tok, suite)
+    ctx = Context(known_words=lexicon(parts), training_text=parts.qa_text)
     scores = [scorer(answers, ctx) for scorer in ALL_SCORERS]
     metrics |= {k: v for s in scores for k, v in s.metrics.items()}
-    for name, loss in base.items():
-        metrics[f"{name}_loss_baseline"] = loss
-    if "base_loss_baseline" in metrics:
-        metrics["drift"] = metrics["base_loss"] - metrics["base_loss_baseline"]
     for key in ("train_loss", "val_loss"):
         if getattr(ckpt, key) is not None:
             metrics[key] = getattr(ckpt, key)
@@ -176,6 +107,63 @@ def evaluate(path, suite: Suite, tokenizer=None, data=None, baseline=None, devic
 
 
 @lru_cache(maxsize=4)
-def lexicon(corpora: Corpora, allow: tuple[str, ...]) -> Lexicon:
-    """Known words: wordfreq's English, every word of the training shards, and the allow-list."""
-    return Lexicon(corpora.train_texts, allow)
+def lexicon(parts: RunParts) -> Lexicon:
+    """Known words: wordfreq's English, every word of the run's training text, and the allow-list."""
+    return Lexicon(parts.known, parts.allow_words)
+
+
+@lru_cache(maxsize=4)
+def _base_evaluation(path: str, sig: tuple, suite: Suite, parts: RunParts, device: str) -> Evaluation:
+    return evaluate(path, suite, parts, device)
+
+
+def evaluate_base(suite: Suite, parts: RunParts, device="cpu") -> Evaluation | None:
+    """The run's base judged with the same suite (once per file version and process), or None without one."""
+    if parts.base is None:
+        return None
+    try:
+        st = parts.base.stat()
+    except OSError as e:
+        raise EvalkitError(f"base checkpoint: {e.strerror or e}", parts.base) from None
+    return _base_evaluation(str(parts.base.resolve()), (st.st_size, st.st_mtime_ns), suite, parts, device)
+
+
+@dataclass
+class Judgement:
+    """One checkpoint judged against its run's base: what `evalkit eval` prints and the gates check."""
+
+    result: Evaluation
+    base: Evaluation | None
+    parts: RunParts
+    suite: Suite
+    checks: dict
+
+    @property
+    def passed(self) -> bool:
+        return all(c.ok for c in self.checks.values())
+
+
+def judge_checkpoint(path, device="cpu", start_dir=".", thresholds=None, **flags) -> Judgement:
+    """Find the run's parts (flags, then start_dir's config, then the layout), evaluate the checkpoint and its
+    base with the same suite, and check every criterion. flags: tokenizer, baseline, qa, base_text,
+    allow_words, suite (paths or None)."""
+    from .config import load_config, load_part_paths
+    from .parts import find_parts
+    from .suite import DEFAULT_SUITE, load_suite
+    from .verdict import CheckpointScores, check_criteria
+
+    given = load_part_paths(start_dir) | {k: v for k, v in flags.items() if v}
+    suite = load_suite(given.pop("suite", None) or DEFAULT_SUITE)
+    thresholds = thresholds or load_config(start_dir)
+    try:
+        ckpt = read_checkpoint(path)
+    except CheckpointError as e:
+        raise EvalkitError(str(e)) from None
+    parts = find_parts(ckpt, None, **given)
+    result = evaluate(path, suite, parts, device, ckpt=ckpt)
+    itself = parts.base is not None and parts.base.resolve() == ckpt.path.resolve()
+    base = result if itself else evaluate_base(suite, parts, device)
+    checks = check_criteria(CheckpointScores(str(path), result.iter_num, result.metrics),
+                            CheckpointScores("base", base.iter_num, base.metrics) if base else None, thresholds,
+                            parts.drift_note)
+    return Judgement(result, base, parts, suite, checks)

@@ -1,13 +1,11 @@
-"""Regression gates as pytest items: a checkpoint's scores checked against limits kept as data.
+"""Regression gates as pytest items: a checkpoint judged against its run's base, one item per criterion.
 
 Register it with the ``pytest11`` entry point ``evalkit = "evalkit.gates"`` (or ``-p evalkit.gates``).
-Every pytest run then gets one test item per gate, e.g.::
+Every pytest run then gets one test item per criterion of :data:`evalkit.criteria.CRITERIA`, the same
+criteria and the same checks as the verdict of ``evalkit watch``::
 
-    evalkit::invented_rate <= 0.0                evalkit::invented_rate <= baseline + 0.0
-    evalkit::format >= 0.9                       evalkit::format >= baseline - 0.05
-    evalkit::topic >= 0.6                        evalkit::topic >= baseline - 0.1
-    evalkit::drift <= 0.35
-    evalkit::memorisation <= 0.2
+    evalkit::invented   evalkit::drift   evalkit::format   evalkit::topic
+    evalkit::memorisation   evalkit::seed_similarity
 
 Select or drop them with ``-m evalkit`` / ``-m "not evalkit"``; ``-p no:evalkit`` turns the plugin off.
 
@@ -15,19 +13,22 @@ Which checkpoint (first match wins: command line, then environment, then the ini
 from ``[tool.pytest.ini_options]``; relative ini paths are relative to the ini file)::
 
     --evalkit-checkpoint PATH   EVALKIT_CHECKPOINT   evalkit_checkpoint
-    --evalkit-baseline PATH     EVALKIT_BASELINE     evalkit_baseline     (the comparison gates need it)
+    --evalkit-baseline PATH     EVALKIT_BASELINE     evalkit_baseline     (default: found as evalkit eval does)
     --evalkit-suite PATH        EVALKIT_SUITE        evalkit_suite        (default: prompts/default.toml)
     --evalkit-tokenizer PATH    EVALKIT_TOKENIZER    evalkit_tokenizer    (default: found from the checkpoint)
-    --evalkit-data DIR          EVALKIT_DATA         evalkit_data         (default: found from the tokenizer)
+    --evalkit-qa PATH           EVALKIT_QA           evalkit_qa           (default: found from the layout)
+    --evalkit-base-text PATH    EVALKIT_BASE_TEXT    evalkit_base_text    (default: found from the layout)
+    --evalkit-allow-words FILE  EVALKIT_ALLOW_WORDS  evalkit_allow_words
 
-Without a checkpoint every gate is SKIPPED, with the reason, never passed. A checkpoint (or suite) that
-cannot be loaded makes every gate ERROR with evalkit's one-line message. The checkpoint is evaluated once per
-session (:func:`evalkit.evaluate.evaluate`); tests of your own get the same result from the session fixtures
-``evalkit_result`` and ``evalkit_baseline_result``.
+Without a checkpoint every gate is SKIPPED, with the reason, never passed; a criterion that cannot be
+measured (no base found, no base-English text) is skipped with the reason too. A checkpoint (or suite) that
+cannot be loaded makes every gate fail with evalkit's one-line message. The checkpoint and its base are
+evaluated once per session (:func:`evalkit.evaluate.judge_checkpoint`); tests of your own get the same
+results from the session fixtures ``evalkit_result`` and ``evalkit_baseline_result``.
 
-The limits are data: ``[tool.evalkit.gates]`` in the rootdir's pyproject.toml, or ``[gates]`` in its
-evalkit.toml (evalkit.toml wins when both exist, as for the thresholds of :mod:`evalkit.config`); see
-:class:`Gates` for the keys and defaults. An unknown key or a bad value is a one-line collection error.
+The limits are the verdict's thresholds (``[tool.evalkit.thresholds]``, see :mod:`evalkit.config`), with
+``[tool.evalkit.gates]`` (or ``[gates]`` in evalkit.toml) overriding any of the same keys for the gates
+alone. An unknown key or a bad value is a one-line collection error.
 
 Design (how the items are collected): a wrapper around ``pytest_make_collect_report`` appends one
 :class:`GateCollector` (node id ``evalkit``) to the *session's* collect report. pytest then collects it like
@@ -46,68 +47,37 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from .config import check_limits, find_config, find_table
+from .config import THRESHOLD_RULES, Thresholds, check_limits, find_config, find_table, load_config
+from .criteria import CRITERIA, FAIL, PASS
 from .errors import EvalkitError
 from .scorers.words import normalise_quotes, words
 from .suite import DEFAULT_SUITE, load_suite
 
 NO_CHECKPOINT = "no checkpoint: pass --evalkit-checkpoint PATH or set EVALKIT_CHECKPOINT"
-NO_BASELINE = "no baseline: pass --evalkit-baseline PATH or set EVALKIT_BASELINE"
+NO_BASELINE = "no base found: pass --evalkit-baseline PATH or set EVALKIT_BASELINE"
 MAX_SAMPLES = 3  # offending samples shown in a failure
 MAX_TEXT = 240  # characters of an answer shown
-EPS = 1e-9  # comparisons of sums of floats
 
 _NAMES = ("evalkit", "evalkit.gates")  # entry-point name; module name (-p evalkit.gates, pytest_plugins)
-_SETTINGS = ("checkpoint", "baseline", "suite", "tokenizer", "data")
+_SETTINGS = ("checkpoint", "baseline", "suite", "tokenizer", "qa", "base_text", "allow_words")
 
 
 # --------------------------------------------------------------------------- the gates table
 
 
-@dataclass(frozen=True)
-class Gates:
-    """The limits. The first five always apply; the last three only with a baseline checkpoint."""
-
-    max_invented_rate: float = 0.0  # invented word tokens / word tokens
-    min_format: float = 0.9  # share of answers passing every Q/A format check
-    min_topic: float = 0.6  # share of answers using their prompt's topic words
-    max_drift: float = 0.35  # rise in base-English loss per token (nats) over the base checkpoint
-    max_memorisation: float = 0.2  # share of generated word 8-grams copied from the training text
-    max_invented_rate_increase: float = 0.0  # invented-word rate above the baseline's
-    max_format_drop: float = 0.05  # format share below the baseline's
-    max_topic_drop: float = 0.1  # topic share below the baseline's
-    source: Path | None = field(default=None, compare=False)  # the file they were read from (not a key)
-
-
-# key -> (type, lowest, highest) allowed; None = unbounded
-_RULES: dict[str, tuple[type, float | None, float | None]] = {
-    "max_invented_rate": (float, 0.0, 1.0),
-    "min_format": (float, 0.0, 1.0),
-    "min_topic": (float, 0.0, 1.0),
-    "max_drift": (float, None, None),
-    "max_memorisation": (float, 0.0, 1.0),
-    "max_invented_rate_increase": (float, 0.0, 1.0),
-    "max_format_drop": (float, 0.0, 1.0),
-    "max_topic_drop": (float, 0.0, 1.0),
-}
-assert set(_RULES) == {f.name for f in fields(Gates)} - {"source"}
-
-
-def load_gates(start_dir: Path | str) -> Gates:
-    """The gates of ``start_dir``: ``[gates]`` in evalkit.toml, else ``[tool.evalkit.gates]`` in pyproject.toml.
-
-    Missing file or table: the defaults. Unknown keys and bad values: a one-line :class:`EvalkitError`.
-    """
+def load_gates(start_dir: Path | str) -> Thresholds:
+    """The thresholds of ``start_dir``, with its gates table laid over them (same keys; one-line errors)."""
+    thresholds = load_config(start_dir)
     path, where, table = find_table(start_dir, "gates")
     if table is None:
-        return Gates(source=path)
-    return Gates(**check_limits(table, _RULES, path, where), source=path)
+        return thresholds
+    return Thresholds(**(thresholds.to_dict() | check_limits(table, THRESHOLD_RULES, path, where)))
 
 
 # --------------------------------------------------------------------------- settings and the evaluation
@@ -124,7 +94,7 @@ def resolve_setting(config: pytest.Config, name: str) -> Setting:
     here = Path(config.invocation_params.dir)
     value = config.getoption(f"evalkit_{name}", None)
     if value:
-        return Setting(here / Path(value).expanduser(), f"--evalkit-{name}")
+        return Setting(here / Path(value).expanduser(), f"--evalkit-{name.replace('_', '-')}")
     env = f"EVALKIT_{name.upper()}"
     value = os.environ.get(env, "").strip()
     if value:
@@ -142,6 +112,7 @@ class _State:
 
     def __init__(self, config: pytest.Config):
         self.settings = {name: resolve_setting(config, name) for name in _SETTINGS}
+        self.root = config.rootpath
         self._cache: dict[str, Any] = {}
 
     def path(self, name: str) -> Path | None:
@@ -158,21 +129,14 @@ class _State:
             raise value
         return value
 
-    def suite(self):
-        return self._once("suite", lambda: load_suite(self.path("suite") or DEFAULT_SUITE))
+    def judgement(self, gates: Thresholds):
+        """The checkpoint judged against its base (evalkit.evaluate.judge_checkpoint), once per session."""
+        def compute():
+            import evalkit.evaluate as module  # torch: imported only when a checkpoint is judged
 
-    def _evaluate(self, path: Path, baseline: Path | None):
-        import evalkit.evaluate as module  # torch: imported only when a checkpoint is judged
-
-        return module.evaluate(path, self.suite(), tokenizer=self.path("tokenizer"), data=self.path("data"),
-                                  baseline=baseline)
-
-    def result(self):
-        """The checkpoint's :class:`~evalkit.evaluate.Evaluation` (drift against the baseline when given)."""
-        return self._once("result", lambda: self._evaluate(self.path("checkpoint"), self.path("baseline")))
-
-    def baseline_result(self):
-        return self._once("baseline", lambda: self._evaluate(self.path("baseline"), None))
+            flags = {k: self.path(k) for k in _SETTINGS if k != "checkpoint"}
+            return module.judge_checkpoint(self.path("checkpoint"), start_dir=self.root, thresholds=gates, **flags)
+        return self._once("judgement", compute)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -271,120 +235,59 @@ def _memorisation_detail(ev) -> list[str]:
     return lines
 
 
-def _drift_detail(ev) -> list[str]:
-    m = ev.metrics
-    return [f"base-English loss per token {m['base_loss']:.3f} against {m['base_loss_baseline']:.3f} "
-            f"for the base checkpoint"]
+def _seed_detail(ev) -> list[str]:
+    score = _score(ev, "repetition")
+    sims = (score.evidence.get("seed_similarity", []) if score else [])[:MAX_SAMPLES]
+    return [f"  - {s['prompt_id']}: its {s['samples']} samples are {s['similarity']:.0%} alike" for s in sims]
 
 
-# --------------------------------------------------------------------------- the gate definitions
-
-
-@dataclass(frozen=True)
-class GateSpec:
-    key: str  # the key in the gates table
-    metric: str  # the metric in Evaluation.metrics
-    kind: str  # "max", "min" (absolute) or "rise", "drop" (against the baseline)
-    label: str  # words for the message
-    detail: Callable[[Any], list[str]]
-
-    def name(self, limit: float) -> str:
-        op = {"max": "<=", "min": ">=", "rise": "<= baseline +", "drop": ">= baseline -"}[self.kind]
-        return f"{self.metric} {op} {limit!r}"
-
-    @property
-    def needs_baseline(self) -> bool:
-        return self.kind in ("rise", "drop")
-
-
-GATE_SPECS = (
-    GateSpec("max_invented_rate", "invented_rate", "max", "invented-word rate", _invented_detail),
-    GateSpec("min_format", "format", "min", "format", _format_detail),
-    GateSpec("min_topic", "topic", "min", "topic", _topic_detail),
-    GateSpec("max_drift", "drift", "max", "drift (nats per token)", _drift_detail),
-    GateSpec("max_memorisation", "memorisation", "max", "memorisation", _memorisation_detail),
-    GateSpec("max_invented_rate_increase", "invented_rate", "rise", "invented-word rate", _invented_detail),
-    GateSpec("max_format_drop", "format", "drop", "format", _format_detail),
-    GateSpec("max_topic_drop", "topic", "drop", "topic", _topic_detail),
-)
-
-
-def check_gate(spec: GateSpec, limit: float, ev, base=None) -> str | None:
-    """None when ``ev`` passes the gate, else the failure message (first line: the numbers)."""
-    value = ev.metrics[spec.metric]
-    if spec.kind == "max":
-        if value <= limit + EPS:
-            return None
-        head = f"{spec.label} {_num(value)} > limit {limit!r}"
-    elif spec.kind == "min":
-        if value >= limit - EPS:
-            return None
-        head = f"{spec.label} {_num(value)} < limit {limit!r}"
-    else:
-        was = base.metrics[spec.metric]
-        change = value - was if spec.kind == "rise" else was - value
-        if change <= limit + EPS:
-            return None
-        verb = "rose" if spec.kind == "rise" else "dropped"
-        head = (f"{spec.label} {_num(value)} against {_num(was)} for the baseline: {verb} by {_num(change)} "
-                f"> allowed {limit!r}")
-    return "\n".join([head, *spec.detail(ev)])
+DETAILS = {"invented": _invented_detail, "format": _format_detail, "topic": _topic_detail,
+           "memorisation": _memorisation_detail, "seed_similarity": _seed_detail, "drift": lambda ev: []}
 
 
 # --------------------------------------------------------------------------- pytest nodes
 
 
 class GateCollector(pytest.Collector):
-    """The node ``evalkit``: one :class:`GateItem` per gate of the rootdir's gates table."""
+    """The node ``evalkit``: one :class:`GateItem` per criterion (evalkit.criteria.CRITERIA)."""
 
     def collect(self):
         try:
-            gates = load_gates(self.config.rootpath)
+            self.gates = load_gates(self.config.rootpath)
         except EvalkitError as e:
             raise self.CollectError(f"evalkit gates: {e}") from None
-        for spec in GATE_SPECS:
-            limit = getattr(gates, spec.key)
-            item = GateItem.from_parent(self, name=spec.name(limit), spec=spec, limit=limit)
+        for criterion in CRITERIA:
+            item = GateItem.from_parent(self, name=criterion.key, criterion=criterion.key)
             item.add_marker("evalkit")
             yield item
 
 
 class GateItem(pytest.Item):
-    """One gate: skipped without a checkpoint, an error when it cannot be evaluated, else pass or fail."""
+    """One criterion: skipped without a checkpoint or when unmeasurable, an error when the checkpoint cannot be
+    judged, else pass or fail with the numbers (the checkpoint's and the base's) and the offending samples."""
 
-    def __init__(self, *, spec: GateSpec, limit: float, **kw):
+    def __init__(self, *, criterion: str, **kw):
         super().__init__(**kw)
-        self.spec = spec
-        self.limit = limit
-
-    def _state(self) -> _State:
-        return self.config.stash[_STATE]
+        self.criterion = criterion
 
     def setup(self) -> None:
-        state = self._state()
+        state = self.config.stash[_STATE]
         if state.path("checkpoint") is None:
             pytest.skip(NO_CHECKPOINT)
-        if self.spec.needs_baseline and state.path("baseline") is None:
-            pytest.skip(NO_BASELINE)
         try:
-            self.result = state.result()
-            self.base = state.baseline_result() if self.spec.needs_baseline else None
+            self.judgement = state.judgement(self.parent.gates)
             return
         except EvalkitError as e:
             error = str(e)
         pytest.fail(error, pytrace=False)  # outside the except: no "during handling" chain in the report
 
     def runtest(self) -> None:
-        metric = self.spec.metric
-        for ev, whose in ((self.result, "checkpoint"), (self.base, "baseline")):
-            if ev is not None and metric not in ev.metrics:
-                if metric == "drift":
-                    pytest.skip("drift not measured: no base checkpoint to compare with; pass "
-                                "--evalkit-baseline PATH or set EVALKIT_BASELINE")
-                pytest.skip(f"{metric} not measured for the {whose}")
-        message = check_gate(self.spec, self.limit, self.result, self.base)
-        if message is not None:
-            pytest.fail(message, pytrace=False)
+        check = self.judgement.checks[self.criterion]
+        if check.status == PASS:
+            return
+        if check.status != FAIL:  # not measured: no base, no base-English text
+            pytest.skip(f"{check.text}; {NO_BASELINE}" if self.judgement.base is None else check.text)
+        pytest.fail("\n".join([check.text, *DETAILS[self.criterion](self.judgement.result)]), pytrace=False)
 
     def reportinfo(self):
         return self.path, None, self.nodeid
@@ -397,14 +300,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("evalkit", "evalkit regression gates")
     helps = {
         "checkpoint": "checkpoint the gates judge (or EVALKIT_CHECKPOINT, or ini evalkit_checkpoint)",
-        "baseline": "base checkpoint: drift, and the no-worse-than-baseline gates (or EVALKIT_BASELINE)",
+        "baseline": "the base checkpoint every gate compares with (default: found as evalkit eval does)",
         "suite": "prompt suite TOML (default: evalkit's prompts/default.toml)",
         "tokenizer": "sentencepiece .model (default: found from the checkpoint)",
-        "data": "folder of *.bin token shards the model was trained on (default: found from the tokenizer)",
+        "qa": "the Q/A fine-tune data: a chat JSONL or a folder of token shards (default: found)",
+        "base_text": "held-out base English for drift: shard folder, .bin or .txt (default: found)",
+        "allow_words": "file of words that always count as known",
     }
     for name, text in helps.items():
-        group.addoption(f"--evalkit-{name}", dest=f"evalkit_{name}", default=None,
-                        metavar="DIR" if name == "data" else "PATH", help=text)
+        group.addoption(f"--evalkit-{name.replace('_', '-')}", dest=f"evalkit_{name}", default=None,
+                        metavar="PATH", help=text)
         parser.addini(f"evalkit_{name}", f"evalkit: {text}", default="")
 
 
@@ -464,13 +369,13 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     return report
 
 
-def _session_result(request: pytest.FixtureRequest, which: str, reason: str):
-    """The Evaluation of the checkpoint or the baseline: skipped without one, a one-line failure if it breaks."""
+def _session_judgement(request: pytest.FixtureRequest):
+    """The checkpoint judged against its base: skipped without a checkpoint, a one-line failure if it breaks."""
     state = request.config.stash[_STATE]
-    if state.path(which) is None:
-        pytest.skip(reason)
+    if state.path("checkpoint") is None:
+        pytest.skip(NO_CHECKPOINT)
     try:
-        return state.result() if which == "checkpoint" else state.baseline_result()
+        return state.judgement(load_gates(request.config.rootpath))
     except EvalkitError as e:
         error = str(e)
     pytest.fail(error, pytrace=False)
@@ -479,10 +384,13 @@ def _session_result(request: pytest.FixtureRequest, which: str, reason: str):
 @pytest.fixture(scope="session")
 def evalkit_result(request: pytest.FixtureRequest):
     """The checkpoint's Evaluation, computed once per session (the gates use the same one)."""
-    return _session_result(request, "checkpoint", NO_CHECKPOINT)
+    return _session_judgement(request).result
 
 
 @pytest.fixture(scope="session")
 def evalkit_baseline_result(request: pytest.FixtureRequest):
-    """The baseline checkpoint's Evaluation, computed once per session."""
-    return _session_result(request, "baseline", NO_BASELINE)
+    """The base checkpoint's Evaluation (same suite), computed once per session; skipped without a base."""
+    base = _session_judgement(request).base
+    if base is None:
+        pytest.skip(NO_BASELINE)
+    return base

@@ -19,22 +19,15 @@ from typing import Any, Iterable
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from .criteria import CRITERIA
+
 __all__ = ["render_report", "clean", "sampled"]
 
-CRITERIA = ("invented", "format", "topic", "memorisation", "seed_similarity", "drift")
-LABELS = {"invented": "invented", "format": "format", "topic": "topic", "memorisation": "memorised",
-          "seed_similarity": "seed sim.", "drift": "drift"}
 LAST_FULL = 20  # besides the first, the recommended and the latest: the last N checkpoints get samples
-# (title, [(metric, legend, colour)], threshold key, value format)
-CHARTS = (
-    ("Loss (train / val)", [("train_loss", "train", "#2563eb"), ("val_loss", "val", "#ea580c")], None, "{:.2f}"),
-    ("Invented-word rate", [("invented_rate", "", "#dc2626")], "max_invented_rate", "{:.1%}"),
-    ("Format adherence", [("format", "", "#2563eb")], "min_format", "{:.0%}"),
-    ("Topic coverage", [("topic", "", "#0d9488")], "min_topic", "{:.0%}"),
-    ("English drift (nats/token)", [("drift", "", "#7c3aed")], "max_drift", "{:.2f}"),
-    ("Memorisation (copied 8-grams)", [("memorisation", "", "#b45309")], "max_memorisation", "{:.0%}"),
-    ("Seed similarity", [("seed_similarity", "", "#be185d")], "max_seed_similarity", "{:.0%}"),
-)
+LOSSES = ("Loss per token", [("qa_val_loss", "Q/A val", "#ea580c"), ("qa_train_loss", "Q/A train", "#2563eb"),
+                             ("base_loss", "base English", "#7c3aed")])
+COLOURS = {"invented": "#dc2626", "drift": "#7c3aed", "format": "#2563eb", "topic": "#0d9488",
+           "memorisation": "#b45309", "seed_similarity": "#be185d"}
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _APOS = "['\u2019\u2018\u02bc]"
 
@@ -98,8 +91,9 @@ def _nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
 
 
 def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]]]], threshold: float | None,
-               mark_x: float | None, fmt: str, w: int = 460, h: int = 210) -> Markup:
-    """An inline SVG line chart: series of (legend, colour, points), a dashed threshold, a marked x."""
+               mark_x: float | None, fmt: str, w: int = 460, h: int = 210, thr_label: str = "limit") -> Markup:
+    """An inline SVG line chart: series of (legend, colour, points), a dashed threshold (the limit, or the
+    base's value), a marked x."""
     pts = [p for _, _, ps in series for p in ps]
     if not pts:
         return Markup(f'<svg class="chart" viewBox="0 0 {w} {h}" role="img"><title>{escape(title)}</title>'
@@ -126,7 +120,7 @@ def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]
     if threshold is not None:
         parts.append(f'<line class="threshold" x1="{left}" x2="{w - right}" y1="{sy(threshold):.1f}" '
                      f'y2="{sy(threshold):.1f}"/><text class="tick thr" x="{w - right - 2}" '
-                     f'y="{sy(threshold) - 4:.1f}" text-anchor="end">limit {escape(fmt.format(threshold))}</text>')
+                     f'y="{sy(threshold) - 4:.1f}" text-anchor="end">{escape(thr_label)} {escape(fmt.format(threshold))}</text>')
     if mark_x is not None:
         mx, flip = sx(mark_x), sx(mark_x) > w / 2
         parts.append(f'<line class="mark" x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{h - bottom}"/>'
@@ -144,17 +138,39 @@ def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]
     return Markup("".join(parts) + "</svg>")
 
 
-def _charts(ckpts: list[dict], thresholds: dict, mark_x: float | None) -> list[tuple[str, Markup]]:
+def _charts(ckpts: list[dict], thresholds: dict, base: dict | None, mark_x: float | None) -> list[tuple[str, Markup]]:
+    """The losses, then one chart per criterion with its limit, or the base's value where the base is the limit."""
+    def points(key):
+        return [(float(c["iter_num"]), v) for c in ckpts if _float(c.get("iter_num")) is not None
+                and (v := _float((c.get("metrics") or {}).get(key))) is not None]
+
+    title, losses = LOSSES
+    out = [(title, line_chart(title, [(legend, colour, points(key)) for key, legend, colour in losses], None,
+                              mark_x, "{:.2f}"))]
+    base_metrics = (base or {}).get("metrics") or {}
+    for c in CRITERIA:
+        label = c.label[:1].upper() + c.label[1:]
+        if c.limit:
+            thr, thr_label = _float(thresholds.get(c.limit)), "limit"
+        else:
+            thr, thr_label = _invented_rate(base_metrics), "base"
+        out.append((label, line_chart(label, [("", COLOURS[c.key], points(c.metric))], thr, mark_x, c.fmt,
+                                      thr_label=thr_label)))
+    return out
+
+
+def _invented_rate(metrics: dict) -> float | None:
+    bad, n = _float(metrics.get("invented_tokens")), _float(metrics.get("word_tokens"))
+    return bad / n if bad is not None and n else None
+
+
+def _cells(c: dict) -> list[tuple[str, dict | None, str]]:
+    """(label, check, value) per criterion for the table; the base has values but no checks."""
+    m = c.get("metrics") or {}
     out = []
-    for title, metrics, thr_key, fmt in CHARTS:
-        series = []
-        for key, legend, colour in metrics:
-            ps = [(float(c["iter_num"]), v) for c in ckpts
-                  if _float(c.get("iter_num")) is not None
-                  and (v := _float((c.get("metrics") or {}).get(key))) is not None]
-            series.append((legend, colour, ps))
-        thr = _float(thresholds.get(thr_key)) if thr_key else None
-        out.append((title, line_chart(title, series, thr, mark_x, fmt)))
+    for crit in CRITERIA:
+        v = _float(m.get(crit.metric))
+        out.append((crit.label, (c.get("checks") or {}).get(crit.key), "–" if v is None else crit.fmt.format(v)))
     return out
 
 
@@ -189,14 +205,14 @@ def sampled(statuses: list[str], recommended: int | None) -> set[int]:
     evaluated and the last LAST_FULL, never one without an evaluation. The watcher loads only these in full."""
     n = len(statuses)
     ok = [i for i, s in enumerate(statuses) if s == "ok"]
-    full = {0, n - 1, *range(max(0, n - LAST_FULL), n)} | {i for i in (recommended, ok[-1] if ok else None)
-                                                            if i is not None}
+    full = {n - 1, *range(max(0, n - LAST_FULL), n)} | {i for i in (recommended, *ok[:1], *ok[-1:])
+                                                         if i is not None}
     return {i for i in full if 0 <= i < n and statuses[i] == "ok"}
 
 
 def _evaluated(ckpt: dict) -> bool:
     """False for a file that could not be read ("broken") or judged ("error"): it has no scores or samples."""
-    return ckpt.get("status", "ok") == "ok"
+    return ckpt.get("status", "ok") in ("ok", "base")
 
 
 def _context(run: dict) -> dict:
@@ -214,16 +230,16 @@ def _context(run: dict) -> dict:
     for i, c in enumerate(ckpts):
         rows.append({"c": c, "index": i, "anchor": f"ck-{i + 1}", "recommended": i == rec, "latest": i == n - 1,
                      "open": i in (rec, latest), "full": i in full,
-                     "checks": [(LABELS[k], (c.get("checks") or {}).get(k)) for k in CRITERIA],
+                     "cells": _cells(c),
                      "groups": _samples(c, run.get("baseline")) if i in full else None})
     mark_x = _float(ckpts[rec].get("iter_num")) if rec is not None else None
     reasons = list((verdict or {}).get("reasons") or [])
     cut = len(reasons) > 12  # a long overfit tail lists every checkpoint: keep the first 6 and last 3 in view
     shown = (reasons[:6], reasons[6:-3], reasons[-3:]) if cut else (reasons, [], [])
     return {"run": run, "verdict": verdict, "rows": rows, "rec": rows[rec] if rec is not None else None,
-            "charts": _charts([c for c in ckpts if _evaluated(c)],
-                              run.get("thresholds") or {}, mark_x),
-            "criteria": [LABELS[k] for k in CRITERIA], "n_full": len(full), "last_full": LAST_FULL,
+            "charts": _charts([c for c in ckpts if _evaluated(c)], run.get("thresholds") or {}, run.get("baseline"),
+                              mark_x),
+            "criteria": [c.label for c in CRITERIA], "parts": run.get("parts") or [], "n_full": len(full), "last_full": LAST_FULL,
             "baseline": run.get("baseline"), "reasons": shown}
 
 

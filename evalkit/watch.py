@@ -37,10 +37,10 @@ from pathlib import Path
 from model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
 
 from . import store
-from .config import load_config
+from .config import load_config, load_part_paths
 from .errors import EvalkitError
 from .evaluate import evaluate as evaluate_checkpoint
-from .evaluate import find_shards, find_tokenizer
+from .parts import find_base, find_parts, is_base_name
 from .report import render_report, sampled
 from .suite import DEFAULT_SUITE, load_suite
 from .verdict import OVERFIT, READY, SKIPPED, CheckpointScores, check_criteria, judge
@@ -170,20 +170,27 @@ def remove_stale_temps(report_dir: Path, out_dir: Path):
 
 
 class Watcher:
-    def __init__(self, out_dir, report_dir="reports", suite=None, baseline=None, tokenizer=None, data=None,
-                 device="cpu", interval=1.0, once=False, exit_on_stop=False, log=print):
+    def __init__(self, out_dir, report_dir="reports", suite=None, baseline=None, tokenizer=None, qa=None,
+                 base_text=None, allow_words=None, device="cpu", interval=1.0, once=False, exit_on_stop=False,
+                 log=print):
         self.out_dir, self.report_dir = Path(out_dir), Path(report_dir)
-        self.tokenizer, self.data, self.device = tokenizer, data, device
+        self.device = device
         self.interval, self.once, self.exit_on_stop, self.log = interval, once, exit_on_stop, log
         if not self.out_dir.is_dir():
             raise WatchError(f"{out_dir}: no such directory (the trainer's out_dir)")
         if not interval > 0:
             raise WatchError(f"--interval {interval}: must be above 0 seconds")
-        self.suite = load_suite(suite or DEFAULT_SUITE)
+        given = dict(tokenizer=tokenizer, qa=qa, base_text=base_text, allow_words=allow_words, baseline=baseline,
+                     suite=suite)
+        self.flags = load_part_paths(Path.cwd()) | {k: Path(v) for k, v in given.items() if v}  # a flag wins
+        self.suite = load_suite(self.flags.pop("suite", None) or DEFAULT_SUITE)
         self.thresholds = load_config(Path.cwd())
-        self.explicit_baseline = Path(baseline) if baseline else None
+        self.explicit_baseline = self.flags.pop("baseline", None)
         if self.explicit_baseline and not self.explicit_baseline.is_file():
-            raise WatchError(f"{baseline}: no such baseline checkpoint")
+            raise WatchError(f"{self.explicit_baseline}: no such baseline checkpoint")
+        self.parts = None  # the run's parts, found from its first checkpoint read (see evalkit.parts)
+        given_base = self.explicit_baseline
+        self.skip = {given_base.name} if given_base and given_base.resolve().parent == self.out_dir.resolve() else set()
         self.kept_dir = self.report_dir / "kept"
         self.lock = self.conn = None
         try:
@@ -206,6 +213,8 @@ class Watcher:
         self.baseline_track: tuple[Path, Track] | None = None
         self.baseline: dict | None = None  # the baseline's store row, once evaluated
         self.recorded_init: Path | None = None  # the start checkpoint our trainer recorded in a checkpoint
+        first = store.get_meta(self.conn, "base_path")  # the run's first version, made the base by a watcher
+        self.first_version: Path | None = Path(first) if first and Path(first).is_file() else None
         self.verdict = None
         self.dirty, self.next_update, self.last_update = True, 0.0, 0.0
         self.last_headline, self.last_verdict_json, self.stop_written = None, None, False
@@ -240,6 +249,7 @@ class Watcher:
     def run(self) -> int:
         """Watch until stopped (--once: until everything there now is judged; --exit-on-stop: until a STOP)."""
         warm_up()
+        self.find_parts_at_start()
         while True:
             pending = self.scan()
             if self.once and not pending:
@@ -265,8 +275,9 @@ class Watcher:
         try:
             with os.scandir(self.out_dir) as entries:
                 for e in entries:
-                    if e.name.startswith((".", "base")) or not e.name.endswith(".pt"):
-                        continue  # temp files of atomic saves; base*.pt is the start, not part of the run
+                    if e.name.startswith(".") or not e.name.endswith(".pt") or is_base_name(e.name) \
+                            or e.name in self.skip:
+                        continue  # temp files of atomic saves; ckpt_v1_base.pt, base.pt: the start, not the run
                     if not _is_utf8(e.name):  # the store (and the report) hold names as UTF-8 text
                         self.say(f"{e.name!r}: not judged: rename it (its name is not valid UTF-8 text)",
                                  once_key=f"name:{e.name!r}")
@@ -399,9 +410,16 @@ class Watcher:
                      f"they are", once_key=f"keep:{e.strerror}")
             kept = path if numbered else None
         row["kept_path"] = str(kept.resolve()) if kept else None
-        self.say(f"evaluating {name} (iter {ckpt.iter_num})…")
         start = time.monotonic()
         try:
+            self.find_parts(ckpt)
+            if self.baseline_path() is None:  # no base named or recorded: the run's first version is the base
+                self.make_base(kept or path, name, ckpt)
+                self.record(store.put_version, row | dict(status="duplicate", error="the base: the run's first "
+                                                          "version"))
+                t.done, self.dirty = True, True
+                return
+            self.say(f"evaluating {name} (iter {ckpt.iter_num})…")
             result = self.evaluate(kept or path, replace(ckpt, path=path))
         except Exception as e:  # noqa: BLE001 - one checkpoint that cannot be judged must not stop the watch
             error = str(e) if isinstance(e, EvalkitError) else f"evalkit failed on it: {type(e).__name__}: {e}"
@@ -410,28 +428,79 @@ class Watcher:
             t.done, self.dirty = True, True
             return
         self.record(store.put_version, row | dict(status="ok", result=result.to_dict(), evaluated_at=time.time()))
-        checks = check_criteria(CheckpointScores(name, result.iter_num, result.metrics), self.thresholds)
+        base = self.base_scores()
+        checks = check_criteria(CheckpointScores(name, result.iter_num, result.metrics), base, self.thresholds,
+                                self.parts.drift_note)
         self.say(f"  done in {time.monotonic() - start:.1f} s: "
-                 + ", ".join(c.text for c in checks.values() if c.status != SKIPPED))
+                 + "; ".join(c.text for c in checks.values() if c.status != SKIPPED))
         t.done, self.dirty = True, True
 
-    def evaluate(self, path: Path, ckpt, baseline="auto"):
-        """Evaluate path (the kept copy, or the file itself if none could be kept) with the tokenizer and shards
-        found from where ckpt was written."""
-        tok = find_tokenizer(ckpt, self.tokenizer)
-        shards = find_shards(tok, self.data)
-        return evaluate_checkpoint(path, self.suite, tokenizer=tok, data=shards, device=self.device,
-                                   baseline=self.baseline_path() if baseline == "auto" else baseline, ckpt=ckpt)
+    def find_parts(self, ckpt):
+        """The run's parts, found once from the first checkpoint read, and shown as one block."""
+        if self.parts is not None:
+            return
+        self.parts = find_parts(ckpt, self.out_dir, tokenizer=self.flags.get("tokenizer"), qa=self.flags.get("qa"),
+                                base_text=self.flags.get("base_text"), allow_words=self.flags.get("allow_words"),
+                                baseline=self.explicit_baseline)
+        self.show_parts()
+
+    def find_parts_at_start(self):
+        """Show the parts before the first scan, from the base or the oldest checkpoint there (if one loads);
+        otherwise they are found, and shown, with the first checkpoint that arrives."""
+        path = self.baseline_path()
+        if path is None:
+            found = sorted((p for p in self.out_dir.glob("*.pt") if not p.name.startswith(".")),
+                           key=lambda p: p.stat().st_mtime_ns)
+            path = found[0] if found else None
+        try:
+            ckpt = read_checkpoint(path) if path else None
+        except (CheckpointError, OSError):
+            return
+        if ckpt is None:
+            return
+        self.recorded_init = self.recorded_init or ckpt.recorded_file("init_ckpt")
+        try:
+            self.find_parts(ckpt)
+        except EvalkitError:
+            pass  # said with the checkpoint it stops, and tried again with the next
+
+    def show_parts(self):
+        path, why = self.base_choice()
+        self.parts.base, self.parts.base_why = path, why
+        lines = self.parts.lines(self.suite.path)
+        if path is None:
+            lines[0] = "base: the run's first version (none is named like a base or recorded by the trainer)"
+        self.say("judging with:\n" + "\n".join(f"  {line}" for line in lines))
+
+    def make_base(self, path: Path, name: str, ckpt):
+        self.first_version = path
+        store.set_meta(self.conn, "base_path", str(path.resolve()))
+        self.say(f"base: {name} (iter {ckpt.iter_num}), the run's first version, kept as {path}; pass --baseline "
+                 f"PATH to choose another")
+
+    def evaluate(self, path: Path, ckpt):
+        """Evaluate path (the kept copy, or the file itself if none could be kept) with the run's parts."""
+        return evaluate_checkpoint(path, self.suite, self.parts, device=self.device, ckpt=ckpt)
+
+    def base_scores(self) -> CheckpointScores | None:
+        base = self.baseline
+        if not base or not base.get("result"):
+            return None
+        return CheckpointScores(f"{base['name']} (base)", base["result"].get("iter_num") or 0,
+                                base["result"].get("metrics") or {})
 
     # ----------------------------------------------------------------------------------------- baseline
 
+    def base_choice(self) -> tuple[Path | None, str]:
+        """(the base, why): --baseline, a file named like a base, the start our trainer recorded, else the run's
+        first version once one was read (see evalkit.parts)."""
+        path, why, _ = find_base(self.out_dir, self.explicit_baseline, self.recorded_init)
+        if path is None and self.first_version is not None:
+            return self.first_version, "the run's first version"
+        return path, why
+
     def baseline_path(self) -> Path | None:
-        """--baseline, else OUT_DIR/base.pt (our trainer's copy of its start), else the start it recorded."""
-        if self.explicit_baseline:
-            return self.explicit_baseline
-        if (self.out_dir / "base.pt").is_file():
-            return self.out_dir / "base.pt"
-        return self.recorded_init
+        return self.base_choice()[0]
 
     def check_baseline(self, now: float) -> bool:
         """Evaluate the baseline once per content (its answers go beside each sample); True while pending."""
@@ -448,7 +517,8 @@ class Watcher:
         t = self.baseline_track[1]
         if t.done:
             return False
-        if now - t.since < self.interval or now < t.next_try:
+        settling = path != self.first_version and now - t.since < self.interval  # our own kept copy is complete
+        if settling or now < t.next_try:
             return True
         t.digest = t.digest or sha256_file(path)
         row = store.get_baseline(self.conn, t.digest)
@@ -461,9 +531,10 @@ class Watcher:
                 if t.failures < BROKEN_AFTER:
                     return True
                 raise WatchError(f"baseline {e} (pass --baseline PATH)") from None
-            self.say(f"evaluating the baseline {path.name} (iter {ckpt.iter_num})…")
+            self.find_parts(ckpt)
+            self.say(f"evaluating the base {path.name} (iter {ckpt.iter_num})…")
             start = time.monotonic()
-            result = self.evaluate(path, ckpt, baseline=path)
+            result = self.evaluate(path, ckpt)
             row = dict(id=t.digest, name=path.name, path=str(path.resolve()), weights=weights_digest(ckpt),
                        result=result.to_dict(), evaluated_at=time.time())
             self.record(store.put_baseline, row)
@@ -474,30 +545,41 @@ class Watcher:
     # ----------------------------------------------------------------------------------------- verdict, report
 
     def build_run(self, watching: bool) -> dict:
+        """The report's data: the verdict over every evaluated version against the base, and every row."""
         rows = self.versions()
         base_weights = self.baseline["weights"] if self.baseline else None
         ok = [r for r in rows if r["status"] == "ok" and r["weights"] != base_weights]
         labels = _labels(ok)
-        scores = {r["id"]: CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"]) for r in ok}
-        self.verdict = v = judge(scores.values(), self.thresholds) if scores else None
+        scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"]) for r in ok]
+        drift_note = self.parts.drift_note if self.parts else ""
+        self.verdict = v = judge(scores, self.base_scores(), self.thresholds, drift_note) if scores else None
+        judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
         shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],
                        key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
         rec = next((i for i, r in enumerate(shown) if v and labels.get(r["id"]) == v.checkpoint), None)
         full = sampled([r["status"] for r in shown], rec)  # only these carry answers and evidence
         checkpoints = []
         for i, r in enumerate(shown):
-            checks = check_criteria(scores[r["id"]], self.thresholds) if r["id"] in scores else {}
+            j = judged_rows.get(labels.get(r["id"]), {})
             checkpoints.append({
                 "id": r["id"][:12], "name": labels.get(r["id"], r["name"]), "kept_path": r["kept_path"],
-                "iter_num": r["iter_num"], "status": r["status"], "error": r["error"], "metrics": r["metrics"] or {},
-                "checks": {k: dict(c.__dict__) for k, c in checks.items()},
+                "iter_num": r["iter_num"], "status": r["status"], "error": r["error"],
+                "metrics": j.get("metrics") or r["metrics"] or {}, "checks": j.get("criteria") or {},
+                "worse": j.get("worse") or [],
                 "evaluation": (r.get("result") or store.get_result(self.conn, r["id"])) if i in full else None})
         recommended = shown[rec]["kept_path"] if rec is not None else None
         base = self.baseline
+        if base:
+            checkpoints.insert(0, {"id": base["id"][:12], "name": base["name"], "kept_path": base["path"],
+                                   "iter_num": base["result"].get("iter_num"), "status": "base", "error": None,
+                                   "metrics": base["result"].get("metrics") or {}, "checks": {}, "worse": [],
+                                   "evaluation": None})
+        parts = self.parts.lines(self.suite.path) if self.parts else []
         return {"out_dir": str(self.out_dir), "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "watching": watching,
                 "verdict": v.to_dict() if v else None, "recommended_path": recommended,
-                "thresholds": self.thresholds.to_dict(),
-                "baseline": {"name": base["name"], "answers": base["result"]["answers"]} if base else None,
+                "thresholds": self.thresholds.to_dict(), "parts": parts,
+                "baseline": {"name": base["name"], "answers": base["result"]["answers"],
+                             "metrics": base["result"].get("metrics") or {}} if base else None,
                 "checkpoints": checkpoints}
 
     def update(self, watching: bool):
@@ -579,8 +661,8 @@ def watch(args) -> int:
 
 def _watch(args) -> int:
     w = Watcher(args.out_dir, args.report, suite=args.suite, baseline=args.baseline, tokenizer=args.tokenizer,
-                data=args.data, device=args.device, interval=args.interval, once=args.once,
-                exit_on_stop=args.exit_on_stop)
+                qa=args.qa, base_text=args.base_text, allow_words=args.allow_words, device=args.device,
+                interval=args.interval, once=args.once, exit_on_stop=args.exit_on_stop)
     try:
         return w.run()
     except sqlite3.Error as e:  # the store cannot even be read: what is saved in it is safe

@@ -1,0 +1,201 @@
+"""The criteria: one table, one check per criterion, each judged against the run's base model.
+
+The verdict (evalkit.verdict), the pytest gates (evalkit.gates), the report's columns and charts
+(evalkit.report) and the CLI's scorecard all read :data:`CRITERIA` and call :func:`check`.
+
+A base has no Q/A habit, so format and topic are about what the fine-tune *learned*; invented words and
+drift are about the English it must *keep*. Each checkpoint is compared with the base measured on the
+same suite:
+
+- invented words: not significantly more than the base's rate: a one-sided two-proportion z-test on
+  word-token counts (invented / all words) at ``confidence`` (default 95%). With ~1,800 words per
+  suite, 1.4% vs 2.0% is noise (z ≈ 1.4); 1.4% vs 4.1% is not (z ≈ 5). An absolute cap
+  ``max_invented_rate`` is available (1.0, i.e. off, by default; 0 means no invented word at all).
+- drift: the rise of loss per token on held-out base-English text over the base's, at most
+  ``max_drift`` nats. Measured on base text only; without it, drift is "not measured" with the reason.
+- format: at least ``min_format`` of the answers pass every Q/A format check (an absolute floor).
+- topic: significantly more answers on topic than the base's (same test, on answer counts) and at
+  least ``min_topic``.
+- memorisation (share of generated word 8-grams found in the Q/A answers) at most
+  ``max_memorisation``; seed similarity (same answer whatever the seed) at most ``max_seed_similarity``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any, Callable
+
+PASS, FAIL, MISSING, SKIPPED = "pass", "fail", "not measured", "skipped"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One criterion judged on one checkpoint."""
+
+    criterion: str
+    status: str  # PASS, FAIL, MISSING or SKIPPED
+    value: float | None
+    limit: float | None
+    text: str  # plain words with the checkpoint's numbers and the base's
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (PASS, SKIPPED)
+
+
+class Scores:
+    """A checkpoint's flat metrics, read safely: a missing, non-number or non-finite value is None."""
+
+    def __init__(self, metrics: dict[str, Any] | None):
+        self.metrics = metrics or {}
+
+    def get(self, key: str) -> float | None:
+        v = self.metrics.get(key)
+        if v is None or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            return None
+        return float(v)
+
+
+def z_score(hits: float, n: float, base_hits: float, base_n: float) -> float:
+    """One-sided two-proportion z statistic (pooled): how far hits/n is above base_hits/base_n."""
+    if n <= 0 or base_n <= 0:
+        return 0.0
+    pooled = (hits + base_hits) / (n + base_n)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / base_n))
+    diff = hits / n - base_hits / base_n
+    if se == 0:
+        return 0.0 if diff == 0 else math.copysign(math.inf, diff)
+    return diff / se
+
+
+def critical_z(confidence: float) -> float:
+    return NormalDist().inv_cdf(confidence)
+
+
+def drift(s: Scores, base: Scores | None) -> float | None:
+    """Rise of loss per token on base-English text over the base's (nats)."""
+    if base is None or s.get("base_loss") is None or base.get("base_loss") is None:
+        return None
+    return s.get("base_loss") - base.get("base_loss")
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _invented(s: Scores, base: Scores | None, t) -> Check:
+    bad, n = s.get("invented_tokens"), s.get("word_tokens")
+    if bad is None or n is None:
+        return Check("invented", MISSING, None, None, "invented words not measured")
+    rate = bad / n if n else 0.0
+    if rate > t.max_invented_rate:
+        return Check("invented", FAIL, rate, t.max_invented_rate,
+                     f"invented words {rate:.1%} of words > the limit {t.max_invented_rate:.1%}")
+    if base is None or base.get("invented_tokens") is None or base.get("word_tokens") is None:
+        return Check("invented", MISSING, rate, None, f"invented words {rate:.1%} of words (no base to compare with)")
+    b_bad, b_n = base.get("invented_tokens"), base.get("word_tokens")
+    b_rate = b_bad / b_n if b_n else 0.0
+    z = z_score(bad, n, b_bad, b_n)
+    ratio = f" ({rate / b_rate:.1f}×)" if b_rate > 0 and rate > b_rate else ""
+    text = f"invented words {rate:.1%} of words vs the base's {b_rate:.1%}{ratio}"
+    if z > critical_z(t.confidence):
+        return Check("invented", FAIL, rate, b_rate, f"{text}: significantly more (z {z:.1f})")
+    return Check("invented", PASS, rate, b_rate, f"{text}: not significantly more")
+
+
+def _drift(s: Scores, base: Scores | None, t, why_missing: str = "") -> Check:
+    value = s.get("drift") if s.get("drift") is not None else drift(s, base)
+    if value is None:
+        reason = why_missing or ("no base to compare with" if base is None else "no base-English text")
+        return Check("drift", SKIPPED, None, t.max_drift, f"drift not measured ({reason})")
+    ok = value <= t.max_drift
+    text = (f"drift {value:+.2f} nats on base English (loss {s.get('base_loss'):.2f} vs the base's "
+            f"{base.get('base_loss'):.2f}; limit {t.max_drift:.2f})") if base and base.get("base_loss") is not None \
+        else f"drift {value:+.2f} nats on base English (limit {t.max_drift:.2f})"
+    return Check("drift", PASS if ok else FAIL, value, t.max_drift, text)
+
+
+def _format(s: Scores, base: Scores | None, t) -> Check:
+    value = s.get("format")
+    if value is None:
+        return Check("format", MISSING, None, t.min_format, "format not measured")
+    was = f", the base's {base.get('format'):.2f}" if base and base.get("format") is not None else ""
+    ok = value >= t.min_format
+    return Check("format", PASS if ok else FAIL, value, t.min_format,
+                 f"format {value:.2f} {'≥' if ok else '<'} {t.min_format:.2f}{was}")
+
+
+def _topic(s: Scores, base: Scores | None, t) -> Check:
+    value, n = s.get("topic"), s.get("topic.scored")
+    if value is None:
+        return Check("topic", MISSING, None, t.min_topic, "topic not measured")
+    if value < t.min_topic:
+        return Check("topic", FAIL, value, t.min_topic, f"topic {value:.2f} < {t.min_topic:.2f}")
+    if base is None or base.get("topic") is None:
+        return Check("topic", MISSING, value, t.min_topic, f"topic {value:.2f} (no base to compare with)")
+    b_value, b_n = base.get("topic"), base.get("topic.scored")
+    text = f"topic {value:.2f} vs the base's {b_value:.2f} (≥ {t.min_topic:.2f}"
+    if n and b_n:
+        z = z_score(value * n, n, b_value * b_n, b_n)
+        if z <= critical_z(t.confidence):
+            return Check("topic", FAIL, value, t.min_topic, f"{text}, but not significantly above the base)")
+    elif value <= b_value:
+        return Check("topic", FAIL, value, t.min_topic, f"{text}, but not above the base)")
+    return Check("topic", PASS, value, t.min_topic, f"{text}, significantly above)")
+
+
+def _at_most(key: str, label: str, limit_key: str, note: str) -> Callable:
+    def check(s: Scores, base: Scores | None, t) -> Check:
+        value, limit = s.get(key), getattr(t, limit_key)
+        if value is None:
+            return Check(key, MISSING, None, limit, f"{label} not measured")
+        ok = value <= limit
+        return Check(key, PASS if ok else FAIL, value, limit,
+                     f"{label} {value:.2f} {'≤' if ok else '>'} {limit:.2f}" + ("" if ok else f" ({note})"))
+    return check
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str  # name in checks, the report and the gates
+    metric: str  # the metric charted for it
+    label: str  # words for people
+    fmt: str  # how its metric is printed
+    failing: str | None  # what failing it means once met (or against the base): "degradation", "copying", None
+    language: bool  # judged against the base's English: a recommended checkpoint never fails it
+    limit: str | None  # the Thresholds field drawn as its line in the charts; None: the base's value is
+    judge: Callable
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("invented", "invented_rate", "invented words", "{:.1%}", "degradation", True, None, _invented),
+    Criterion("drift", "drift", "drift", "{:+.2f}", "degradation", True, "max_drift", _drift),
+    Criterion("format", "format", "format", "{:.0%}", "degradation", False, "min_format", _format),
+    Criterion("topic", "topic", "topic", "{:.0%}", None, False, "min_topic", _topic),
+    Criterion("memorisation", "memorisation", "memorisation", "{:.0%}", "copying", False, "max_memorisation",
+              _at_most("memorisation", "memorisation", "max_memorisation", "copies the Q/A answers")),
+    Criterion("seed_similarity", "seed_similarity", "seed similarity", "{:.0%}", "copying", False,
+              "max_seed_similarity",
+              _at_most("seed_similarity", "seed similarity", "max_seed_similarity", "same answer whatever the seed")),
+)
+BY_KEY = {c.key: c for c in CRITERIA}
+LANGUAGE = tuple(c.key for c in CRITERIA if c.language)
+DEGRADING = tuple(c.key for c in CRITERIA if c.failing == "degradation")
+COPYING = tuple(c.key for c in CRITERIA if c.failing == "copying")
+
+
+def check(metrics: dict | None, base_metrics: dict | None, thresholds, drift_note: str = "") -> dict[str, Check]:
+    """Every criterion judged on one checkpoint's metrics against the base's (None: no base)."""
+    s, b = Scores(metrics), (Scores(base_metrics) if base_metrics is not None else None)
+    out = {}
+    for c in CRITERIA:
+        out[c.key] = c.judge(s, b, thresholds, drift_note) if c.key == "drift" else c.judge(s, b, thresholds)
+    return out
+
+
+def invented_above(metrics: dict, other: dict, confidence: float) -> bool:
+    """True when metrics' invented-word rate is significantly above other's (the same test as the base's)."""
+    s, o = Scores(metrics), Scores(other)
+    vals = (s.get("invented_tokens"), s.get("word_tokens"), o.get("invented_tokens"), o.get("word_tokens"))
+    return None not in vals and z_score(*vals) > critical_z(confidence)

@@ -1,0 +1,300 @@
+"""The run's parts, found once, in one place, and shown: what `watch`, `eval` and the gates judge with.
+
+    tokenizer     --tokenizer; else the path our trainer recorded; else data/tok{V}.model beside out/ (or here)
+    base          --baseline; else a file in OUT_DIR named like a base (base.pt, ckpt_v1_base.pt, *base*.pt);
+                  else the start our trainer recorded; else (watch only) the run's first version
+    Q/A data      --qa (a chat JSONL or a folder of token shards); else our trainer's qa_*.bin; else the shard
+                  folder under data/ whose documents are mostly "Q:"/"A:" blocks; else a *.jsonl beside out/
+                  (or in data/). Used for memorisation (copies of its answers), known words and the Q/A
+                  train/val losses evalkit measures itself.
+    base English  --base-text (a shard folder, a .bin or a .txt); else our trainer's base_val.bin; else the
+                  first shard of the folder under data/ that is not Q/A (llama2.c: first shard = val). Never
+                  Q/A text: without base English, drift is not measured, and the reason is said.
+    allow-list    --allow-words FILE: words that always count as known.
+
+Each has a key of the same name in evalkit.toml / [tool.evalkit] (see evalkit.config); a flag wins. Token
+shards are raw uint16 ids, every document starting with BOS, as llama2.c and model.data write them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from model.checkpoint import Checkpoint
+from model.data import DataError, conversation_text, read_conversations
+from model.tokenizer import Tokenizer, TokenizerError
+
+from .errors import EvalkitError
+
+QA_SHARE = 0.5  # a shard folder whose documents are at least this share "Q: ..." blocks is Q/A data
+QA_VAL_EVERY = 10  # without a val shard, every 10th conversation is held out (as model.data does)
+KNOWN_TOKENS = 4_000_000  # decoded at most, per role, for the known-word list (pretraining data can be GBs)
+SNIFF_DOCS = 200
+
+
+def is_base_name(name: str) -> bool:
+    """A checkpoint kept by hand as the base: base.pt, base_1.pt, ckpt_v1_base.pt, ..."""
+    return name.endswith(".pt") and "base" in name.lower()
+
+
+@dataclass(frozen=True)
+class Text:
+    """One piece of text the judgement reads: its documents, and held-out tokens for a loss."""
+
+    source: str  # what it was read from, as shown
+    docs: list[str]  # decoded documents (conversations, paragraphs)
+    tokens: int
+    val: np.ndarray | None = None  # held-out tokens (BOS-separated)
+    train: np.ndarray | None = None  # training tokens, for the Q/A train loss
+
+    def describe(self, what: str) -> str:
+        val = f"; val {len(self.val):,}" if self.val is not None else ""
+        return f"{what} {self.source} ({len(self.docs):,} {'conversations' if what == 'Q/A data' else 'documents'}, " \
+               f"{self.tokens:,} tokens{val})"
+
+
+@dataclass(eq=False)  # hashed by identity: caches key on it
+class RunParts:
+    tokenizer: Tokenizer
+    qa: Text | None
+    base_text: Text | None
+    known: list[str]  # texts whose words count as known
+    allow_words: tuple[str, ...] = ()
+    base: Path | None = None
+    base_why: str = ""
+    notes: list[str] = field(default_factory=list)  # what was ambiguous or missing, and the flag that settles it
+
+    @property
+    def qa_text(self) -> str:
+        return "".join(self.qa.docs) if self.qa else ""
+
+    @property
+    def drift_note(self) -> str:
+        return "" if self.base_text else "no base-English text found; pass --base-text PATH"
+
+    def lines(self, suite_path=None) -> list[str]:
+        base = f"base {self.base} ({self.base_why})" if self.base else "base: none yet"
+        out = [base, f"tokenizer {self.tokenizer.path}",
+               self.qa.describe("Q/A data") if self.qa else "Q/A data: none found (pass --qa PATH)",
+               self.base_text.describe("base English") if self.base_text else
+               "base English: none (drift not measured; pass --base-text PATH)"]
+        if self.allow_words:
+            out.append(f"allow-list {len(self.allow_words)} words")
+        if suite_path:
+            out.append(f"suite {suite_path}")
+        return out + self.notes
+
+
+# --------------------------------------------------------------------------- reading token shards
+
+
+def _docs(tok: Tokenizer, ids: np.ndarray, limit: int | None = None) -> list[str]:
+    """Decoded BOS-separated documents of ids (the first `limit` tokens at most)."""
+    ids = ids[:limit] if limit else ids
+    pieces = np.split(ids, np.flatnonzero(ids == tok.bos_id))
+    return [tok.decode(d[d != tok.bos_id].tolist()) + "\n\n" for d in pieces if len(d) > 1]
+
+
+def _tokens(path: Path) -> np.ndarray:
+    return np.memmap(path, dtype=np.uint16, mode="r") if path.stat().st_size >= 2 else np.zeros(0, np.uint16)
+
+
+def looks_like_qa(tok: Tokenizer, shard: Path) -> bool:
+    docs = _docs(tok, _tokens(shard), limit=200_000)[:SNIFF_DOCS]
+    qa = sum(d.lstrip().startswith("Q:") and "\nA:" in d for d in docs)
+    return bool(docs) and qa / len(docs) >= QA_SHARE
+
+
+def _shards(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.bin") if p.is_file())
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@lru_cache(maxsize=8)
+def _read_shards(tok: Tokenizer, folder: str, key: tuple) -> Text:
+    """A folder of shards: the first is held out when there are several (llama2.c), else every 10th document."""
+    paths = [Path(p) for p in key[0]]
+    arrays = [np.asarray(_tokens(p)) for p in paths]
+    if len(paths) >= 2:
+        val, train = arrays[0], np.concatenate(arrays[1:])
+    else:
+        docs = np.split(arrays[0], np.flatnonzero(arrays[0] == tok.bos_id))
+        docs = [d for d in docs if len(d)]
+        val = np.concatenate(docs[::QA_VAL_EVERY] or [arrays[0][:0]])
+        train = np.concatenate([d for i, d in enumerate(docs) if i % QA_VAL_EVERY] or [arrays[0][:0]])
+    docs = [d for a in arrays for d in _docs(tok, a, KNOWN_TOKENS)]
+    return Text(folder, docs, sum(len(a) for a in arrays), val if len(val) > 1 else None, train)
+
+
+def read_shards(tok: Tokenizer, folder: Path, files: list[Path] | None = None) -> Text:
+    files = files if files is not None else _shards(folder)
+    if not files:
+        raise EvalkitError(f"no *.bin token shards in {folder}")
+    key = (tuple(str(p) for p in files), tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    return _read_shards(tok, _rel(folder), key)
+
+
+def read_jsonl(tok: Tokenizer, path: Path) -> Text:
+    try:
+        convs = read_conversations(path)
+    except DataError as e:
+        raise EvalkitError(str(e)) from None
+    texts = [conversation_text(c) for c in convs]
+
+    def ids(docs):
+        return np.asarray([t for d in docs for t in tok.encode(d, bos=True)], dtype=np.uint16)
+
+    val, train = ids(texts[::QA_VAL_EVERY]), ids([t for i, t in enumerate(texts) if i % QA_VAL_EVERY])
+    return Text(_rel(path), texts, len(val) + len(train), val if len(val) > 1 else None, train)
+
+
+def read_plain(tok: Tokenizer, path: Path) -> Text:
+    """Base English as a .txt file (paragraphs split by blank lines) or a single .bin shard."""
+    if path.suffix == ".bin":
+        ids = np.asarray(_tokens(path))
+        return Text(_rel(path), _docs(tok, ids, KNOWN_TOKENS), len(ids), ids)
+    try:
+        paras = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise EvalkitError(f"cannot read base text ({e})", path) from None
+    ids = np.asarray([t for p in paras for t in tok.encode(p, bos=True)], dtype=np.uint16)
+    return Text(_rel(path), [p + "\n\n" for p in paras], len(ids), ids)
+
+
+# --------------------------------------------------------------------------- finding them
+
+
+def find_tokenizer(ckpt: Checkpoint, explicit=None, run_dirs=()) -> Path:
+    """--tokenizer, else the path our trainer recorded, else data/tok{V}.model beside out/ or in the cwd."""
+    if explicit:
+        return Path(explicit)
+    name = f"tok{ckpt.args.vocab_size}.model"
+    recorded = ckpt.recorded_file("tokenizer")
+    candidates = [recorded] if recorded else []
+    candidates += [d / "data" / name for d in (*run_dirs, ckpt.path.resolve().parent.parent, Path("."))]
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise EvalkitError(f"no tokenizer found (looked for {', '.join(dict.fromkeys(str(c) for c in candidates))}); "
+                       f"pass --tokenizer PATH", ckpt.path)
+
+
+def find_base(out_dir: Path | None, explicit=None, recorded: Path | None = None) -> tuple[Path | None, str, str]:
+    """(base, why it is the base, a note when several files could be): see the module docstring."""
+    if explicit:
+        if not Path(explicit).is_file():
+            raise EvalkitError(f"{explicit}: no such base checkpoint (--baseline)")
+        return Path(explicit), "--baseline", ""
+    named = sorted(p for p in out_dir.glob("*.pt") if is_base_name(p.name)) if out_dir and out_dir.is_dir() else []
+    if named:
+        chosen = next((p for p in named if p.name == "base.pt"), named[0])
+        note = (f"several base-like files in {out_dir} ({', '.join(p.name for p in named)}); using {chosen.name}: "
+                f"pass --baseline PATH to choose" if len(named) > 1 else "")
+        return chosen, "named as a base", note
+    if recorded:
+        return recorded, "the start our trainer recorded", ""
+    return None, "", ""
+
+
+def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa=None, base_text=None,
+               allow_words=None, baseline=None) -> RunParts:
+    """Everything a judgement needs besides the checkpoint itself; `ckpt` is any checkpoint of the run."""
+    run_dirs = tuple(dict.fromkeys(d.resolve() for d in ([out_dir.parent] if out_dir else []) + [Path(".")]))
+    tok_path = find_tokenizer(ckpt, tokenizer, run_dirs)
+    try:
+        tok = _tokenizer(str(tok_path.resolve()))
+    except TokenizerError as e:
+        raise EvalkitError(str(e)) from None
+    if tok.vocab_size != ckpt.args.vocab_size:
+        raise EvalkitError(f"vocab_size {ckpt.args.vocab_size} but tokenizer {tok_path} has {tok.vocab_size} "
+                           f"pieces; pass the tokenizer this model was trained with", ckpt.path)
+    notes: list[str] = []
+    qa_text = _explicit_qa(tok, Path(qa)) if qa else None
+    base = _explicit_base_text(tok, Path(base_text)) if base_text else None
+
+    recorded_dir = ckpt.recorded_file("tokenizer") and ckpt.config.get("data_dir")
+    ours = Path(recorded_dir) / f"tok{ckpt.args.vocab_size}" if isinstance(recorded_dir, str) else None
+    if ours is None or not (ours / "qa_train.bin").is_file():
+        ours = tok_path.with_suffix("") if (tok_path.with_suffix("") / "qa_train.bin").is_file() else None
+    if ours is not None:  # our trainer's layout: base_{train,val}.bin, qa_{train,val}.bin
+        if qa_text is None:
+            qa_text = read_shards(tok, ours, [ours / "qa_val.bin", ours / "qa_train.bin"])
+        if base is None and (ours / "base_val.bin").is_file():
+            base = read_shards(tok, ours, [ours / "base_val.bin"] + [p for p in [ours / "base_train.bin"] if p.is_file()])
+    else:  # llama2.c's: folders of shards under data/, told apart by what they hold
+        folders = [tok_path.with_suffix("")] + sorted(p for p in tok_path.parent.iterdir()
+                                                       if p.is_dir() and p != tok_path.with_suffix(""))
+        folders = [f for f in folders if f.is_dir() and _shards(f)]
+        kinds = {f: looks_like_qa(tok, _shards(f)[0]) for f in folders}
+        qa_folders = [f for f in folders if kinds[f]]
+        plain = [f for f in folders if not kinds[f]]
+        if qa_text is None and qa_folders:
+            qa_text = read_shards(tok, qa_folders[0])
+            if len(qa_folders) > 1:
+                notes.append(f"several Q/A shard folders ({', '.join(_rel(f) for f in qa_folders)}); using "
+                             f"{_rel(qa_folders[0])}: pass --qa PATH to choose")
+        if base is None and plain:
+            base = read_shards(tok, plain[0])
+            if len(plain) > 1:
+                notes.append(f"several base-English shard folders ({', '.join(_rel(f) for f in plain)}); using "
+                             f"{_rel(plain[0])}: pass --base-text PATH to choose")
+        elif base is None and qa_folders:
+            notes.append(f"{_rel(qa_folders[0])} holds Q/A text (the fine-tune data), not the base's English: "
+                         f"drift not measured; pass --base-text PATH with the base's pretraining shards or text")
+    if qa_text is None:
+        jsonl = sorted({p for d in run_dirs for p in [*d.glob("*.jsonl"), *(d / "data").glob("*.jsonl")]})
+        if jsonl:
+            qa_text = read_jsonl(tok, jsonl[0])
+            if len(jsonl) > 1:
+                notes.append(f"several conversation files ({', '.join(_rel(p) for p in jsonl)}); using "
+                             f"{_rel(jsonl[0])}: pass --qa PATH to choose")
+    if qa_text is None:
+        notes.append("no Q/A fine-tune data found: memorisation and the Q/A losses are not measured; "
+                     "pass --qa PATH (a chat JSONL or a folder of token shards)")
+    allow = _allow(Path(allow_words)) if allow_words else ()
+    recorded = ckpt.recorded_file("init_ckpt")
+    base_path, why, note = find_base(out_dir or ckpt.path.parent, baseline, recorded)
+    if note:
+        notes.append(note)
+    known = [d for t in (qa_text, base) if t for d in t.docs]
+    return RunParts(tok, qa_text, base, known, allow, base_path, why, notes)
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(path: str) -> Tokenizer:
+    return Tokenizer(path)
+
+
+def _explicit_qa(tok: Tokenizer, path: Path) -> Text:
+    if path.is_dir():
+        return read_shards(tok, path)
+    if path.is_file():
+        return read_jsonl(tok, path)
+    raise EvalkitError(f"{path}: no such Q/A data (--qa: a chat JSONL file or a folder of token shards)")
+
+
+def _explicit_base_text(tok: Tokenizer, path: Path) -> Text:
+    if path.is_dir():
+        return read_shards(tok, path)
+    if path.is_file():
+        return read_plain(tok, path)
+    raise EvalkitError(f"{path}: no such base text (--base-text: a folder of shards, a .bin or a .txt)")
+
+
+def _allow(path: Path) -> tuple[str, ...]:
+    from .scorers.lexicon import read_allow_file
+
+    try:
+        return tuple(read_allow_file(path))
+    except ValueError as e:
+        raise EvalkitError(str(e), path) from None
