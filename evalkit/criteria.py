@@ -14,8 +14,8 @@ same suite:
 - drift: the rise of loss per token on held-out base-English text over the base's, at most
   ``max_drift`` nats. Measured on base text only; without it, drift is "not measured" with the reason.
 - format: at least ``min_format`` of the answers pass every Q/A format check (an absolute floor).
-- topic: significantly more answers on topic than the base's (same test, on answer counts) and at
-  least ``min_topic``.
+- topic: at least ``min_topic``, and significantly more answers on topic than the base's (same test, on
+  answer counts) -- or, for a base already at the floor, no fewer than the base's.
 - memorisation (share of generated word 8-grams found in the Q/A answers) at most
   ``max_memorisation``; seed similarity (same answer whatever the seed) at most ``max_seed_similarity``.
 """
@@ -136,12 +136,11 @@ def _topic(s: Scores, base: Scores | None, t) -> Check:
         return Check("topic", MISSING, value, t.min_topic, f"topic {value:.2f} (no base to compare with)")
     b_value, b_n = base.get("topic"), base.get("topic.scored")
     text = f"topic {value:.2f} vs the base's {b_value:.2f} (≥ {t.min_topic:.2f}"
-    if n and b_n:
-        z = z_score(value * n, n, b_value * b_n, b_n)
-        if z <= critical_z(t.confidence):
-            return Check("topic", FAIL, value, t.min_topic, f"{text}, but not significantly above the base)")
-    elif value <= b_value:
-        return Check("topic", FAIL, value, t.min_topic, f"{text}, but not above the base)")
+    if b_value >= t.min_topic and value >= b_value:  # a base already on topic: keeping it is enough
+        return Check("topic", PASS, value, t.min_topic, f"{text}, as the base)")
+    above = z_score(value * n, n, b_value * b_n, b_n) > critical_z(t.confidence) if n and b_n else value > b_value
+    if not above:
+        return Check("topic", FAIL, value, t.min_topic, f"{text}, but not significantly above the base)")
     return Check("topic", PASS, value, t.min_topic, f"{text}, significantly above)")
 
 

@@ -141,7 +141,7 @@ def llama2c_problems(args) -> list[str]:
 def _find_llama2c_tokenizer(ckpt, explicit):
     from model.tokenizer import Tokenizer, TokenizerError
 
-    from .evaluate import find_tokenizer
+    from .parts import find_tokenizer
 
     path = find_tokenizer(ckpt, explicit)
     try:

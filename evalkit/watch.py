@@ -304,6 +304,8 @@ class Watcher:
             self.process(name, self.files[name])
             if self.dirty and time.monotonic() - self.last_update >= REPORT_EVERY:
                 self.update(watching=not self.once)  # a long backlog: show progress
+        if self.first_version is not None and self.baseline is None:
+            pending = self.check_baseline(time.monotonic()) or pending  # the base was chosen during this scan
         if self.dirty and time.monotonic() >= self.next_update:
             self.update(watching=not self.once)
         return pending or any(not t.done for t in self.files.values())
@@ -393,7 +395,7 @@ class Watcher:
                    weights=weights_digest(ckpt), seen_at=t.seen_at)
         twin = self.evaluated_twin(row["weights"])
         if twin is None and self.baseline and self.baseline["weights"] == row["weights"]:
-            twin = {"name": f"the baseline {self.baseline['name']}"}
+            twin = {"name": f"the base {self.baseline['name']}"}
         if twin is not None:
             self.record(store.put_version, row | dict(status="duplicate", error=f"same weights as {twin['name']}"))
             self.say(f"{name} (iter {ckpt.iter_num}): same weights as {twin['name']}; not evaluated again")
@@ -532,10 +534,11 @@ class Watcher:
                     return True
                 raise WatchError(f"baseline {e} (pass --baseline PATH)") from None
             self.find_parts(ckpt)
-            self.say(f"evaluating the base {path.name} (iter {ckpt.iter_num})…")
+            name = path.name.split("_", 1)[1] if path == self.first_version else path.name  # kept as {sha}_{name}
+            self.say(f"evaluating the base {name} (iter {ckpt.iter_num})…")
             start = time.monotonic()
             result = self.evaluate(path, ckpt)
-            row = dict(id=t.digest, name=path.name, path=str(path.resolve()), weights=weights_digest(ckpt),
+            row = dict(id=t.digest, name=name, path=str(path.resolve()), weights=weights_digest(ckpt),
                        result=result.to_dict(), evaluated_at=time.time())
             self.record(store.put_baseline, row)
             self.say(f"  done in {time.monotonic() - start:.1f} s")

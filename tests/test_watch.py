@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from evalkit.cli import main
-from evalkit.verdict import CRITERIA
+from evalkit.criteria import CRITERIA
 
 from .conftest import LENIENT, TINY, ckpts, rows, subprocess_env, watch
 
@@ -29,19 +29,22 @@ def test_once_judges_each_version_once_and_renders_the_run(base_run, work, repor
 
     code = watch("--once")
     out = capsys.readouterr().out
-    assert out.count("evaluating ckpt") == 2 and "evaluating the baseline base.pt" in out
+    assert out.count("evaluating ckpt") == 2 and "evaluating the base base.pt" in out
+    assert "judging with:\n  base out/base.pt (named as a base)" in out
     assert "evaluating ckpt.pt" not in out
     got = rows(work / "rep")
     assert [(r["name"], r["status"]) for r in got] == [("ckpt_000040.pt", "ok"), ("ckpt_000060.pt", "ok")]
     assert len(rows(work / "rep", "baseline")) == 1
 
     run = reports[-1]
-    assert code == run["verdict"]["exit_code"] and code in (1, 3)
+    assert code == run["verdict"]["exit_code"] == 3  # a 60-iteration model has learned no Q/A format: CONTINUE
     assert run["watching"] is False and run["out_dir"] == "out" and run["thresholds"]["min_format"] == 0.9
-    assert [c["name"] for c in run["checkpoints"]] == ["ckpt_000040.pt", "ckpt_000060.pt"]
-    first = run["checkpoints"][0]
-    assert set(first["checks"]) == set(CRITERIA) and first["status"] == "ok" and first["error"] is None
-    assert first["metrics"]["drift"] == pytest.approx(first["metrics"]["base_loss"] - first["metrics"]["base_loss_baseline"])
+    assert [(c["name"], c["status"]) for c in run["checkpoints"]] == [
+        ("base.pt", "base"), ("ckpt_000040.pt", "ok"), ("ckpt_000060.pt", "ok")]
+    first = run["checkpoints"][1]
+    assert set(first["checks"]) == {c.key for c in CRITERIA} and first["error"] is None
+    assert first["metrics"]["drift"] == pytest.approx(first["metrics"]["base_loss"]
+                                                      - run["baseline"]["metrics"]["base_loss"])
     assert len(first["evaluation"]["answers"]) == 4 and first["id"] == got[0]["id"][:12]
     assert run["baseline"]["name"] == "base.pt" and len(run["baseline"]["answers"]) == 4
     kept = Path(first["kept_path"])
@@ -82,20 +85,23 @@ def test_a_new_ckpt_pt_is_a_new_version_and_the_kept_copy_keeps_its_bytes(base_r
         f.write(buf.getvalue())
     watch("--once")
     said = capsys.readouterr().out
-    assert "evaluating" not in said and "same weights as ckpt_000020.pt" in said
+    assert "evaluating" not in said and "same weights as the base ckpt_000020.pt" in said
     assert kept.read_bytes() == (src / "ckpt_000040.pt").read_bytes()
-    assert [r["status"] for r in rows(work / "rep")] == ["ok", "ok", "ok", "duplicate"]
+    # ckpt_000020.pt, the run's first version (no base.pt, no recorded start), is its base
+    assert [r["status"] for r in rows(work / "rep")] == ["duplicate", "ok", "ok", "duplicate"]
 
 
 def test_a_truncated_checkpoint_is_broken_once_and_the_rest_are_judged(base_run, work, reports, capsys):
     src = ckpts(base_run)
-    shutil.copy(src / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
+    shutil.copy(src / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")  # the first version: the base
     (work / "out" / "ckpt_000040.pt").write_bytes((src / "ckpt_000040.pt").read_bytes()[:50_000])
+    shutil.copy(src / "ckpt_000060.pt", work / "out" / "ckpt_000060.pt")
     code = watch("--once")
     out = capsys.readouterr().out
     assert out.count("ckpt_000040.pt: broken, not evaluated: ") == 1 and "not a readable checkpoint" in out
-    assert out.count("evaluating") == 1
-    assert {r["name"]: r["status"] for r in rows(work / "rep")} == {"ckpt_000020.pt": "ok", "ckpt_000040.pt": "broken"}
+    assert out.count("evaluating") == 2 and "evaluating the base ckpt_000020.pt" in out
+    assert {r["name"]: r["status"] for r in rows(work / "rep")} == {
+        "ckpt_000020.pt": "duplicate", "ckpt_000040.pt": "broken", "ckpt_000060.pt": "ok"}
     broken = reports[-1]["checkpoints"][-1]
     assert broken["status"] == "broken" and "truncated" in broken["error"] and broken["evaluation"] is None
     assert code == reports[-1]["verdict"]["exit_code"]
@@ -164,12 +170,13 @@ def test_report_failures_keep_the_results_and_are_said_once(base_run, work, monk
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("evalkit.watch.render_report", render_report)
-    shutil.copy(ckpts(base_run) / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
+    for n in ("ckpt_000020.pt", "ckpt_000040.pt"):  # the first is the run's base
+        shutil.copy(ckpts(base_run) / n, work / "out" / n)
     code = watch("--once")
     out = capsys.readouterr().out
-    assert code in (1, 3) and len(calls) >= 2  # tried again
+    assert code == 3 and len(calls) >= 2  # CONTINUE (no Q/A format learned); the report tried again
     assert out.count("report not written (No space left on device)") == 1
-    assert [r["status"] for r in rows(work / "rep")] == ["ok"]
+    assert [r["status"] for r in rows(work / "rep")] == ["duplicate", "ok"]
 
 
 def one_line_error(capsys):
