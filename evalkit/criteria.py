@@ -110,9 +110,9 @@ def _drift(s: Scores, base: Scores | None, t, why_missing: str = "") -> Check:
         reason = why_missing or ("no base to compare with" if base is None else "no base-English text")
         return Check("drift", SKIPPED, None, t.max_drift, f"drift not measured ({reason})")
     ok = value <= t.max_drift
-    text = (f"drift {value:+.2f} nats on base English (loss {s.get('base_loss'):.2f} vs the base's "
-            f"{base.get('base_loss'):.2f}; limit {t.max_drift:.2f})") if base and base.get("base_loss") is not None \
-        else f"drift {value:+.2f} nats on base English (limit {t.max_drift:.2f})"
+    own, was = s.get("base_loss"), (base.get("base_loss") if base else None)
+    losses = f"loss {own:.2f} vs the base's {was:.2f}; " if own is not None and was is not None else ""
+    text = f"drift {value:+.2f} nats on base English ({losses}limit {t.max_drift:.2f})"
     return Check("drift", PASS if ok else FAIL, value, t.max_drift, text)
 
 
@@ -138,8 +138,11 @@ def _topic(s: Scores, base: Scores | None, t) -> Check:
     text = f"topic {value:.2f} vs the base's {b_value:.2f} (≥ {t.min_topic:.2f}"
     if b_value >= t.min_topic and value >= b_value:  # a base already on topic: keeping it is enough
         return Check("topic", PASS, value, t.min_topic, f"{text}, as the base)")
-    above = z_score(value * n, n, b_value * b_n, b_n) > critical_z(t.confidence) if n and b_n else value > b_value
-    if not above:
+    if not (n and b_n):  # no counts to test with (older results): above is all it can say
+        ok = value > b_value
+        return Check("topic", PASS if ok else FAIL, value, t.min_topic,
+                     f"{text}, {'above' if ok else 'but not above'} the base)")
+    if z_score(value * n, n, b_value * b_n, b_n) <= critical_z(t.confidence):
         return Check("topic", FAIL, value, t.min_topic, f"{text}, but not significantly above the base)")
     return Check("topic", PASS, value, t.min_topic, f"{text}, significantly above)")
 

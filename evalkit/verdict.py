@@ -130,23 +130,25 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
         return min(indices, key=lambda i: (_drift_key(run[i], base), run[i].iter_num), default=None)
 
     worse: list[list[str]] = []  # why each checkpoint is clearly worse (empty: it is not)
+    good: list[bool] = []  # qualifies and is not clearly worse: the only ones to compare with or recommend
     for i, ch in enumerate(checks):
         why = [ch[k].text for k in LANGUAGE if ch[k].status == FAIL]
         why += [ch[k].text for k in COPYING if ch[k].status == FAIL]
         if ch["format"].status == FAIL and any(checks[j]["format"].status == PASS for j in range(i)):
             why.append(f"{ch['format'].text} (it reached the floor before)")
-        best_before = best_of([j for j in range(i) if meets[j]])
+        best_before = best_of([j for j in range(i) if good[j]])
         if best_before is not None and ch["invented"].status != FAIL and \
                 invented_above(run[i].metrics, run[best_before].metrics, t.confidence):
             why.append(f"significantly more invented words than {run[best_before].name} "
                        f"({_rate(run[i])} vs {_rate(run[best_before])})")
         worse.append(why)
+        good.append(meets[i] and not why)
     rises = [_val_rise(run, i, t) for i in range(n)]
 
     tail, loss_tail = _trailing([bool(w) for w in worse]), _trailing([r is not None for r in rises])
     stop_worse, stop_loss = tail >= t.patience, loss_tail >= t.patience
     onset = min([n - tail] * stop_worse + [n - loss_tail] * stop_loss, default=n)
-    best = best_of([i for i in range(onset) if meets[i]])
+    best = best_of([i for i in range(onset) if good[i]])
 
     reasons: list[str] = []
     least_bad = None
@@ -222,7 +224,7 @@ def _trailing(flags: Sequence[bool]) -> int:
 
 def _drift_key(s: CheckpointScores, base: CheckpointScores | None) -> float:
     d = drift(Scores(s.metrics), Scores(base.metrics) if base else None)
-    return -math.inf if d is None else d  # unmeasured: ties, and the earliest wins
+    return math.inf if d is None else d  # unmeasured: after every measured one; among themselves the earliest
 
 
 def _rank_key(s: CheckpointScores, checks: dict[str, Check], base) -> tuple:

@@ -7,7 +7,8 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.errors import EvalkitError
-from evalkit.evaluate import evaluate
+from evalkit.evaluate import evaluate, judge_checkpoint
+from evalkit.parts import find_parts
 from evalkit.suite import load_suite
 
 from .conftest import LENIENT, TINY_SUITE
@@ -25,35 +26,56 @@ def ckpt(base_run):
     return base_run[0] / "ckpt_000060.pt"
 
 
+def parts_of(ckpt, **flags):
+    from model.checkpoint import read_checkpoint
+
+    return find_parts(read_checkpoint(ckpt), **flags)
+
+
 def test_same_checkpoint_same_scores(ckpt, suite_file):
-    suite = load_suite(suite_file)
-    a, b = evaluate(ckpt, suite), evaluate(ckpt, suite)
+    suite, parts = load_suite(suite_file), parts_of(ckpt)
+    a, b = evaluate(ckpt, suite, parts), evaluate(ckpt, suite, parts)
     assert [x.raw for x in a.answers] == [x.raw for x in b.answers]
     assert a.metrics == b.metrics
     assert len(a.answers) == 4 and {x.sample for x in a.answers} == {0, 1}
     for key in ("invented_rate", "format", "topic", "memorisation", "seed_similarity", "distinct2",
-                "base_loss", "qa_loss", "train_loss", "val_loss"):
+                "base_loss", "qa_val_loss", "qa_train_loss", "train_loss", "val_loss"):
         assert key in a.metrics, key
     assert a.metrics["base_loss"] < np.log(512)  # it learned something from its base corpus
 
 
-def test_drift_against_the_base_checkpoint(ckpt, base_run, suite_file):
-    result = evaluate(ckpt, load_suite(suite_file), baseline=base_run[0] / "ckpt_000020.pt")
-    m = result.metrics
-    assert m["drift"] == pytest.approx(m["base_loss"] - m["base_loss_baseline"])
-    assert m["drift"] < 0  # 40 more iterations of base training lowered the base loss
+def test_our_layout_parts_and_drift_against_the_base(ckpt, base_run, suite_file, tiny_data):
+    base = base_run[0] / "ckpt_000020.pt"
+    j = judge_checkpoint(ckpt, suite=suite_file, baseline=base)
+    assert j.parts.base == base and j.parts.base_why == "--baseline"
+    assert j.parts.qa.val is not None and j.parts.base_text.val is not None
+    assert j.parts.qa.source.endswith("tok512") and len(j.parts.qa.docs) == 20  # the 20 tiny conversations
+    drift = j.checks["drift"]
+    assert drift.value == pytest.approx(j.result.metrics["base_loss"] - j.base.metrics["base_loss"])
+    assert drift.value < 0  # 40 more iterations of base training lowered the base loss
+    assert "vs the base's" in drift.text
 
 
-def test_cli_scorecard_and_exit_codes(ckpt, suite_file, tmp_path, monkeypatch, capsys):
+def test_cli_scorecard_and_exit_codes(ckpt, base_run, suite_file, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["eval", str(ckpt), "--suite", str(suite_file)]) == 1  # a 60-step toy fails the criteria
+    base = str(base_run[0] / "ckpt_000020.pt")
+    assert main(["eval", str(ckpt), "--suite", str(suite_file), "--baseline", base]) == 1  # a 60-step toy fails
     out = capsys.readouterr().out
     assert "(iter 60)" in out and "FAIL: " in out and "loss per token: base" in out
+    assert "base " + base in out and "vs the base's" in out
     (tmp_path / "evalkit.toml").write_text(LENIENT)
-    assert main(["eval", str(ckpt), "--suite", str(suite_file), "--json"]) == 0
+    assert main(["eval", str(ckpt), "--suite", str(suite_file), "--baseline", base, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["passed"] is True and result["iter_num"] == 60
     assert len(result["answers"]) == 4 and result["checks"]["format"]["status"] == "pass"
+    assert result["base_metrics"]["word_tokens"] > 0
+
+
+def test_no_base_means_the_relative_criteria_are_not_measured(ckpt, suite_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", str(ckpt), "--suite", str(suite_file)]) == 1
+    out = capsys.readouterr().out
+    assert "NOT MEASURED invented words" in out and "(no base to compare with)" in out
 
 
 def one_line_error(capsys):
@@ -69,8 +91,11 @@ def test_cli_errors_exit_2_with_one_line(ckpt, suite_file, tmp_path, capsys):
     (tmp_path / "bad.toml").write_text("[[prompt]]\nid = 'x'\n")
     assert main(["eval", str(ckpt), "--suite", str(tmp_path / "bad.toml")]) == 2
     assert "bad.toml" in one_line_error(capsys)
-    assert main(["eval", str(ckpt), "--suite", str(suite_file), "--data", str(tmp_path)]) == 2
-    assert "no *.bin token shards" in one_line_error(capsys)
+    assert main(["eval", str(ckpt), "--suite", str(suite_file), "--qa", str(tmp_path / "none")]) == 2
+    assert "none: no such Q/A data" in one_line_error(capsys)
+    (tmp_path / "empty").mkdir()
+    assert main(["eval", str(ckpt), "--suite", str(suite_file), "--base-text", str(tmp_path / "empty")]) == 2
+    assert "no *.bin token shards in" in one_line_error(capsys)
 
 
 def test_tokenizer_not_found_names_the_flag(ckpt, suite_file, tmp_path):
@@ -81,7 +106,7 @@ def test_tokenizer_not_found_names_the_flag(ckpt, suite_file, tmp_path):
     (tmp_path / "out").mkdir()
     torch.save(obj, tmp_path / "out" / "ckpt.pt")
     with pytest.raises(EvalkitError, match="no tokenizer found .* pass --tokenizer PATH"):
-        evaluate(tmp_path / "out" / "ckpt.pt", load_suite(suite_file))
+        judge_checkpoint(tmp_path / "out" / "ckpt.pt", suite=suite_file)
 
 
 def test_llama2c_layout_is_found_without_flags(ckpt, tiny_data, suite_file, tmp_path, monkeypatch):
@@ -98,8 +123,10 @@ def test_llama2c_layout_is_found_without_flags(ckpt, tiny_data, suite_file, tmp_
     for i, name in enumerate(("base_val", "base_train")):  # llama2.c names: data00.bin is validation
         shutil.copy(tiny_data / "tok512" / f"{name}.bin", tmp_path / "data" / "tok512" / f"data{i:02d}.bin")
     monkeypatch.chdir(tmp_path / "out")
-    result = evaluate(tmp_path / "out" / "ckpt.pt", load_suite(suite_file))
-    assert result.metrics["base_loss"] < np.log(512)
+    j = judge_checkpoint(tmp_path / "out" / "ckpt.pt", suite=suite_file)
+    assert j.result.metrics["base_loss"] < np.log(512)
+    assert j.parts.base_text.source.endswith("data/tok512") and j.parts.qa is None  # no Q/A data here
+    assert any("pass --qa PATH" in n for n in j.parts.notes)
 
 
 def test_shared_llama2c_checkpoint_evaluates(llama2c_dir, suite_file, tmp_path):
@@ -112,7 +139,8 @@ def test_shared_llama2c_checkpoint_evaluates(llama2c_dir, suite_file, tmp_path):
         text = (corpus / name).read_text()[:60_000]
         ids = [t for para in text.split("\n\n") for t in tok.encode(para, bos=True)]
         np.array(ids, dtype=np.uint16).tofile(tmp_path / f"data{i:02d}.bin")
-    result = evaluate(llama2c_dir / "ckpt.pt", load_suite(suite_file), tokenizer=llama2c_dir / "tok4096.model",
-                      data=tmp_path)
+    j = judge_checkpoint(llama2c_dir / "ckpt.pt", suite=suite_file, tokenizer=llama2c_dir / "tok4096.model",
+                         base_text=tmp_path)
+    result = j.result
     assert result.iter_num == 800 and result.metrics["base_loss"] < 5.0
     assert result.metrics["format"] < 0.9  # it knows English, not Q/A

@@ -329,6 +329,9 @@ def ck(iter_num: int, **kw) -> CheckpointScores:
     return CheckpointScores(f"ckpt_{iter_num:06d}", iter_num, metrics(**kw))
 
 
+INVENTED_41 = "invented words 4.1% of words vs the base's 1.4% (3.0×): significantly more (z 5.0)"
+
+
 def verdict(run, base=BASE, drift_note="", **thresholds):
     """judge(), checking that a recommended checkpoint qualifies: it never fails a language criterion."""
     v = judge(run, base, Thresholds(**thresholds), drift_note)
@@ -356,8 +359,8 @@ def test_worse_than_the_base_from_the_first_save_is_overfit_with_nothing_to_roll
         assert (v.outcome, v.checkpoint, v.least_bad, v.exit_code) == (OVERFIT, None, "ckpt_000100", 1)
         assert v.headline == "STOP — OVERFIT: no checkpoint is as good as the base (least bad: ckpt_000100)"
     assert v.reasons[0].startswith("The last 3 saves are clearly worse than the base")
-    assert "ckpt_000100: invented words 4.1% of words vs the base's 1.4% (3.0×): significantly more (z 5.0)." in v.reasons
-    assert "ckpt_000300: invented words 8.3% of words vs the base's 1.4% (6.0×): significantly more (z 9.6)." in v.reasons
+    assert f"ckpt_000100: {INVENTED_41}." in v.reasons
+    assert has(v, "ckpt_000300: invented words 8.3% of words vs the base's 1.4% (6.0×): significantly more (z 9.6)")
     assert has(v, "The least bad is ckpt_000100; it misses: invented words 4.1% of words vs the base's 1.4%",
                "format 0.60 < 0.90, the base's 0.05")
     assert v.reasons[-1] == f"To get one: {ADVICE}."
@@ -380,7 +383,7 @@ def test_one_clearly_worse_save_keeps_ready_two_roll_back():
     run = [ck(100), ck(200, invented=0.041), ck(300, invented=0.063)]
     one = verdict(run[:2])
     assert (one.outcome, one.checkpoint, one.headline) == (READY, "ckpt_000100", "STOP — READY: use ckpt_000100")
-    assert "ckpt_000200: invented words 4.1% of words vs the base's 1.4% (3.0×): significantly more (z 5.0)." in one.reasons
+    assert f"ckpt_000200: {INVENTED_41}." in one.reasons
     assert one.reasons[-1] == ("The last 1 save got worse (STOP — OVERFIT after 2 in a row): "
                                "stop now and use ckpt_000100.")
     two = verdict(run)
@@ -405,7 +408,8 @@ def test_ready_uses_the_least_drift_then_the_earliest():
 def test_drift_over_the_limit_is_clearly_worse():
     run = [ck(100), ck(200, base_loss=2.35), ck(300, base_loss=2.5)]
     c = check_criteria(run[1], BASE, Thresholds())["drift"]
-    assert c.status == "fail" and c.text == "drift +0.35 nats on base English (loss 2.35 vs the base's 2.00; limit 0.30)"
+    assert c.status == "fail"
+    assert c.text == "drift +0.35 nats on base English (loss 2.35 vs the base's 2.00; limit 0.30)"
     assert (verdict(run[:2]).outcome, verdict(run[:2]).checkpoint) == (READY, "ckpt_000100")
     v = verdict(run)
     assert (v.outcome, v.checkpoint) == (OVERFIT, "ckpt_000100")
@@ -435,7 +439,8 @@ def test_topic_must_beat_the_base_significantly_and_reach_the_floor():
     assert topic(0.55, 0.4).text == "topic 0.55 vs the base's 0.40 (≥ 0.50, but not significantly above the base)"
     assert topic(0.55, 0.4).status == "fail"  # z ≈ 1.3 on 40 answers each
     # a base already at the floor: keeping its topic is enough, falling below it is not
-    assert (topic(0.6, 0.6).status, topic(0.6, 0.6).text) == ("pass", "topic 0.60 vs the base's 0.60 (≥ 0.50, as the base)")
+    assert topic(0.6, 0.6).status == "pass"
+    assert topic(0.6, 0.6).text == "topic 0.60 vs the base's 0.60 (≥ 0.50, as the base)"
     assert topic(0.55, 0.6).status == "fail"
     # a topic miss alone is not clearly worse
     v = verdict([ck(100), ck(200, topic=0.3), ck(300, topic=0.3)])
@@ -502,7 +507,6 @@ def test_invented_words_significantly_above_the_best_earlier_checkpoint_are_clea
     assert "ckpt_000300: significantly more invented words than ckpt_000100 (2.0% vs 0.0%)." in v.reasons
 
 
-@pytest.mark.xfail(strict=True, reason="verdict bug: a clearly-worse save with less drift becomes the best")
 def test_a_clearly_worse_save_is_never_recommended_even_with_less_drift():
     run = [ck(100, invented=0.0, base_loss=2.2), ck(200, invented=0.02), ck(300, invented=0.02)]
     assert verdict(run[:2]).checkpoint == "ckpt_000100"
@@ -533,17 +537,15 @@ def test_absolute_cap_on_invented_words():
 def test_gap_warning():
     v = verdict([ck(100, train_loss=1.0, val_loss=1.8)])
     assert (v.outcome, v.checkpoint) == (READY, "ckpt_000100")
-    assert v.reasons[-1] == "Warning: ckpt_000100: val loss 1.80 is 0.80 above train loss 1.00 (warning sign above 0.50)."
+    assert v.reasons[-1] == ("Warning: ckpt_000100: val loss 1.80 is 0.80 above train loss 1.00 "
+                             "(warning sign above 0.50).")
     assert v.per_checkpoint[1]["warnings"]
 
 
-def test_order_of_input_does_not_matter():
+def test_order_of_input_does_not_matter_and_no_checkpoints_is_an_error():
     run = [ck(100, fmt=0.7), ck(200, base_loss=2.05), ck(300), ck(400, invented=0.041)]
     assert verdict(list(reversed(run))).to_dict() == verdict(run).to_dict()
     assert verdict(run).checkpoint == "ckpt_000200"
-
-
-def test_no_checkpoints_is_an_error():
     with pytest.raises(EvalkitError, match="no checkpoints"):
         judge([], BASE)
 
@@ -552,13 +554,13 @@ def test_to_json_round_trips():
     run = [ck(100), ck(200, invented=0.041), ck(300, invented=0.063, qa_val_loss=float("inf"), base_loss=float("nan"))]
     v = verdict(run)
     data = json.loads(v.to_json())
-    assert (data["outcome"], data["checkpoint"], data["exit_code"], data["least_bad"]) == (OVERFIT, "ckpt_000100", 1, None)
+    assert (data["outcome"], data["checkpoint"], data["least_bad"], data["exit_code"]) == (OVERFIT, "ckpt_000100",
+                                                                                           None, 1)
     assert data["headline"] == v.headline and data["reasons"] == v.reasons
     assert len(data["per_checkpoint"]) == 4
     base_row = data["per_checkpoint"][0]
     assert (base_row["name"], base_row["base"], base_row["meets"]) == ("base", True, False)
     assert base_row["metrics"] == BASE.metrics
-    assert [r["base"] for r in data["per_checkpoint"][1:]] == [False, False, False]
     last = data["per_checkpoint"][-1]
     assert last["metrics"]["qa_val_loss"] is None and last["metrics"]["base_loss"] is None
     assert "drift" not in last["metrics"] and data["per_checkpoint"][1]["metrics"]["drift"] == pytest.approx(0.1)
