@@ -140,7 +140,7 @@ def find_table(start_dir: Path | str, name: str) -> tuple[Path | None, str, Any]
                 raise EvalkitError(f"{prefix}{key} must be a path (a non-empty string), not {_toml_type(value)}",
                                    path)
         elif key not in TABLES:
-            known = ", ".join([f"[{prefix}{t}]" for t in TABLES] + [f"{prefix}{k}" for k in PART_KEYS])
+            known = ", ".join(f"[{prefix}{t}]" for t in TABLES) + "; the run's parts: " + ", ".join(PART_KEYS)
             if isinstance(value, dict):
                 what = f"table [{prefix}{key}]"
             else:

@@ -9,6 +9,7 @@ qa_val_loss and qa_train_loss on held-out and training Q/A text (a rising val lo
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from functools import lru_cache
 
 import numpy as np
@@ -143,7 +144,7 @@ class Judgement:
         return all(c.ok for c in self.checks.values())
 
 
-def judge_checkpoint(path, device="cpu", start_dir=".", thresholds=None, **flags) -> Judgement:
+def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flags) -> Judgement:
     """Find the run's parts (flags, then start_dir's config, then the layout), evaluate the checkpoint and its
     base with the same suite, and check every criterion. flags: tokenizer, baseline, qa, base_text,
     allow_words, suite (paths or None)."""
@@ -152,6 +153,7 @@ def judge_checkpoint(path, device="cpu", start_dir=".", thresholds=None, **flags
     from .suite import DEFAULT_SUITE, load_suite
     from .verdict import CheckpointScores, check_criteria
 
+    start_dir = Path(start_dir) if start_dir else Path.cwd()
     given = load_part_paths(start_dir) | {k: v for k, v in flags.items() if v}
     suite = load_suite(given.pop("suite", None) or DEFAULT_SUITE)
     thresholds = thresholds or load_config(start_dir)

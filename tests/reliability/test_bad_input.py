@@ -50,9 +50,9 @@ BAD_CONFIGS = {
     "not UTF-8": ("evalkit.toml", b"# r\xe9glages\n[thresholds]\n", "not UTF-8 text (byte 3)"),
     "not a table": ("evalkit.toml", "thresholds = 0.5\n", "[thresholds] must be a table, not a float (0.5)"),
     "misspelt table": ("evalkit.toml", "[threshold]\nmin_format = 0.5\n",  # silently ignored, it would judge
-                       "unknown table [threshold] (known: [thresholds], [gates])"),  # by the defaults
+                       "unknown table [threshold] (known: [thresholds], [gates]; the run"),  # by the defaults
     "key outside its table": ("evalkit.toml", "min_format = 0.5\n",
-                              "unknown key 'min_format' at the top level (known: [thresholds], [gates])"),
+                              "unknown key 'min_format' at the top level (known: [thresholds], [gates]; the run"),
     "pyproject unknown key": ("pyproject.toml", "[tool.evalkit.thresholds]\nmax_dirft = 1.0\n",
                               "[tool.evalkit.thresholds]: unknown key 'max_dirft' (known: "),
     "pyproject wrong type": ("pyproject.toml", "[tool.evalkit.thresholds]\npatience = 2.5\n",
@@ -65,7 +65,7 @@ BAD_CONFIGS = {
                                "invalid TOML: Invalid value (at line 4"),
     "pyproject misspelt table": ("pyproject.toml", "[tool.evalkit.threshold]\nmin_format = 0.5\n",
                                  "unknown table [tool.evalkit.threshold] (known: [tool.evalkit.thresholds], "
-                                 "[tool.evalkit.gates])"),
+                                 "[tool.evalkit.gates]; the run's parts"),
     "pyproject tool.evalkit not a table": ("pyproject.toml", "[tool]\nevalkit = 'strict'\n",
                                            "tool.evalkit must be a table, not a string ('strict')"),
 }
@@ -155,13 +155,13 @@ def test_a_bad_config_is_one_line_exit_2_and_touches_nothing(scene, capsys, comm
 BAD_GATES = {
     "wrong type": ("pyproject.toml", "[tool.evalkit.gates]\nmin_format = '90%'\n",
                    "[tool.evalkit.gates] min_format must be a number, not a string ('90%')"),
-    "out of range": ("pyproject.toml", "[tool.evalkit.gates]\nmax_topic_drop = 2\n",
-                     "[tool.evalkit.gates] max_topic_drop must be <= 1, not 2.0"),
+    "out of range": ("pyproject.toml", "[tool.evalkit.gates]\nmin_topic = 2\n",
+                     "[tool.evalkit.gates] min_topic must be <= 1, not 2.0"),
     "not a table": ("pyproject.toml", "[tool.evalkit]\ngates = 0.9\n",
                     "[tool.evalkit.gates] must be a table, not a float (0.9)"),
     "unknown key": ("evalkit.toml", "[gates]\nmin_formt = 0.9\n", "[gates]: unknown key 'min_formt' (known: "),
     "misspelt table": ("pyproject.toml", "[tool.evalkit.gate]\nmin_format = 0.5\n",
-                       "unknown table [tool.evalkit.gate] (known: [tool.evalkit.thresholds], [tool.evalkit.gates])"),
+                       "unknown table [tool.evalkit.gate] (known: [tool.evalkit.thresholds], [tool.evalkit.gates]; the run's parts"),
     "invalid TOML": ("evalkit.toml", "[gates]\nmin_format = 0.9.1\n",
                      "invalid TOML: Expected newline or end of document after a statement (at line 2"),
 }
@@ -170,7 +170,7 @@ BAD_GATES = {
 @pytest.fixture
 def inner(pytester, monkeypatch):
     """An empty inner pytest project with the tiny suite and one ordinary test; no EVALKIT_* from outside."""
-    for name in ("CHECKPOINT", "BASELINE", "SUITE", "TOKENIZER", "DATA"):
+    for name in ("CHECKPOINT", "BASELINE", "SUITE", "TOKENIZER", "QA", "BASE_TEXT", "ALLOW_WORDS"):
         monkeypatch.delenv(f"EVALKIT_{name}", raising=False)
     pytester.makefile(".toml", suite=TINY_SUITE)
     pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
@@ -207,9 +207,9 @@ def test_a_bad_suite_makes_each_gate_an_error_of_one_line(inner, base_run, case)
     write(inner.path / "bad.toml", content)
     before = snapshot(inner.path)
     result = run_gates(inner, "--evalkit-suite=bad.toml", f"--evalkit-checkpoint={ckpts(base_run)}/ckpt_000040.pt")
-    result.assert_outcomes(passed=1, errors=5, skipped=3)  # the user's own test still runs; 3 need a baseline
+    result.assert_outcomes(passed=1, errors=6)  # the user's own test still runs; every gate is the suite's error
     lines = result.outlines
-    for gate in ("invented_rate <= 0.0", "format >= 0.9", "topic >= 0.6", "drift <= 0.35", "memorisation <= 0.2"):
+    for gate in ("invented", "drift", "format", "topic", "memorisation", "seed_similarity"):
         header = re.compile(rf"_+ ERROR at setup of evalkit::{re.escape(gate)} _+")
         at = next(i for i, line in enumerate(lines) if header.fullmatch(line))
         assert lines[at + 1].startswith(f"{inner.path / 'bad.toml'}: {problem}"), gate
