@@ -143,3 +143,15 @@ def subprocess_env() -> dict:
     import os
 
     return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+def put_base(out_dir: Path, base_run) -> Path:
+    """OUT_DIR/base.pt, as our trainer keeps the start of a fine-tune: base_run's first save with its final
+    norm nudged, so no checkpoint of base_run is a duplicate of it (all of them are judged against it)."""
+    import torch
+
+    obj = torch.load(ckpts(base_run) / "ckpt_000020.pt", weights_only=True)
+    obj["model"]["norm.weight"] = obj["model"]["norm.weight"] + 0.01
+    obj["iter_num"] = 0
+    torch.save(obj, Path(out_dir) / "base.pt")
+    return Path(out_dir) / "base.pt"

@@ -1,25 +1,43 @@
-"""The pytest regression gates (evalkit.gates): inner pytest sessions prove that a gate skips, fails and passes."""
+"""The pytest regression gates (evalkit.gates): inner pytest sessions prove that a gate skips, fails and passes,
+judging a checkpoint against its run's base with the verdict's own checks (evalkit.criteria)."""
+
+import shutil
 
 import pytest
 
 import evalkit.evaluate
+from evalkit.config import Thresholds
+from evalkit.criteria import CRITERIA
 from evalkit.errors import EvalkitError
-from evalkit.gates import NO_CHECKPOINT, Gates, load_gates, mark_invented
+from evalkit.gates import NO_BASELINE, NO_CHECKPOINT, load_gates, mark_invented
 
 from .conftest import TINY_SUITE
 
 pytest_plugins = ["pytester"]
 
+GATES = [f"evalkit::{c.key}" for c in CRITERIA]
+# The verdict's limits made strict, and the gates table laying lenient ones over them: the gates must pass.
 LENIENT = """
+[tool.evalkit.thresholds]
+min_format = 1.0
+max_drift = -100.0
+max_invented_rate = 0.0
+
 [tool.evalkit.gates]
+confidence = 0.9999
 max_invented_rate = 1.0
-min_format = 0
+min_format = 0.0
 min_topic = 0.0
 max_drift = 100.0
 max_memorisation = 1.0
-max_invented_rate_increase = 1.0
-max_format_drop = 1.0
-max_topic_drop = 1.0
+max_seed_similarity = 1.0
+"""
+# Limits the toy checkpoint cannot meet whatever it generates: a fixed set of failures.
+STRICT = """
+[tool.evalkit.gates]
+max_invented_rate = 0.0
+max_drift = -100.0
+min_format = 1.0
 """
 PLUGIN = ("-p", "evalkit.gates")
 
@@ -30,10 +48,16 @@ def ckpt(base_run):
 
 
 @pytest.fixture
+def base(base_run):
+    return base_run[0] / "ckpt_000020.pt"
+
+
+@pytest.fixture
 def inner(pytester, monkeypatch):
     """An empty inner project with the tiny suite, and no evalkit settings leaking in from outside."""
-    for name in ("CHECKPOINT", "BASELINE", "SUITE", "TOKENIZER", "DATA"):
+    for name in ("CHECKPOINT", "BASELINE", "SUITE", "TOKENIZER", "QA", "BASE_TEXT", "ALLOW_WORDS"):
         monkeypatch.delenv(f"EVALKIT_{name}", raising=False)
+    monkeypatch.setenv("COLUMNS", "240")  # the short summary's lines whole, not cut at 80 characters
     pytester.makefile(".toml", suite=TINY_SUITE)
     return pytester
 
@@ -42,20 +66,27 @@ def run(pytester, *args):
     return pytester.runpytest(*PLUGIN, "--evalkit-suite=suite.toml", "-rA", *args)
 
 
-def test_load_gates_defaults_tables_and_errors(tmp_path):
-    assert load_gates(tmp_path) == Gates()
+def test_load_gates_defaults_tables_overrides_and_errors(tmp_path):
+    assert load_gates(tmp_path) == Thresholds()
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    assert load_gates(tmp_path) == Gates()
+    assert load_gates(tmp_path) == Thresholds()
     (tmp_path / "pyproject.toml").write_text("[tool.evalkit.gates]\nmin_format = 1\nmax_drift = -0.5\n")
-    gates = load_gates(tmp_path)
-    assert gates.min_format == 1.0 and gates.max_drift == -0.5 and gates.min_topic == 0.6
-    (tmp_path / "evalkit.toml").write_text("[gates]\nmax_topic_drop = 0.2\n")  # evalkit.toml wins
-    assert load_gates(tmp_path) == Gates(max_topic_drop=0.2)
-    for bad, message in [("min_fromat = 0.5", "unknown key 'min_fromat'"),
-                         ("min_format = '0.5'", "min_format must be a number, not a string"),
-                         ("min_format = true", "min_format must be a number"),
-                         ("max_format_drop = 2", "max_format_drop must be <= 1")]:
-        (tmp_path / "evalkit.toml").write_text(f"[gates]\n{bad}\n")
+    assert load_gates(tmp_path) == Thresholds(min_format=1.0, max_drift=-0.5)
+    # [tool.evalkit.gates] overrides the same keys of [tool.evalkit.thresholds]; the others are the verdict's
+    (tmp_path / "pyproject.toml").write_text("[tool.evalkit.thresholds]\nmin_format = 0.8\nmin_topic = 0.7\n"
+                                             "[tool.evalkit.gates]\nmin_format = 0.95\n")
+    assert load_gates(tmp_path) == Thresholds(min_format=0.95, min_topic=0.7)
+    (tmp_path / "evalkit.toml").write_text("[gates]\nmax_seed_similarity = 0.2\n")  # evalkit.toml wins
+    assert load_gates(tmp_path) == Thresholds(max_seed_similarity=0.2)
+    (tmp_path / "evalkit.toml").write_text("[thresholds]\npatience = 3\n")  # the thresholds alone
+    assert load_gates(tmp_path) == Thresholds(patience=3)
+    for table, bad, message in [("gates", "min_fromat = 0.5", r"\[gates\]: unknown key 'min_fromat'"),
+                                ("gates", "max_format_drop = 0.1", "unknown key 'max_format_drop'"),  # the old gates
+                                ("gates", "min_format = '0.5'", "min_format must be a number, not a string"),
+                                ("gates", "min_format = true", "min_format must be a number"),
+                                ("gates", "min_format = 2", "min_format must be <= 1"),
+                                ("thresholds", "patience = 0", r"\[thresholds\] patience must be >= 1")]:
+        (tmp_path / "evalkit.toml").write_text(f"[{table}]\n{bad}\n")
         with pytest.raises(EvalkitError, match=message) as e:
             load_gates(tmp_path)
         assert str(e.value).startswith(str(tmp_path / "evalkit.toml")) and "\n" not in str(e.value)
@@ -69,46 +100,101 @@ def test_mark_invented():
 def test_no_checkpoint_every_gate_is_skipped_with_the_reason(inner):
     inner.makepyfile(test_plain="def test_plain():\n    pass\n")
     result = run(inner)
-    result.assert_outcomes(passed=1, skipped=8)
-    result.stdout.fnmatch_lines([f"*gates skipped, {NO_CHECKPOINT}*", f"SKIPPED [[]8[]] evalkit: {NO_CHECKPOINT}"])
+    result.assert_outcomes(passed=1, skipped=6)
+    result.stdout.fnmatch_lines([f"*gates skipped, {NO_CHECKPOINT}*", f"SKIPPED [[]6[]] evalkit: {NO_CHECKPOINT}"])
     result = inner.runpytest(*PLUGIN, "--collect-only", "-q")
-    result.stdout.fnmatch_lines(["evalkit::invented_rate <= 0.0", "evalkit::format >= 0.9", "evalkit::topic >= 0.6",
-                                 "evalkit::drift <= 0.35", "evalkit::memorisation <= 0.2",
-                                 "evalkit::invented_rate <= baseline + 0.0", "evalkit::format >= baseline - 0.05",
-                                 "evalkit::topic >= baseline - 0.1", "9 tests collected*"])
-    inner.runpytest(*PLUGIN, "-m", "not evalkit").assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["test_plain.py::test_plain", *GATES, "7 tests collected*"])
+    assert GATES == ["evalkit::invented", "evalkit::drift", "evalkit::format", "evalkit::topic",
+                     "evalkit::memorisation", "evalkit::seed_similarity"]
+    inner.runpytest(*PLUGIN, "-m", "not evalkit").assert_outcomes(passed=1, deselected=6)
+    inner.runpytest(*PLUGIN, "-m", "evalkit").assert_outcomes(skipped=6, deselected=1)
 
 
-def test_toy_checkpoint_fails_the_invented_word_gate(inner, ckpt):
+def test_without_a_base_the_relative_criteria_are_skipped_and_the_others_fail_with_samples(inner, ckpt):
+    inner.makepyfile(test_own="""
+        def test_result(evalkit_result):
+            assert evalkit_result.iter_num == 60
+
+        def test_base(evalkit_baseline_result):
+            raise AssertionError("no base: this test is skipped")
+        """)
     result = run(inner, f"--evalkit-checkpoint={ckpt}")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("failed", 0) >= 1 and outcomes["skipped"] == 4  # drift + 3 baseline gates: no baseline
+    # invented and drift (against the base) skipped, and the base fixture; format and topic (0.25 and 0 of
+    # 4 toy answers) fail; memorisation and seed similarity pass
+    result.assert_outcomes(failed=2, passed=3, skipped=3)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*_ evalkit::invented_rate <= 0.0 _*",
-                                 "invented-word rate * > limit 0.0",
-                                 "* of * word tokens invented: *",
-                                 "  - * sample *: *[[]*[]]*",
-                                 "FAILED evalkit::invented_rate <= 0.0 - Failed: invented-word rate *"])
-    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] evalkit: drift not measured: no base checkpoint*",
-                                 "SKIPPED [[]3[]] evalkit: no baseline: pass --evalkit-baseline PATH*"])
+    result.stdout.fnmatch_lines(["*_ evalkit::format _*",
+                                 "format * < 0.90",
+                                 "* of 4 answers pass every Q/A format check",
+                                 "  - *, sample * (fails *): *"])
+    result.stdout.fnmatch_lines(["*_ evalkit::topic _*",
+                                 "topic * < 0.50",
+                                 "* of 4 answers use their prompt's topic words",
+                                 "  - *, sample * (topics: *): *"])
+    result.stdout.fnmatch_lines([f"SKIPPED [[]1[]] evalkit: invented words *% of words (no base to compare with); "
+                                 f"{NO_BASELINE}",
+                                 f"SKIPPED [[]1[]] evalkit: drift not measured (no base to compare with); "
+                                 f"{NO_BASELINE}"], consecutive=False)
+    result.stdout.fnmatch_lines([f"SKIPPED [[]1[]] test_own.py:4: {NO_BASELINE}"])
+    result.stdout.fnmatch_lines(["PASSED evalkit::memorisation", "PASSED evalkit::seed_similarity",
+                                 "FAILED evalkit::format - Failed: format * < 0.90",
+                                 "FAILED evalkit::topic - Failed: topic * < 0.50"], consecutive=False)
     assert "Traceback" not in result.stdout.str()
 
 
-def test_lenient_gates_pass_and_the_checkpoint_is_evaluated_once(inner, ckpt, base_run, monkeypatch):
+def test_failing_gates_carry_the_checkpoint_and_the_base_numbers(inner, ckpt, base):
+    inner.makepyprojecttoml(STRICT)
+    result = run(inner, f"--evalkit-checkpoint={ckpt}", f"--evalkit-baseline={base}")
+    result.assert_outcomes(failed=4, passed=2)  # invented, drift, format, topic; memorisation, seed similarity
+    result.stdout.fnmatch_lines(["*_ evalkit::invented _*",
+                                 "invented words *% of words > the limit 0.0%",
+                                 "* of * word tokens invented: *",
+                                 "  - * sample *: *[[]*[]]*"])
+    result.stdout.fnmatch_lines(["*_ evalkit::drift _*",
+                                 "drift * nats on base English (loss * vs the base's *; limit -100.00)"])
+    result.stdout.fnmatch_lines(["*_ evalkit::format _*",
+                                 "format * < 1.00, the base's *",
+                                 "* of 4 answers pass every Q/A format check"])
+    result.stdout.fnmatch_lines(["FAILED evalkit::invented - Failed: invented words *% of words > the limit 0.0%",
+                                 "FAILED evalkit::drift - Failed: drift * (loss * vs the base's *; limit -100.00)",
+                                 "FAILED evalkit::format - Failed: format * < 1.00, the base's *",
+                                 "FAILED evalkit::topic - Failed: topic * < 0.50"], consecutive=False)
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_the_base_is_found_as_evalkit_eval_finds_it(inner, ckpt, base, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(ckpt, out / ckpt.name)
+    shutil.copy(base, out / "base.pt")  # named like a base, beside the checkpoint
+    inner.makepyprojecttoml("[tool.evalkit.gates]\nmax_drift = -100.0\n")
+    inner.makepyfile(test_own="""
+        def test_base(evalkit_baseline_result):
+            assert evalkit_baseline_result.iter_num == 20
+        """)
+    result = run(inner, f"--evalkit-checkpoint={out / ckpt.name}", "-k", "drift or base")
+    result.assert_outcomes(failed=1, passed=1, deselected=5)
+    result.stdout.fnmatch_lines(["FAILED evalkit::drift - Failed: drift * nats on base English "
+                                 "(loss * vs the base's *; limit -100.00)"])
+
+
+def test_lenient_gates_pass_and_the_checkpoint_is_evaluated_once(inner, ckpt, base, monkeypatch):
     calls = []
     real = evalkit.evaluate.evaluate
     monkeypatch.setattr(evalkit.evaluate, "evaluate", lambda path, *a, **k: calls.append(path) or real(path, *a, **k))
-    inner.makepyprojecttoml(LENIENT)
+    inner.makepyprojecttoml(LENIENT)  # [tool.evalkit.gates] over strict [tool.evalkit.thresholds]
     inner.makepyfile(test_own="""
         def test_own(evalkit_result, evalkit_baseline_result):
             assert evalkit_result.iter_num == 60 and evalkit_baseline_result.iter_num == 20
-            assert "drift" in evalkit_result.metrics
+            assert "base_loss" in evalkit_result.metrics and "base_loss" in evalkit_baseline_result.metrics
         """)
-    result = run(inner, f"--evalkit-checkpoint={ckpt}", f"--evalkit-baseline={base_run[0] / 'ckpt_000020.pt'}")
-    result.assert_outcomes(passed=9)
-    result.stdout.fnmatch_lines(["PASSED evalkit::invented_rate <= 1.0", "PASSED evalkit::format >= 0.0",
-                                 "PASSED evalkit::drift <= 100.0", "PASSED evalkit::topic >= baseline - 1.0"])
-    assert [p.name for p in calls] == ["ckpt_000060.pt", "ckpt_000020.pt"]  # once each for 8 gates + a test
+    result = run(inner, f"--evalkit-checkpoint={ckpt}", f"--evalkit-baseline={base}")
+    result.assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines(["PASSED evalkit::invented", "PASSED evalkit::drift", "PASSED evalkit::format",
+                                 "PASSED evalkit::topic", "PASSED evalkit::memorisation",
+                                 "PASSED evalkit::seed_similarity", "PASSED test_own.py::test_own"],
+                                consecutive=False)
+    assert [p.name for p in calls] == ["ckpt_000060.pt", "ckpt_000020.pt"]  # once each for 6 gates + a test
 
 
 def test_bad_gates_table_is_a_one_line_collection_error(inner):
@@ -125,12 +211,12 @@ def test_bad_gates_table_is_a_one_line_collection_error(inner):
 def test_unreadable_checkpoint_is_a_one_line_error_on_every_gate(inner, ckpt, tmp_path):
     (tmp_path / "cut.pt").write_bytes(ckpt.read_bytes()[:1000])
     result = run(inner, f"--evalkit-checkpoint={tmp_path / 'cut.pt'}")
-    result.assert_outcomes(errors=5, skipped=3)
+    result.assert_outcomes(errors=6)
     lines = result.outlines
-    for gate in ("invented_rate <= 0.0", "format >= 0.9", "topic >= 0.6", "drift <= 0.35", "memorisation <= 0.2"):
-        at = next(i for i, line in enumerate(lines) if f"ERROR at setup of evalkit::{gate} " in line)
+    for gate in GATES:
+        at = next(i for i, line in enumerate(lines) if f"ERROR at setup of {gate} " in line)
         assert "cut.pt: not a readable checkpoint" in lines[at + 1] and lines[at + 2].startswith(("___", "==="))
-    result.stdout.fnmatch_lines(["ERROR evalkit::invented_rate <= 0.0 - Failed: *"])
+    result.stdout.fnmatch_lines(["ERROR evalkit::invented - Failed: *cut.pt: not a readable checkpoint*"])
     assert "Traceback" not in result.stdout.str() and "During handling" not in result.stdout.str()
 
 
@@ -145,11 +231,17 @@ def test_env_var_and_ini_option_with_precedence(inner, ckpt, tmp_path, monkeypat
         [f"evalkit: checkpoint {tmp_path / 'a.pt'} (from EVALKIT_CHECKPOINT), baseline *"])
     inner.runpytest(*PLUGIN, "--collect-only", "--evalkit-checkpoint=c.pt").stdout.fnmatch_lines(
         [f"evalkit: checkpoint {inner.path / 'c.pt'} (from --evalkit-checkpoint), baseline *"])  # command line wins
-    monkeypatch.setenv("EVALKIT_CHECKPOINT", str(ckpt))  # and the setting is what the gates judge
-    monkeypatch.setenv("EVALKIT_BASELINE", str(ckpt))
-    result = run(inner, "-k", "invented_rate and not baseline")
-    result.assert_outcomes(failed=1, deselected=7)
-    result.stdout.fnmatch_lines(["FAILED evalkit::invented_rate <= 0.0 - Failed: invented-word rate *"])
+    monkeypatch.setenv("EVALKIT_CHECKPOINT", str(ckpt))  # and the settings are what the gates judge with
+    monkeypatch.setenv("EVALKIT_BASE_TEXT", "missing.txt")  # relative to where pytest runs
+    result = run(inner)
+    result.assert_outcomes(errors=6)
+    result.stdout.fnmatch_lines([f"ERROR evalkit::drift - Failed: {inner.path / 'missing.txt'}: no such base text*"])
+    monkeypatch.delenv("EVALKIT_BASE_TEXT")
+    monkeypatch.setenv("EVALKIT_BASELINE", str(ckpt))  # the checkpoint as its own base: no drift, same format
+    result = run(inner, "-k", "format or drift")
+    result.assert_outcomes(failed=1, passed=1, deselected=4)
+    result.stdout.fnmatch_lines(["PASSED evalkit::drift",
+                                 "FAILED evalkit::format - Failed: format * < 0.90, the base's *"], consecutive=False)
 
 
 @pytest.mark.parametrize("how", ["-p", "pytest_plugins"])
@@ -165,5 +257,5 @@ def test_registered_by_entry_point_and_by_name(inner, tmp_path, monkeypatch, how
     else:
         inner.makeconftest('pytest_plugins = ["evalkit.gates"]\n')
         result = inner.runpytest()
-    result.assert_outcomes(skipped=8)
-    assert inner.runpytest().parseoutcomes() == {"skipped": 8}  # the entry point alone loads it
+    result.assert_outcomes(skipped=6)
+    assert inner.runpytest().parseoutcomes() == {"skipped": 6}  # the entry point alone loads it
