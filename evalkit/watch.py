@@ -342,7 +342,7 @@ class Watcher:
 
     def versions(self) -> list[dict]:
         """Every version with its metrics: the stored ones and those waiting to be saved (with their result)."""
-        waiting = [row | {"metrics": (row["result"] or {}).get("metrics")} for row in self.waiting()]
+        waiting = [row | {"metrics": (row.get("result") or {}).get("metrics")} for row in self.waiting()]
         ids = {r["id"] for r in waiting}
         return [r for r in store.all_versions(self.conn) if r["id"] not in ids] + waiting
 

@@ -113,7 +113,7 @@ def finetune(run: Path, s: dict, paths: list[Path], seed=1337):
     tokens = train_tokens(run, s["convs"])
     english = np.fromfile(run / "data" / "tok4096" / "data01.bin", dtype=np.uint16)
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1},
+    optimizer = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": s.get("weight_decay", 0.1)},
                                    {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
                                   lr=s["learning_rate"], betas=(0.9, 0.95))
     max_iters, T, B = s["saves"][-1], s["seq_len"], s["batch_size"]
@@ -172,6 +172,7 @@ def save(path: Path, model: Transformer, start: dict, s: dict, it: int, best: fl
     config = dict(start["config"], out_dir="out", init_from="resume", eval_interval=s["saves"][0],
                   always_save_checkpoint=True, batch_size=s["batch_size"], max_seq_len=s["seq_len"],
                   gradient_accumulation_steps=1, learning_rate=s["learning_rate"], max_iters=s["saves"][-1],
+                  weight_decay=s.get("weight_decay", 0.1),
                   warmup_iters=s.get("warmup", s["saves"][-1] // 10), device="cpu", dtype="float32", wandb_run_name="run_ft")
     assert config.keys() == start["config"].keys()  # train.py's own settings, none of our trainer's
     obj = {"model": model.state_dict(), "model_args": start["model_args"], "iter_num": it,

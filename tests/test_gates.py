@@ -2,6 +2,7 @@
 judging a checkpoint against its run's base with the verdict's own checks (evalkit.criteria)."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -134,11 +135,11 @@ def test_without_a_base_the_relative_criteria_are_skipped_and_the_others_fail_wi
     result.stdout.fnmatch_lines([f"SKIPPED [[]1[]] evalkit: invented words *% of words (no base to compare with); "
                                  f"{NO_BASELINE}",
                                  f"SKIPPED [[]1[]] evalkit: drift not measured (no base to compare with); "
-                                 f"{NO_BASELINE}"], consecutive=False)
+                                 f"{NO_BASELINE}"])
     result.stdout.fnmatch_lines([f"SKIPPED [[]1[]] test_own.py:4: {NO_BASELINE}"])
     result.stdout.fnmatch_lines(["PASSED evalkit::memorisation", "PASSED evalkit::seed_similarity",
                                  "FAILED evalkit::format - Failed: format * < 0.90",
-                                 "FAILED evalkit::topic - Failed: topic * < 0.50"], consecutive=False)
+                                 "FAILED evalkit::topic - Failed: topic * < 0.50"])
     assert "Traceback" not in result.stdout.str()
 
 
@@ -158,7 +159,7 @@ def test_failing_gates_carry_the_checkpoint_and_the_base_numbers(inner, ckpt, ba
     result.stdout.fnmatch_lines(["FAILED evalkit::invented - Failed: invented words *% of words > the limit 0.0%",
                                  "FAILED evalkit::drift - Failed: drift * (loss * vs the base's *; limit -100.00)",
                                  "FAILED evalkit::format - Failed: format * < 1.00, the base's *",
-                                 "FAILED evalkit::topic - Failed: topic * < 0.50"], consecutive=False)
+                                 "FAILED evalkit::topic - Failed: topic * < 0.50"])
     assert "Traceback" not in result.stdout.str()
 
 
@@ -190,11 +191,10 @@ def test_lenient_gates_pass_and_the_checkpoint_is_evaluated_once(inner, ckpt, ba
         """)
     result = run(inner, f"--evalkit-checkpoint={ckpt}", f"--evalkit-baseline={base}")
     result.assert_outcomes(passed=7)
-    result.stdout.fnmatch_lines(["PASSED evalkit::invented", "PASSED evalkit::drift", "PASSED evalkit::format",
-                                 "PASSED evalkit::topic", "PASSED evalkit::memorisation",
-                                 "PASSED evalkit::seed_similarity", "PASSED test_own.py::test_own"],
-                                consecutive=False)
-    assert [p.name for p in calls] == ["ckpt_000060.pt", "ckpt_000020.pt"]  # once each for 6 gates + a test
+    result.stdout.fnmatch_lines(["PASSED test_own.py::test_own", "PASSED evalkit::invented", "PASSED evalkit::drift",
+                                 "PASSED evalkit::format", "PASSED evalkit::topic", "PASSED evalkit::memorisation",
+                                 "PASSED evalkit::seed_similarity"], consecutive=True)
+    assert [Path(p).name for p in calls] == ["ckpt_000060.pt", "ckpt_000020.pt"]  # once each for 6 gates + a test
 
 
 def test_bad_gates_table_is_a_one_line_collection_error(inner):
@@ -241,7 +241,7 @@ def test_env_var_and_ini_option_with_precedence(inner, ckpt, tmp_path, monkeypat
     result = run(inner, "-k", "format or drift")
     result.assert_outcomes(failed=1, passed=1, deselected=4)
     result.stdout.fnmatch_lines(["PASSED evalkit::drift",
-                                 "FAILED evalkit::format - Failed: format * < 0.90, the base's *"], consecutive=False)
+                                 "FAILED evalkit::format - Failed: format * < 0.90, the base's *"])
 
 
 @pytest.mark.parametrize("how", ["-p", "pytest_plugins"])

@@ -22,39 +22,67 @@ def answers(prompts, samples, text):
              "topics": [pid], "held": "out"} for pid, q in prompts for s in range(samples)]
 
 
+# The run's base: the pretrained model, no Q/A habit yet (values, no pass or fail).
+BASE = dict(invented_rate=0.02, invented_tokens=20, word_tokens=1000, format=0.0, topic=0.1, **{"topic.scored": 60},
+            memorisation=0.0, seed_similarity=0.05, base_loss=1.80, qa_val_loss=3.0, qa_train_loss=3.1)
+BASE_ROW = {"id": "ba5e", "name": "base.pt", "kept_path": "reports/kept/ba5e_base.pt", "iter_num": 0,
+            "status": "base", "error": None, "metrics": BASE, "checks": {}, "worse": [], "evaluation": None}
+
+
+def metrics(**m):
+    """A checkpoint's flat metrics, with its drift over the base as the verdict adds it."""
+    m = dict(m, invented_rate=m["invented_tokens"] / m["word_tokens"])
+    return m | {"drift": m["base_loss"] - BASE["base_loss"]}
+
+
 def checkpoint(i, iter_num, metrics, text, prompts=PROMPTS, samples=2, invented=(), failures=()):
     name = f"ckpt_{iter_num:06d}.pt"
-    checks = check_criteria(CheckpointScores(name, iter_num, metrics), Thresholds())
+    checks = check_criteria(CheckpointScores(name, iter_num, metrics), CheckpointScores("base.pt", 0, BASE),
+                            Thresholds())
     ev = {"checkpoint": name, "iter_num": iter_num, "metrics": metrics,
           "answers": answers(prompts, samples, text),
           "scores": {"invented_words": {"value": 0.0, "metrics": {}, "evidence": {"invented": [
                          {"word": w, "count": len(refs), "samples": refs} for w, refs in invented]}},
                      "qa_format": {"value": 1.0, "metrics": {}, "evidence": {"failures": list(failures)}}}}
     return {"id": f"{i:08x}", "name": name, "kept_path": f"reports/kept/{i:08x}_{name}", "iter_num": iter_num,
-            "status": "ok", "error": None, "metrics": metrics,
+            "status": "ok", "error": None, "metrics": metrics, "worse": [],
             "checks": {k: c.__dict__ for k, c in checks.items()}, "evaluation": ev}
 
 
-GOOD = dict(invented_rate=0.0, invented_tokens=0, format=0.95, topic=0.8, memorisation=0.01,
-            seed_similarity=0.1, drift=0.12, train_loss=1.9, val_loss=2.2)
+GOOD = dict(invented_tokens=18, word_tokens=1000, format=0.95, topic=0.8, **{"topic.scored": 60},
+            memorisation=0.01, seed_similarity=0.1, base_loss=1.92, qa_val_loss=2.2, qa_train_loss=1.9)
+PARTS = ["base out/base.pt (named as a base)", "tokenizer data/tok512.model",
+         "Q/A data data/tok512 (20 conversations, 1,648 tokens; val 118)", "suite <prompts>/default.toml"]
+
+
+def judged(ckpts, base=BASE_ROW):
+    """The verdict over ckpts against the base; each checkpoint gets its 'worse' as the watcher gives it."""
+    verdict = judge([CheckpointScores(c["name"], c["iter_num"], c["metrics"]) for c in ckpts],
+                    CheckpointScores(base["name"], base["iter_num"], base["metrics"]), Thresholds()).to_dict()
+    rows = {r["name"]: r for r in verdict["per_checkpoint"]}
+    for c in ckpts:
+        c["worse"] = rows[c["name"]]["worse"]
+    return verdict
 
 
 def make_run():
-    """Two evaluated checkpoints (the first invents words and carries hostile text) and a broken one: READY."""
-    bad = dict(GOOD, invented_rate=0.02, invented_tokens=3, format=0.5, train_loss=2.4, val_loss=2.5)
+    """The base, two evaluated checkpoints (the first invents 3x the base's words, fails format and carries hostile
+    text) and a broken one: READY."""
+    bad = metrics(**dict(GOOD, invented_tokens=60, format=0.5, base_loss=2.0, qa_val_loss=2.5, qa_train_loss=2.4))
     c1 = checkpoint(1, 100, bad, lambda pid, s: EVIL if (pid, s) == ("rain", 0) else
                     f"The Surfive rain is surfive, not surfived {pid} {s}.",
                     invented=[("surfive", [{"prompt_id": "sea", "sample": 1}, {"prompt_id": "clock", "sample": 0}])],
                     failures=[{"prompt_id": "rain", "sample": 0, "failed": ["ends_clean", "sane_length"]}])
-    c2 = checkpoint(2, 200, GOOD, lambda pid, s: f"The {pid} is calm and quiet, sample {s}.")
+    c2 = checkpoint(2, 200, metrics(**GOOD), lambda pid, s: f"The {pid} is calm and quiet, sample {s}.")
     broken = {"id": "deadbeef", "name": "ckpt_000300.pt", "kept_path": None, "iter_num": 300, "status": "broken",
               "error": "ckpt_000300.pt: truncated file <eof>", "metrics": {}, "checks": {}, "evaluation": None}
-    verdict = judge([CheckpointScores(c["name"], c["iter_num"], c["metrics"]) for c in (c1, c2)]).to_dict()
-    assert verdict["outcome"] == "READY"
+    verdict = judged([c1, c2])
+    assert verdict["outcome"] == "READY" and verdict["checkpoint"] == "ckpt_000200.pt"
     base = answers(PROMPTS, 2, lambda pid, s: f"Base model says {pid} number {s}.")
     return {"out_dir": "out", "updated": "2026-11-25 12:00:00", "watching": True, "verdict": verdict,
-            "recommended_path": c2["kept_path"], "thresholds": Thresholds().to_dict(),
-            "baseline": {"name": "base.pt", "answers": base}, "checkpoints": [c1, c2, broken]}
+            "recommended_path": c2["kept_path"], "thresholds": Thresholds().to_dict(), "parts": PARTS,
+            "baseline": {"name": "base.pt", "answers": base, "metrics": BASE},
+            "checkpoints": [dict(BASE_ROW), c1, c2, broken]}
 
 
 @pytest.fixture
@@ -64,26 +92,75 @@ def page(tmp_path):
     return path.read_text(encoding="utf-8")
 
 
+def charts(page):
+    """{caption: svg} of the page's trend charts."""
+    return dict(re.findall(r"<figcaption>(.*?)</figcaption>(<svg.*?</svg>)", page, re.S))
+
+
 def test_verdict_and_recommendation(page):
     assert "STOP — READY" in page and "STOP — READY: use ckpt_000200.pt" in page
     assert "reports/kept/00000002_ckpt_000200.pt" in page
-    assert "meets every criterion" in page
+    assert "ckpt_000200.pt meets every criterion: invented words 1.8% of words vs the base&#39;s 2.0%" in page
     assert '<meta http-equiv="refresh" content="5">' in page
 
 
+def test_parts_line(page, tmp_path):
+    assert ('<p class="note" id="parts">Judged with: base out/base.pt (named as a base) · tokenizer '
+            'data/tok512.model · Q/A data data/tok512 (20 conversations, 1,648 tokens; val 118) · '
+            'suite &lt;prompts&gt;/default.toml</p>') in page
+    run = make_run()
+    del run["parts"]  # a run dict from before the parts were recorded
+    assert 'id="parts"' not in render_report(run, tmp_path).read_text(encoding="utf-8")
+
+
 def test_charts_thresholds_and_marker(page):
-    assert page.count("<svg") == len(report.CHARTS) == 7
-    assert page.count('class="threshold"') == 6  # every chart but the loss chart has a limit
-    assert "limit 90%" in page and "limit 0.35" in page and "limit 0.0%" in page
+    shown = charts(page)
+    assert list(shown) == ["Loss per token", "Invented words", "Drift", "Format", "Topic", "Memorisation",
+                           "Seed similarity"]
+    assert page.count("<svg") == 7
+    assert page.count('class="threshold"') == 6  # every chart but the loss chart has a line to meet
+    assert 'class="threshold"' not in shown["Loss per token"]
+    for legend in ("Q/A val", "Q/A train", "base English"):
+        assert f">{legend}</text>" in shown["Loss per token"]
+    for title, line in [("Drift", "limit +0.30"), ("Format", "limit 90%"), ("Topic", "limit 50%"),
+                        ("Memorisation", "limit 20%"), ("Seed similarity", "limit 60%")]:
+        assert f">{line}</text>" in shown[title] and "base " not in shown[title]
+    # invented words have no limit of their own: the line is the base's rate, labelled as the base's
+    assert ">base 2.0%</text>" in shown["Invented words"] and "limit" not in shown["Invented words"]
     assert page.count('class="mark"') == 7  # the recommended checkpoint in every chart
 
 
-def test_table_rows_and_broken(page):
+def test_the_invented_chart_draws_the_base_rate_it_is_given(tmp_path):
+    run = make_run()
+    run["baseline"]["metrics"] = dict(BASE, invented_tokens=35)  # 3.5%
+    assert ">base 3.5%</text>" in charts(render_report(run, tmp_path).read_text(encoding="utf-8"))["Invented words"]
+    run["baseline"] = None  # no base: no line to draw
+    shown = charts(render_report(run, tmp_path).read_text(encoding="utf-8"))
+    assert 'class="threshold"' not in shown["Invented words"] and ">limit 90%</text>" in shown["Format"]
+
+
+def test_table_rows_base_and_broken(page):
     table = page.split('<table id="checkpoints">')[1].split("</table>")[0]
-    assert table.count("<tr") == 4  # header + 3 checkpoints
-    assert "truncated file &lt;eof&gt;" in table and "broken" in table
-    assert 'title="format 0.50 &lt; 0.90"' in table and "✗ fail" in table
-    assert 'class="recommended' in table
+    rows = table.split("<tr")[1:]
+    assert len(rows) == 5  # header + the base + 3 checkpoints
+    head, base, bad, good, broken = rows
+    assert [h for h in re.findall(r"<th>(.*?)</th>", head)][3:9] == [
+        "invented words", "drift", "format", "topic", "memorisation", "seed similarity"]
+    # the base: first, tagged, its values and no pass or fail
+    assert '<td>base.pt<span class="tag">base</span></td>' in base and "<td>base</td>" in base
+    assert re.findall(r'title="base">([^<]*)</td>', base) == ["2.0%", "–", "0%", "10%", "0%", "5%"]
+    assert "✓" not in base and "✗" not in base and "pass" not in base and "fail" not in base
+    # a checkpoint: every criterion's value with its mark, and the check's words (with the base's) as the title
+    assert re.findall(r'<td class="num (?:pass|fail)"[^>]*>([^<]*)</td>', bad) == [
+        "6.0% ✗", "+0.20 ✓", "50% ✗", "80% ✓", "1% ✓", "10% ✓"]
+    assert 'title="format 0.50 &lt; 0.90, the base&#39;s 0.00">50% ✗</td>' in bad
+    assert 'title="invented words 6.0% of words vs the base&#39;s 2.0% (3.0×): significantly more (z 4.6)"' in bad
+    assert '<div class="note">worse: invented words 6.0% of words vs the base&#39;s 2.0% (3.0×)' in bad
+    assert re.findall(r'<td class="num (?:pass|fail)"[^>]*>([^<]*)</td>', good) == [
+        "1.8% ✓", "+0.12 ✓", "95% ✓", "80% ✓", "1% ✓", "10% ✓"]
+    assert 'class="recommended' in good and "worse:" not in good
+    assert '<td class="num">2.20</td><td class="num">1.90</td><td class="num">1.92</td>' in good  # the losses
+    assert "truncated file &lt;eof&gt;" in broken and "broken" in broken
 
 
 def test_samples_marks_failures_and_baseline(page):
@@ -91,8 +168,9 @@ def test_samples_marks_failures_and_baseline(page):
     assert "surfived" in page and "<mark>surfived</mark>" not in page  # whole words only
     assert "format: ends_clean, sane_length" in page
     assert "Base model says sea number 1." in page
-    assert page.count('<details class="ckpt"') == 2  # the broken one has no samples
-    assert re.search(r'<details class="ckpt" id="ck-2" open>', page)
+    assert page.count('<details class="ckpt"') == 2  # the base and the broken one have no samples
+    assert re.search(r'<details class="ckpt" id="ck-3" open>', page)  # the recommended one, after the base's row
+    assert re.search(r'<details class="ckpt" id="ck-2">', page)
 
 
 def test_model_output_is_escaped(page):
@@ -125,7 +203,7 @@ def test_empty_run(tmp_path):
 
 def test_only_broken_checkpoints(tmp_path):
     run = make_run()
-    run.update(verdict=None, recommended_path=None, baseline=None, checkpoints=run["checkpoints"][2:])
+    run.update(verdict=None, recommended_path=None, baseline=None, checkpoints=run["checkpoints"][3:])
     page = render_report(run, tmp_path).read_text(encoding="utf-8")
     assert "No checkpoint evaluated yet" in page and "no data yet" in page and "truncated file" in page
 
@@ -155,16 +233,17 @@ def big_run(n=500, n_prompts=19, samples=4):
     ckpts = []
     for i in range(n):
         it = (i + 1) * 10
-        m = dict(GOOD, train_loss=3 - i / n, val_loss=3.1 - i / (2 * n) + (i / n) ** 3, drift=0.05 + abs(i - 200) / n,
-                 invented_tokens=0 if i < 300 else 2, invented_rate=0 if i < 300 else 0.01)
+        m = metrics(**dict(GOOD, qa_train_loss=3 - i / n, qa_val_loss=3.1 - i / (2 * n) + (i / n) ** 3,
+                           base_loss=BASE["base_loss"] + 0.05 + abs(i - 200) / n,
+                           invented_tokens=18 if i < 300 else 22))
         ckpts.append(checkpoint(i, it, m, lambda pid, s: (sentence * 4)[: 300 + 20 * s] + " surfive.",
                                 prompts, samples, invented=[("surfive", [{"prompt_id": "p00", "sample": 0}])]))
-    verdict = judge([CheckpointScores(c["name"], c["iter_num"], c["metrics"]) for c in ckpts]).to_dict()
+    verdict = judged(ckpts)
     base = answers(prompts, samples, lambda pid, s: sentence * 3)
     rec = next(c["kept_path"] for c in ckpts if c["name"] == verdict["checkpoint"])
     return {"out_dir": "out", "updated": "now", "watching": False, "verdict": verdict, "recommended_path": rec,
-            "thresholds": Thresholds().to_dict(), "baseline": {"name": "base.pt", "answers": base},
-            "checkpoints": ckpts}
+            "thresholds": Thresholds().to_dict(), "parts": PARTS,
+            "baseline": {"name": "base.pt", "answers": base, "metrics": BASE}, "checkpoints": [dict(BASE_ROW), *ckpts]}
 
 
 def test_size_at_500_checkpoints(tmp_path):
@@ -176,10 +255,11 @@ def test_size_at_500_checkpoints(tmp_path):
     page = path.read_text(encoding="utf-8")
     print(f"\n500 checkpoints x 19 prompts x 4 samples: {size / 1e6:.2f} MB in {seconds:.2f} s")
     assert size < 5_000_000
-    assert page.count('<details class="ckpt"') == 22  # first, recommended (iter 2010), last 20
-    assert run["verdict"]["checkpoint"] == "ckpt_002010.pt"
-    assert "the others appear in the table only" in page
-    assert page.count("<tr") == 501
+    assert page.count('<details class="ckpt"') == 22  # first, recommended (iter 2010), last 20; not the base
+    assert run["verdict"]["outcome"] == "OVERFIT" and run["verdict"]["checkpoint"] == "ckpt_002010.pt"
+    assert "Samples are shown for 22 of 501 checkpoints" in page and "the others appear in the table only" in page
+    assert page.count("<tr") == 502  # header, the base, 500 checkpoints
+    assert '<details class="ckpt" id="ck-2"' in page and 'id="ck-1"' not in page  # the first is after the base
     assert re.search(r"<summary>\d+ more</summary>", page)  # a long overfit tail of reasons is folded
 
 
@@ -188,4 +268,7 @@ def test_samples_are_kept_for_the_first_recommended_latest_and_last_20_only():
     statuses[99] = "broken"
     assert report.sampled(statuses, recommended=40) == {0, 40, *range(80, 99)}
     assert report.sampled(["broken", "ok", "error"], recommended=None) == {1}
+    # the base's row comes first and has no samples: the first *evaluated* checkpoint is the first kept
+    assert report.sampled(["base"] + ["ok"] * 30, recommended=None) == {1, *range(11, 31)}
+    assert report.sampled(["base", "broken", "ok", "ok"], recommended=3) == {2, 3}
     assert report.sampled([], recommended=None) == set()

@@ -18,7 +18,7 @@ import pytest
 
 from evalkit.cli import main
 
-from ..conftest import ckpts, rows, subprocess_env
+from ..conftest import ckpts, put_base, rows, subprocess_env
 
 # The watcher, where SIGUSR1 makes the disk "full" for this process and SIGUSR2 frees it.
 FILLABLE_WATCH = """
@@ -89,6 +89,7 @@ def listed(report: Path) -> list[str]:
 
 def test_a_full_disk_keeps_results_in_memory_says_so_once_and_catches_up(base_run, work):
     src, rep = ckpts(base_run), work / "rep"
+    put_base(work / "out", base_run)
     shutil.copy(src / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
     w = Watcher(work)
     try:
@@ -136,6 +137,7 @@ def test_a_disk_full_at_the_end_of_once_is_an_error_not_a_silent_loss(base_run, 
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(store, "put_version", full)
+    put_base(work / "out", base_run)
     shutil.copy(ckpts(base_run) / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
     assert main(["watch", "out", "--report", "rep", "--suite", "suite.toml", "--once"]) == 2
     captured = capsys.readouterr()
@@ -160,6 +162,7 @@ def small_disk(work):
 
 def test_a_real_full_then_read_only_report_disk(base_run, work, small_disk):
     src, rep = ckpts(base_run), small_disk / "rep"
+    put_base(work / "out", base_run)
     shutil.copy(src / "ckpt_000020.pt", work / "out" / "ckpt_000020.pt")
     w = Watcher(work, report=rep)
     try:
