@@ -304,6 +304,8 @@ class Watcher:
             self.process(name, self.files[name])
             if self.dirty and time.monotonic() - self.last_update >= REPORT_EVERY:
                 self.update(watching=not self.once)  # a long backlog: show progress
+        if any(name not in self.files for _, name in ready):
+            pending = True  # changed while being read: it is looked at again, also with --once
         if self.first_version is not None and self.baseline is None:
             pending = self.check_baseline(time.monotonic()) or pending  # the base was chosen during this scan
         if self.dirty and time.monotonic() >= self.next_update:
