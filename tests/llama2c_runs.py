@@ -183,8 +183,8 @@ def save(path: Path, model: Transformer, start: dict, s: dict, it: int, best: fl
     config = dict(start["config"], out_dir="out", init_from="resume", eval_interval=s["saves"][0],
                   always_save_checkpoint=True, batch_size=s["batch_size"], max_seq_len=s["seq_len"],
                   gradient_accumulation_steps=1, learning_rate=s["learning_rate"], max_iters=s["saves"][-1],
-                  weight_decay=s.get("weight_decay", 0.1),
-                  warmup_iters=s.get("warmup", s["saves"][-1] // 10), device="cpu", dtype="float32", wandb_run_name="run_ft")
+                  warmup_iters=s.get("warmup", s["saves"][-1] // 10), device="cpu", dtype="float32",
+                  wandb_run_name="finetune")
     assert config.keys() == start["config"].keys()  # train.py's own settings, none of our trainer's
     obj = {"model": model.state_dict(), "model_args": start["model_args"], "iter_num": it,
            "best_val_loss": torch.tensor(best), "config": config}
