@@ -7,10 +7,12 @@ A base has no Q/A habit, so format and topic are about what the fine-tune *learn
 drift are about the English it must *keep*. Each checkpoint is compared with the base measured on the
 same suite:
 
-- invented words: not significantly more than the base's rate: a one-sided two-proportion z-test on
-  word-token counts (invented / all words) at ``confidence`` (default 95%). With ~1,800 words per
-  suite, 1.4% vs 2.0% is noise (z ≈ 1.4); 1.4% vs 4.1% is not (z ≈ 5). An absolute cap
-  ``max_invented_rate`` is available (1.0, i.e. off, by default; 0 means no invented word at all).
+- invented words: not significantly more than the base's rate: a one-sided z-test on word-token counts
+  (invented / all words) at ``confidence`` (default 95%). Invented words cluster (a confused answer invents
+  several), so the rate's variance is measured over the answers (``invented_rate_var``) and the test is
+  never more confident than the binomial one. With ~1,800 words per suite and binomial counts, 1.4% vs 2.0%
+  is noise (z ≈ 1.4); 1.4% vs 4.1% is not (z ≈ 5). An absolute cap ``max_invented_rate`` is available
+  (1.0, i.e. off, by default; 0 means no invented word at all).
 - drift: the rise of loss per token on held-out base-English text over the base's, at most
   ``max_drift`` nats. Measured on base text only; without it, drift is "not measured" with the reason.
 - format: at least ``min_format`` of the answers pass every Q/A format check (an absolute floor).
@@ -70,6 +72,21 @@ def z_score(hits: float, n: float, base_hits: float, base_n: float) -> float:
     return diff / se
 
 
+def invented_z(s: "Scores", other: "Scores") -> float:
+    """How far s's invented-word rate is above other's: with the variances measured over answers when both carry
+    them (invented words cluster within answers), else the pooled binomial test on word counts."""
+    bad, n, o_bad, o_n = (s.get("invented_tokens"), s.get("word_tokens"), other.get("invented_tokens"),
+                          other.get("word_tokens"))
+    var, o_var = s.get("invented_rate_var"), other.get("invented_rate_var")
+    if var is None or o_var is None or not n or not o_n:
+        return z_score(bad, n, o_bad, o_n)
+    binomial = z_score(bad, n, o_bad, o_n)
+    diff = bad / n - o_bad / o_n
+    se = math.sqrt(var + o_var)
+    robust = diff / se if se > 0 else binomial
+    return min(robust, binomial) if diff > 0 else max(robust, binomial)  # never more confident than binomial
+
+
 def critical_z(confidence: float) -> float:
     return NormalDist().inv_cdf(confidence)
 
@@ -96,7 +113,7 @@ def _invented(s: Scores, base: Scores | None, t) -> Check:
         return Check("invented", MISSING, rate, None, f"invented words {rate:.1%} of words (no base to compare with)")
     b_bad, b_n = base.get("invented_tokens"), base.get("word_tokens")
     b_rate = b_bad / b_n if b_n else 0.0
-    z = z_score(bad, n, b_bad, b_n)
+    z = invented_z(s, base)
     ratio = f" ({rate / b_rate:.1f}×)" if b_rate > 0 and rate > b_rate else ""
     text = f"invented words {rate:.1%} of words vs the base's {b_rate:.1%}{ratio}"
     if z > critical_z(t.confidence):
@@ -200,4 +217,4 @@ def invented_above(metrics: dict, other: dict, confidence: float) -> bool:
     """True when metrics' invented-word rate is significantly above other's (the same test as the base's)."""
     s, o = Scores(metrics), Scores(other)
     vals = (s.get("invented_tokens"), s.get("word_tokens"), o.get("invented_tokens"), o.get("word_tokens"))
-    return None not in vals and z_score(*vals) > critical_z(confidence)
+    return None not in vals and invented_z(s, o) > critical_z(confidence)

@@ -567,3 +567,26 @@ def test_to_json_round_trips():
     assert set(last["criteria"]) == {"invented", "drift", "format", "topic", "memorisation", "seed_similarity"}
     assert last["criteria"]["invented"]["status"] == "fail"
     assert json.loads(json.dumps(data)) == data
+
+
+def test_clustered_invented_words_need_more_evidence_than_binomial_counts():
+    """The same 2.9% vs 1.4% over 1,800 words: significant when spread over answers, noise when a few confused
+    answers hold them all (the rate's variance measured over answers)."""
+    from evalkit.criteria import Scores, invented_z
+    from evalkit.scorers import Answer, Context, Lexicon
+    from evalkit.scorers.lexicon import score
+
+    base = Scores({"invented_tokens": 25, "word_tokens": 1800, "invented_rate_var": 0.0000077})
+    spread = Scores({"invented_tokens": 52, "word_tokens": 1800, "invented_rate_var": 0.000016})
+    clustered = Scores({"invented_tokens": 52, "word_tokens": 1800, "invented_rate_var": 0.00012})
+    binomial = Scores({"invented_tokens": 52, "word_tokens": 1800})
+    assert invented_z(spread, base) > 1.645 > invented_z(clustered, base)
+    assert invented_z(binomial, base) >= invented_z(spread, base)  # never more confident than binomial
+
+    lex = Lexicon(["the sea is calm"])
+    answers = [Answer("p", "q?", i, "", text) for i, text in enumerate(
+        ["the sea is calm", "the sea is calm", "blorf zzkt qwimble the sea", "the sea is calm"])]
+    m = score(answers, Context(known_words=lex)).metrics
+    rate = 3 / 17
+    expected = 4 / 3 * sum((i - rate * w) ** 2 for i, w in [(0, 4), (0, 4), (3, 5), (0, 4)]) / 17 ** 2
+    assert m["invented_tokens"] == 3 and m["invented_rate_var"] == pytest.approx(expected)

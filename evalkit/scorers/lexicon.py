@@ -165,7 +165,9 @@ def score(answers: list[Answer], ctx: Context) -> Score:
     counts: Counter[str] = Counter()
     refs: dict[str, list[dict]] = {}
     n_tokens = 0
+    per_answer: list[tuple[int, int]] = []  # (invented, words) of each answer: the rate's variance
     for a in answers:
+        before = sum(counts.values()), n_tokens
         for w in words(a.text):
             n_tokens += 1
             if not lex.known(w):
@@ -174,8 +176,13 @@ def score(answers: list[Answer], ctx: Context) -> Score:
                 lst = refs.setdefault(w, [])
                 if r not in lst:
                     lst.append(r)
+        per_answer.append((sum(counts.values()) - before[0], n_tokens - before[1]))
     invented = sum(counts.values())
     rate = invented / n_tokens if n_tokens else 0.0
+    # Invented words come in clusters (a confused answer invents several), so the rate varies more between
+    # samplings than a binomial count says: its variance is estimated over answers (a ratio estimator).
+    k = len(per_answer)
+    var = (k / (k - 1) * sum((i - rate * w) ** 2 for i, w in per_answer) / n_tokens ** 2) if k > 1 and n_tokens else 0.0
     evidence = {
         "invented": [
             {"word": w, "count": c, "samples": refs[w]}
@@ -187,5 +194,6 @@ def score(answers: list[Answer], ctx: Context) -> Score:
         "invented_tokens": float(invented),
         "word_tokens": float(n_tokens),
         "invented_distinct": float(len(counts)),
+        "invented_rate_var": var,
     }
     return Score("invented_words", rate, metrics, evidence)
