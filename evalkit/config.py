@@ -37,7 +37,7 @@ class Thresholds:
     """Every number the verdict compares against. See :mod:`evalkit.criteria` and :mod:`evalkit.verdict`."""
 
     #: Confidence of the one-sided tests against the base (invented words, topic).
-    confidence: float = 0.95
+    confidence: float = 0.99
     #: An absolute cap on invented word tokens / word tokens (1.0: off; 0.0: no invented word at all).
     max_invented_rate: float = 1.0
     #: Least fraction of answers passing every Q/A format check.
@@ -49,7 +49,7 @@ class Thresholds:
     #: Largest mean pairwise similarity of samples of one prompt (higher = copying).
     max_seed_similarity: float = 0.6
     #: Largest rise in loss per token (nats) on held-out base English over the base.
-    max_drift: float = 0.3
+    max_drift: float = 0.5
     #: Q/A validation loss this far (nats) above its lowest, while Q/A train loss falls, is a rise.
     max_val_rise: float = 0.02
     #: val_loss - train_loss above this (as our trainer records them) is a warning sign.

@@ -8,7 +8,7 @@ drift are about the English it must *keep*. Each checkpoint is compared with the
 same suite:
 
 - invented words: not significantly more than the base's rate: a one-sided z-test on word-token counts
-  (invented / all words) at ``confidence`` (default 95%). Invented words cluster (a confused answer invents
+  (invented / all words) at ``confidence`` (default 99%). Invented words cluster (a confused answer invents
   several), so the rate's variance is measured over the answers (``invented_rate_var``) and the test is
   never more confident than the binomial one. With ~1,800 words per suite and binomial counts, 1.4% vs 2.0%
   is noise (z ≈ 1.4); 1.4% vs 4.1% is not (z ≈ 5). An absolute cap ``max_invented_rate`` is available

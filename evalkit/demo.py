@@ -2,8 +2,8 @@
 
 1. build the demo data (generated base English, the bundled Q/A conversations, tokenizer, shards);
 2. train a small base model on the base English (once; kept in demo_run/base/);
-3. fine-tune it on the Q/A conversations in a background process, deliberately for far too long,
-   writing a checkpoint every few iterations;
+3. fine-tune it on the Q/A conversations in a background process (answer-only loss, a quarter of every batch
+   base English), deliberately for far too long, writing a checkpoint every few iterations;
 4. meanwhile `evalkit watch` judges every checkpoint as it lands and keeps the report current;
 5. at a STOP verdict the watcher writes the stop-file, the trainer saves and stops, and the demo prints
    the verdict, the checkpoint to keep and the report's path.
@@ -28,7 +28,7 @@ BASE = dict(dataset="base", max_iters=200, eval_interval=200, eval_iters=10, log
             gradient_accumulation_steps=1, learning_rate=2e-3, warmup_iters=50, min_lr=2e-4)
 FINETUNE = dict(dataset="qa", max_iters=2000, eval_interval=25, eval_iters=5, log_interval=25, batch_size=16,
                 gradient_accumulation_steps=1, learning_rate=3e-4, warmup_iters=10, decay_lr=False,
-                answer_only_loss=True)
+                answer_only_loss=True, base_mix=0.25)
 
 
 def flags(settings: dict) -> list[str]:
@@ -100,7 +100,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
         log(f"no checkpoint was judged; see {work / 'finetune.log'}")
         return 1
     log(verdict.headline)
-    for reason in verdict.reasons[:4]:
+    for reason in verdict.reasons[:6]:
         log(f"  - {reason}")
     kept = watcher.build_run(watching=False)["recommended_path"]
     watcher.close()

@@ -12,6 +12,7 @@ What it does for you that people otherwise do by hand:
   and out_dir/ckpt.pt (with optimizer state, llama2.c-compatible), both atomically.
 - Before starting it checks the token shards exist, are non-empty and fit the vocabulary.
 - `--stop_file=PATH`: when that file appears, it saves a checkpoint and stops (evalkit watch writes it).
+- `--base_mix=0.25`: a quarter of every fine-tune batch is base English (replay), so the base's English is kept.
 - Multi-process: `torchrun --standalone --nproc_per_node=N -m model.train ...` (gloo on CPU, nccl on GPU).
 """
 
@@ -36,6 +37,7 @@ DEFAULTS = dict(
     eval_interval=100, log_interval=10, eval_iters=20, eval_only=False, always_save_checkpoint=True,
     # data
     batch_size=4, max_seq_len=256, vocab_source="custom", vocab_size=4096, answer_only_loss=False,
+    base_mix=0.0,  # share of every training batch drawn from the base corpus (replay: keeps the base's English)
     # model (used with init_from=scratch; a resumed checkpoint brings its own)
     dim=288, n_layers=6, n_heads=6, n_kv_heads=6, multiple_of=32, dropout=0.0,
     # optimiser: AdamW with llama2.c's warmup + cosine decay
@@ -170,9 +172,16 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
         mask = lambda split: shards[f"{split}_mask"] if cfg["answer_only_loss"] else None  # noqa: E731
         if cfg["answer_only_loss"] and shards["train_mask"] is None:
             raise DataError(f"{cfg['data_dir']}: --answer_only_loss=True needs {cfg['dataset']}_train.mask")
-        batches = {split: Batches(shards[split], mask(split), cfg["batch_size"], seq_len, args.vocab_size,
-                                  seed=cfg["seed"] * 1000 + rank * 10 + i, device=device)
+        replay = round(cfg["batch_size"] * cfg["base_mix"]) if cfg["dataset"] != "base" else 0
+        if not 0 <= replay < cfg["batch_size"]:
+            raise TrainError(f"--base_mix={cfg['base_mix']}: must leave room in the batch (0 <= base_mix < 1)")
+        batches = {split: Batches(shards[split], mask(split), cfg["batch_size"] - replay * (split == "train"),
+                                  seq_len, args.vocab_size, seed=cfg["seed"] * 1000 + rank * 10 + i, device=device)
                    for i, split in enumerate(("train", "val"))}
+        if replay:
+            base = find_shards(cfg["data_dir"], args.vocab_size, "base")
+            batches["replay"] = Batches(base["train"], None, replay, seq_len, args.vocab_size,
+                                        seed=cfg["seed"] * 1000 + rank * 10 + 7, device=device)
     except DataError as e:
         raise TrainError(str(e)) from None
     if master:
@@ -240,7 +249,14 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
         return flag.item() > 0
 
     best_val, written, losses, history = float("inf"), [], None, []
-    x, y = batches["train"].next()
+    def train_batch():
+        x, y = batches["train"].next()
+        if "replay" in batches:
+            bx, by = batches["replay"].next()
+            x, y = torch.cat([x, bx]), torch.cat([y, by])
+        return x, y
+
+    x, y = train_batch()
     t0, tokens_seen, train_time = time.time(), 0, 0.0
     it, stopped = 0, False
     while True:
@@ -269,7 +285,7 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
             with autocast:
                 _, loss = model(x, y)
                 loss = loss / grad_accum
-            x, y = batches["train"].next()  # fetch the next batch while nothing waits on it
+            x, y = train_batch()  # fetch the next batch while nothing waits on it
             scaler.scale(loss).backward()
         if cfg["grad_clip"] > 0:
             scaler.unscale_(optimizer)
