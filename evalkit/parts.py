@@ -136,12 +136,12 @@ def _read_shards(tok: Tokenizer, folder: str, key: tuple) -> Text:
     return Text(folder, docs, sum(len(a) for a in arrays), val if len(val) > 1 else None, train)
 
 
-def read_shards(tok: Tokenizer, folder: Path, files: list[Path] | None = None) -> Text:
+def read_shards(tok: Tokenizer, folder: Path, files: list[Path] | None = None, label: str = "") -> Text:
     files = files if files is not None else _shards(folder)
     if not files:
         raise EvalkitError(f"no *.bin token shards in {folder}")
     key = (tuple(str(p) for p in files), tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in files))
-    return _read_shards(tok, _rel(folder), key)
+    return _read_shards(tok, label or _rel(folder), key)
 
 
 def read_jsonl(tok: Tokenizer, path: Path) -> Text:
@@ -228,9 +228,10 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
         ours = tok_path.with_suffix("") if (tok_path.with_suffix("") / "qa_train.bin").is_file() else None
     if ours is not None:  # our trainer's layout: base_{train,val}.bin, qa_{train,val}.bin
         if qa_text is None:
-            qa_text = read_shards(tok, ours, [ours / "qa_val.bin", ours / "qa_train.bin"])
+            qa_text = read_shards(tok, ours, [ours / "qa_val.bin", ours / "qa_train.bin"], f"{_rel(ours)}/qa_*.bin")
         if base is None and (ours / "base_val.bin").is_file():
-            base = read_shards(tok, ours, [ours / "base_val.bin"] + [p for p in [ours / "base_train.bin"] if p.is_file()])
+            base = read_shards(tok, ours, [ours / "base_val.bin"] + [p for p in [ours / "base_train.bin"] if p.is_file()],
+                               f"{_rel(ours)}/base_*.bin")
     else:  # llama2.c's: folders of shards under data/, told apart by what they hold
         folders = [tok_path.with_suffix("")] + sorted(p for p in tok_path.parent.iterdir()
                                                        if p.is_dir() and p != tok_path.with_suffix(""))

@@ -40,7 +40,8 @@ from .errors import EvalkitError
 CONTINUE, READY, OVERFIT = "CONTINUE", "READY", "OVERFIT"
 EXIT_CODES = {READY: 0, OVERFIT: 1, CONTINUE: 3}
 ADVICE = ("train for fewer iterations or with a lower learning rate, on the answer tokens only "
-          "(--answer_only_loss=True), and from a fresh optimizer state rather than the pre-training one")
+          "(--answer_only_loss=True) with base English mixed in (--base_mix=0.25), and from a fresh optimizer "
+          "state rather than the pre-training one")
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def test_our_layout_parts_and_drift_against_the_base(ckpt, base_run, suite_file,
     j = judge_checkpoint(ckpt, suite=suite_file, baseline=base)
     assert j.parts.base == base and j.parts.base_why == "--baseline"
     assert j.parts.qa.val is not None and j.parts.base_text.val is not None
-    assert j.parts.qa.source.endswith("tok512") and len(j.parts.qa.docs) == 20  # the 20 tiny conversations
+    assert j.parts.qa.source.endswith("tok512/qa_*.bin") and len(j.parts.qa.docs) == 20  # the 20 tiny conversations
     drift = j.checks["drift"]
     assert drift.value == pytest.approx(j.result.metrics["base_loss"] - j.base.metrics["base_loss"])
     assert drift.value < 0  # 40 more iterations of base training lowered the base loss

@@ -78,7 +78,7 @@ def test_a_finetune_worse_than_its_base_from_the_start_stops_with_no_checkpoint(
     assert verdict["headline"] == "STOP — OVERFIT: no checkpoint is as good as the base (least bad: ckpt.pt@10)"
     reasons = " ".join(verdict["reasons"])
     assert "drift +1.60 nats on base English (loss 4.89 vs the base's 3.29" in reasons
-    assert "fewer iterations or a lower learning rate" in reasons
+    assert "train for fewer iterations or with a lower learning rate" in reasons
     assert (run / "out" / "STOP").read_text().startswith("STOP — OVERFIT")
     ckpts = rows(verdict)
     assert ckpts["ckpt_v1_base.pt (base)"]["base"] and not any(c["meets"] for c in ckpts.values())
