@@ -122,7 +122,7 @@ def test_charts_thresholds_and_marker(page):
     assert 'class="threshold"' not in shown["Loss per token"]
     for legend in ("Q/A val", "Q/A train", "base English"):
         assert f">{legend}</text>" in shown["Loss per token"]
-    for title, line in [("Drift", "limit +0.30"), ("Format", "limit 90%"), ("Topic", "limit 50%"),
+    for title, line in [("Drift", "limit +0.50"), ("Format", "limit 90%"), ("Topic", "limit 50%"),
                         ("Memorisation", "limit 20%"), ("Seed similarity", "limit 60%")]:
         assert f">{line}</text>" in shown[title] and "base " not in shown[title]
     # invented words have no limit of their own: the line is the base's rate, labelled as the base's

@@ -39,7 +39,7 @@ def test_dom_has_verdict_charts_samples_and_no_script_ran(tmp_path, page_url):
     title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
     assert "PWNED" not in title and "STOP — READY" in title
     assert "STOP — READY: use ckpt_000200.pt" in dom
-    assert dom.count("<svg") == 7 and dom.count("<polyline") == 8
+    assert dom.count("<svg") == 7 and dom.count("<polyline") == 9  # 3 losses, then one line per criterion
     assert "<mark>surfive</mark>" in dom and "Base model says rain number 0." in dom
     assert "&lt;script&gt;document.title" in dom and "<script" not in dom
     assert "truncated file &lt;eof&gt;" in dom
