@@ -77,6 +77,10 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     tok = parts.tokenizer
     try:
         ckpt = ckpt or read_checkpoint(path)
+        bad = next((k for k, v in ckpt.state_dict.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+        if bad is not None:
+            what = "NaN" if torch.isnan(ckpt.state_dict[bad]).any() else "infinity"
+            raise EvalkitError(f"weights contain {what} ({bad}): the run diverged", ckpt.path)
         model = build_model(ckpt, device, tok)
     except CheckpointError as e:
         raise EvalkitError(str(e)) from None
@@ -87,6 +91,9 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
             "qa_val_loss": parts.qa.val if parts.qa else None,
             "qa_train_loss": parts.qa.train if parts.qa else None}
     metrics = {k: heldout_loss(model, v, tok.bos_id) for k, v in held.items() if v is not None and len(v) > 1}
+    for key, loss in metrics.items():
+        if not math.isfinite(loss):
+            raise EvalkitError(f"{key} is {loss} on held-out text: the run diverged", ckpt.path)
     chance = math.log(ckpt.args.vocab_size)
     if metrics and min(metrics.values()) > chance + 1.0:
         raise EvalkitError(f"loss {min(metrics.values()):.2f} per token on its own training data is far worse than "

@@ -13,6 +13,7 @@ holds the fingerprint of the prompt suite every result was judged with: one stor
 """
 
 import json
+import math
 import sqlite3
 from pathlib import Path
 
@@ -91,12 +92,24 @@ def get_result(conn, version_id: str) -> dict | None:
     return json.loads(r[0]) if r and r[0] else None
 
 
+def finite(value):
+    """value with every NaN or infinity made None: SQLite's JSON functions cannot read them, and one such number
+    in a row would make the whole store unreadable."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def _put(conn, table: str, columns: tuple, row: dict):
     """Insert or replace one row in one transaction; its `result` (a JSON-able dict) goes in as result_json,
     with ASCII escapes: model output may hold lone surrogates, which sqlite cannot store as UTF-8 text but
     reads back exactly as escapes."""
     result = row.pop("result", None)
-    row["result_json"] = None if result is None else json.dumps(result)
+    row["result_json"] = None if result is None else json.dumps(finite(result), allow_nan=False)
     with conn:
         conn.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
                      f"VALUES ({', '.join('?' * len(columns))})", [row.get(c) for c in columns])

@@ -36,6 +36,7 @@ from .config import Thresholds
 from .criteria import COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPPED, Check, check, drift
 from .criteria import invented_above, Scores
 from .errors import EvalkitError
+from .store import finite
 
 CONTINUE, READY, OVERFIT = "CONTINUE", "READY", "OVERFIT"
 EXIT_CODES = {READY: 0, OVERFIT: 1, CONTINUE: 3}
@@ -82,7 +83,7 @@ class RunVerdict:
     def to_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "headline": self.headline, "checkpoint": self.checkpoint,
                 "least_bad": self.least_bad, "exit_code": self.exit_code, "reasons": list(self.reasons),
-                "per_checkpoint": _json_safe(self.per_checkpoint)}
+                "per_checkpoint": finite(self.per_checkpoint)}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
@@ -263,16 +264,6 @@ def _gap_warning(s: CheckpointScores, t: Thresholds) -> str | None:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 __all__ = ["CONTINUE", "READY", "OVERFIT", "EXIT_CODES", "CRITERIA", "DEGRADING", "CheckpointScores",

@@ -16,7 +16,7 @@ import torch
 from evalkit.cli import main
 from evalkit.criteria import CRITERIA
 
-from .conftest import LENIENT, TINY, ckpts, rows, subprocess_env, watch
+from .conftest import LENIENT, TINY, ckpts, put_base, rows, subprocess_env, watch
 
 
 def test_once_judges_each_version_once_and_renders_the_run(base_run, work, reports, capsys):
@@ -211,3 +211,30 @@ def test_a_changed_suite_is_refused_rather_than_mixed_with_the_stored_results(ba
     assert "rep: its results were judged with another prompt suite than suite.toml" in one_line_error(capsys)
     assert rows(work / "rep") == before
     assert main(["watch", "out", "--report", "rep2", "--suite", "suite.toml", "--once"]) == code
+
+
+def test_a_diverged_checkpoint_is_named_not_scored_and_the_store_stays_readable(base_run, work, reports, capsys):
+    """NaN weights (a run that diverged in fp16/bf16) are an error row with the reason, never scores; a NaN metric
+    is stored as null, so the store is still read at the next start."""
+    from evalkit import store
+
+    put_base(work / "out", base_run)
+    shutil.copy(ckpts(base_run) / "ckpt_000040.pt", work / "out" / "ckpt_000040.pt")
+    obj = torch.load(ckpts(base_run) / "ckpt_000060.pt", weights_only=True)
+    obj["model"]["layers.0.attention.wq.weight"][0, 0] = float("nan")
+    torch.save(obj, work / "out" / "ckpt_000060.pt")
+    assert watch("--once") == 3
+    out = capsys.readouterr().out
+    assert "ckpt_000060.pt: not judged: out/ckpt_000060.pt: weights contain NaN (layers.0.attention.wq.weight): " \
+           "the run diverged" in out
+    got = {r["name"]: r["status"] for r in rows(work / "rep")}
+    assert got == {"ckpt_000040.pt": "ok", "ckpt_000060.pt": "error"}
+
+    conn = store.open_store(work / "rep")
+    try:
+        store.put_version(conn, id="x" * 64, name="ckpt_000070.pt", status="ok", iter_num=70,
+                          result={"metrics": {"base_loss": float("nan"), "format": 0.5}})
+        assert store.get_result(conn, "x" * 64)["metrics"] == {"base_loss": None, "format": 0.5}
+    finally:
+        conn.close()
+    assert watch("--once") == 3  # the store is read again, NaN and all
