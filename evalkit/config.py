@@ -149,15 +149,17 @@ def find_table(start_dir: Path | str, name: str) -> tuple[Path | None, str, Any]
     return path, prefix + name, section.get(name)
 
 
-def load_part_paths(start_dir: Path | str) -> dict[str, Path]:
-    """The run's parts named in start_dir's config ({key: path}, relative paths resolved against the file)."""
+def load_part_paths(start_dir: Path | str, flags: dict | None = None) -> dict[str, Path]:
+    """The run's parts named in start_dir's config ({key: path}, relative paths resolved against the file), with
+    the command line's flags (same keys; None = not given) over them: a flag wins."""
+    given = {k: Path(v) for k, v in (flags or {}).items() if v}
     path, _, _ = find_table(start_dir, "thresholds")  # validates the whole section
     if path is None:
-        return {}
+        return given
     section: Any = read_toml(path)
     if path.name == PYPROJECT_FILE:
         section = section.get("tool", {}).get("evalkit", {})
-    return {k: path.parent / Path(section[k]).expanduser() for k in PART_KEYS if k in section}
+    return {k: path.parent / Path(section[k]).expanduser() for k in PART_KEYS if k in section} | given
 
 
 def load_config(start_dir: Path | str) -> Thresholds:

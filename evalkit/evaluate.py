@@ -161,7 +161,7 @@ def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flag
     from .verdict import CheckpointScores, check_criteria
 
     start_dir = Path(start_dir) if start_dir else Path.cwd()
-    given = load_part_paths(start_dir) | {k: v for k, v in flags.items() if v}
+    given = load_part_paths(start_dir, flags)
     suite = load_suite(given.pop("suite", None) or DEFAULT_SUITE)
     thresholds = thresholds or load_config(start_dir)
     try:

@@ -49,7 +49,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -57,7 +57,6 @@ from .config import THRESHOLD_RULES, Thresholds, check_limits, find_config, find
 from .criteria import CRITERIA, FAIL, PASS
 from .errors import EvalkitError
 from .scorers.words import normalise_quotes, words
-from .suite import DEFAULT_SUITE, load_suite
 
 NO_CHECKPOINT = "no checkpoint: pass --evalkit-checkpoint PATH or set EVALKIT_CHECKPOINT"
 NO_BASELINE = "no base found: pass --evalkit-baseline PATH or set EVALKIT_BASELINE"

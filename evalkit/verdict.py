@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .config import Thresholds
-from .criteria import COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPPED, Check, check, drift
-from .criteria import invented_above, Scores
+from .criteria import (COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPPED, Check, Scores, check, drift,
+                       invented_above)
 from .errors import EvalkitError
 from .store import finite
 

@@ -180,9 +180,8 @@ class Watcher:
             raise WatchError(f"{out_dir}: no such directory (the trainer's out_dir)")
         if not interval > 0:
             raise WatchError(f"--interval {interval}: must be above 0 seconds")
-        given = dict(tokenizer=tokenizer, qa=qa, base_text=base_text, allow_words=allow_words, baseline=baseline,
-                     suite=suite)
-        self.flags = load_part_paths(Path.cwd()) | {k: Path(v) for k, v in given.items() if v}  # a flag wins
+        self.flags = load_part_paths(Path.cwd(), dict(tokenizer=tokenizer, qa=qa, base_text=base_text,
+                                                      allow_words=allow_words, baseline=baseline, suite=suite))
         self.suite = load_suite(self.flags.pop("suite", None) or DEFAULT_SUITE)
         self.thresholds = load_config(Path.cwd())
         self.explicit_baseline = self.flags.pop("baseline", None)
