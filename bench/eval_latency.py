@@ -16,11 +16,11 @@ import torch
 from evalkit.evaluate import evaluate
 from evalkit.parts import find_parts
 from evalkit.suite import DEFAULT_SUITE, load_suite, prompt_text
-from model.args import ModelArgs
-from model.checkpoint import read_checkpoint, save_checkpoint
-from model.data import DATA_DIR, tokenizer_path
-from model.tokenizer import Tokenizer
-from model.transformer import Transformer, sample_next
+from evalkit.model.args import ModelArgs
+from evalkit.model.checkpoint import read_checkpoint, save_checkpoint
+from evalkit.model.data import DATA_DIR, tokenizer_path
+from evalkit.model.tokenizer import Tokenizer
+from evalkit.model.transformer import Transformer, sample_next
 
 
 @torch.no_grad()

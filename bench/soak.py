@@ -34,8 +34,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model import data  # noqa: E402
-from model.train import DEFAULTS, train  # noqa: E402
+from evalkit.model import data  # noqa: E402
+from evalkit.model.train import DEFAULTS, train  # noqa: E402
 
 SHAPE = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, max_seq_len=128, vocab_size=512)
 TINY_SUITE = """

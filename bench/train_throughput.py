@@ -12,8 +12,8 @@ import time
 
 import torch
 
-from model.args import ModelArgs
-from model.transformer import Transformer
+from evalkit.model.args import ModelArgs
+from evalkit.model.transformer import Transformer
 
 
 def bench(step, steps, tokens_per_step):

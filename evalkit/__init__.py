@@ -1,3 +1,15 @@
 """evalkit: judge every checkpoint of a small llama2.c-style fine-tune and say stop or continue."""
 
+from pathlib import Path
+
 __version__ = "0.1.0"
+
+
+def shipped(relpath: str) -> Path:
+    """A file evalkit ships (`prompts/default.toml`, `data/conversations.jsonl`).
+
+    An installed wheel holds it inside the package (evalkit/prompts/...); a source checkout at its top level.
+    """
+    here = Path(__file__).resolve().parent
+    inside = here / relpath
+    return inside if inside.exists() else here.parent / relpath

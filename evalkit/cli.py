@@ -9,7 +9,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="evalkit", description="Judge every checkpoint of a small "
                                      "llama2.c-style fine-tune and say stop or continue.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("train", help="train or fine-tune (llama2.c flags: --key=value; see python -m model.train)",
+    sub.add_parser("train", help="train or fine-tune (llama2.c flags: --key=value; see python -m evalkit.model.train)",
                    add_help=False)
     sub.add_parser("data", help="build the demo tokenizer and token shards from data/ (--vocab_size=N)",
                    add_help=False)
@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     wa.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds a file must stay "
                     "unchanged before it is read; also the polling pace (default: 1.0)")
     wa.add_argument("--once", action="store_true", help="judge what is there now, then exit with the verdict's "
-                    "code (READY 0, OVERFIT 1, CONTINUE 3)")
+                    "code (READY 0, OVERFIT or DIVERGED 1, CONTINUE 3)")
     wa.add_argument("--exit-on-stop", action="store_true", help="exit with the verdict's code at a STOP verdict")
     ex = sub.add_parser("export", help="write a checkpoint as llama2.c's run.c .bin (+ tokenizer.bin) or as .npz")
     ex.add_argument("checkpoint")
@@ -47,11 +47,11 @@ def main(argv=None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "train":
-        from model.train import main as train_main
+        from evalkit.model.train import main as train_main
 
         return train_main(rest)
     if command == "data":
-        from model.data import main as data_main
+        from evalkit.model.data import main as data_main
 
         return data_main(rest)
     args = parser.parse_args(argv)  # an unknown command is argparse's one-line error, exit 2
@@ -84,12 +84,15 @@ def run_eval(args) -> int:
     import json
 
     from .errors import EvalkitError
-    from .evaluate import judge_checkpoint
+    from .evaluate import Diverged, judge_checkpoint
 
     try:
         j = judge_checkpoint(args.checkpoint, device=args.device, suite=args.suite, baseline=args.baseline,
                              tokenizer=args.tokenizer, qa=args.qa, base_text=args.base_text,
                              allow_words=args.allow_words)
+    except Diverged as e:  # named, not scored: a failed checkpoint, not a user error
+        print(f"FAIL: {e}")
+        return 1
     except EvalkitError as e:
         print(f"evalkit eval: {e}", file=sys.stderr)
         return 2
@@ -106,7 +109,7 @@ def run_eval(args) -> int:
 def run_demo(args) -> int:
     from .demo import demo
     from .errors import EvalkitError
-    from model.train import TrainError
+    from evalkit.model.train import TrainError
 
     try:
         return demo(args.work, args.report)
@@ -119,17 +122,21 @@ def run_demo(args) -> int:
 
 
 def run_watch(args) -> int:
-    """Exit codes: the verdict's (READY 0, OVERFIT 1, CONTINUE 3), 2 on a user error, 130 on Ctrl-C."""
+    """Exit codes: the verdict's (READY 0, OVERFIT or DIVERGED 1, CONTINUE 3), 2 on a user error, 130 on SIGINT
+    (Ctrl-C), 143 on SIGTERM."""
     try:
         from .errors import EvalkitError
-        from .watch import watch
+        from .watch import Stopped, watch
 
         try:
             return watch(args)
         except EvalkitError as e:
             print(f"evalkit watch: {e}", file=sys.stderr)
             return 2
-    except KeyboardInterrupt:
+        except Stopped as e:
+            print(f"stopped ({e}); results are in {args.report}", flush=True)
+            return 128 + e.signum
+    except KeyboardInterrupt:  # Ctrl-C while starting up, before the watcher's own handlers
         print(f"stopped; results are in {args.report}", flush=True)
         return 130
 

@@ -16,10 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from model.data import DATA_DIR, build, tokenizer_path
-from model.train import DEFAULTS, train
+from evalkit.model.data import DATA_DIR, build, tokenizer_path
+from evalkit.model.train import DEFAULTS, train
 
-from .verdict import OVERFIT, READY
+from . import shipped
+from .verdict import STOP_OUTCOMES
 from .watch import Watcher
 
 VOCAB = 4096
@@ -43,6 +44,10 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
     vocab = shape["vocab_size"]
     if not tokenizer_path(data_dir, vocab).exists():
         log(f"[1/4] building the demo data in {data_dir}")
+        conversations = data_dir / "conversations.jsonl"
+        if not conversations.exists():  # a fresh directory: start from the conversations evalkit ships
+            data_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shipped("data/conversations.jsonl"), conversations)
         build(data_dir, vocab, log=lambda m: log("      " + m))
     else:
         log(f"[1/4] demo data: {tokenizer_path(data_dir, vocab)} and its shards are built")
@@ -67,7 +72,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
         f"{finetune['eval_interval']} iterations, up to {finetune['max_iters']} (far too many, on purpose)")
     train_log = open(work / "finetune.log", "w")
     trainer = subprocess.Popen(
-        [sys.executable, "-m", "model.train", *flags({**shape, **finetune}), "--init_from=resume",
+        [sys.executable, "-m", "evalkit.model.train", *flags({**shape, **finetune}), "--init_from=resume",
          f"--init_ckpt={base_ckpt}", f"--out_dir={out}", f"--stop_file={out / 'STOP'}", "--device=cpu",
          "--dtype=float32", f"--data_dir={data_dir}"],
         stdout=train_log, stderr=subprocess.STDOUT,
@@ -79,7 +84,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
         while True:
             pending = watcher.scan()
             verdict = watcher.verdict
-            if verdict is not None and verdict.outcome in (READY, OVERFIT):
+            if verdict is not None and verdict.outcome in STOP_OUTCOMES:
                 break
             if trainer.poll() is not None and not pending:
                 watcher.scan()  # the checkpoint saved on the way out
@@ -108,4 +113,4 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
         log(f"checkpoint to keep: {kept}")
     log(f"report: {(report / 'index.html').resolve()}")
     log(f"demo took {time.time() - t0:.0f} s")
-    return 0 if verdict.outcome in (READY, OVERFIT) else 1
+    return 0 if verdict.outcome in STOP_OUTCOMES else 1

@@ -15,9 +15,9 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from model.checkpoint import Checkpoint, CheckpointError, build_model, read_checkpoint
-from model.tokenizer import Tokenizer
-from model.transformer import generate_text
+from evalkit.model.checkpoint import Checkpoint, CheckpointError, build_model, read_checkpoint
+from evalkit.model.tokenizer import Tokenizer
+from evalkit.model.transformer import generate_text
 
 from .errors import EvalkitError
 from .parts import RunParts
@@ -58,6 +58,10 @@ def heldout_loss(model, tokens: np.ndarray, bos_id: int) -> float:
     return model(x.to(device), y.to(device))[1].item()
 
 
+class Diverged(EvalkitError):
+    """Non-finite weights or loss: the checkpoint is named as diverged (a STOP), never scored."""
+
+
 def sample_answers(model, tok: Tokenizer, suite: Suite) -> list[Answer]:
     """Every prompt × samples_per_prompt in one batched, KV-cached, seeded generation."""
     s = suite.sampling
@@ -80,7 +84,7 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
         bad = next((k for k, v in ckpt.state_dict.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
         if bad is not None:
             what = "NaN" if torch.isnan(ckpt.state_dict[bad]).any() else "infinity"
-            raise EvalkitError(f"weights contain {what} ({bad}): the run diverged", ckpt.path)
+            raise Diverged(f"weights contain {what} ({bad}): the run diverged", ckpt.path)
         model = build_model(ckpt, device, tok)
     except CheckpointError as e:
         raise EvalkitError(str(e)) from None
@@ -93,7 +97,7 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     metrics = {k: heldout_loss(model, v, tok.bos_id) for k, v in held.items() if v is not None and len(v) > 1}
     for key, loss in metrics.items():
         if not math.isfinite(loss):
-            raise EvalkitError(f"{key} is {loss} on held-out text: the run diverged", ckpt.path)
+            raise Diverged(f"{key} is {loss} on held-out text: the run diverged", ckpt.path)
     chance = math.log(ckpt.args.vocab_size)
     if metrics and min(metrics.values()) > chance + 1.0:
         raise EvalkitError(f"loss {min(metrics.values()):.2f} per token on its own training data is far worse than "

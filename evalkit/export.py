@@ -74,7 +74,7 @@ def export_checkpoint(checkpoint, out, fmt: str | None = None, tokenizer=None, t
     tokenizer is `tokenizer` or the one `evalkit eval` would find. Everything is checked before anything is
     written, so a refused export leaves no file behind.
     """
-    from model.checkpoint import CheckpointError, read_checkpoint
+    from evalkit.model.checkpoint import CheckpointError, read_checkpoint
 
     out = Path(out)
     if fmt is None:
@@ -139,7 +139,7 @@ def llama2c_problems(args) -> list[str]:
 
 
 def _find_llama2c_tokenizer(ckpt, explicit):
-    from model.tokenizer import Tokenizer, TokenizerError
+    from evalkit.model.tokenizer import Tokenizer, TokenizerError
 
     from .parts import find_tokenizer
 
@@ -173,8 +173,8 @@ def tokenizer_layout_problem(tok) -> str | None:
 
 def write_llama2c_bin(out, args, state: dict[str, np.ndarray]) -> tuple[int, bool]:
     """Write the legacy v0 .bin atomically; returns (bytes written, whether the classifier is shared)."""
-    from model.checkpoint import atomic_write
-    from model.transformer import rope_tables
+    from evalkit.model.checkpoint import atomic_write
+    from evalkit.model.transformer import rope_tables
 
     emb, cls = state["tok_embeddings.weight"], state["output.weight"]
     shared = bool(np.array_equal(emb, cls))
@@ -200,7 +200,7 @@ def write_llama2c_bin(out, args, state: dict[str, np.ndarray]) -> tuple[int, boo
 
 def write_tokenizer_bin(out, tok) -> int:
     """Write run.c's tokenizer.bin for a model.tokenizer.Tokenizer atomically; returns the piece count."""
-    from model.checkpoint import atomic_write
+    from evalkit.model.checkpoint import atomic_write
 
     pieces, scores = [], []
     for i in range(tok.vocab_size):
@@ -255,7 +255,7 @@ def read_llama2c_bin(path):
 
     'output.weight' is the embedding array itself when the header says the classifier is shared.
     """
-    from model.args import ModelArgs
+    from evalkit.model.args import ModelArgs
 
     path = Path(path)
     try:
@@ -299,7 +299,7 @@ def read_llama2c_bin(path):
 
 def write_npz(out, args, state: dict[str, np.ndarray]) -> int:
     """State-dict arrays (float32) and `config` (ModelArgs as JSON) in one uncompressed .npz, atomically."""
-    from model.checkpoint import atomic_write
+    from evalkit.model.checkpoint import atomic_write
 
     if "config" in state:
         raise EvalkitError("a tensor is named 'config', which the .npz keeps for the model arguments", out)
@@ -311,7 +311,7 @@ def write_npz(out, args, state: dict[str, np.ndarray]) -> int:
 
 def load_npz(path):
     """(ModelArgs, weights by state-dict name) of an exported .npz; no pickles are loaded."""
-    from model.args import ModelArgs
+    from evalkit.model.args import ModelArgs
 
     path = Path(path)
     try:

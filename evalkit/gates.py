@@ -1,8 +1,9 @@
 """Regression gates as pytest items: a checkpoint judged against its run's base, one item per criterion.
 
 Register it with the ``pytest11`` entry point ``evalkit = "evalkit.gates"`` (or ``-p evalkit.gates``).
-Every pytest run then gets one test item per criterion of :data:`evalkit.criteria.CRITERIA`, the same
-criteria and the same checks as the verdict of ``evalkit watch``::
+The plugin is silent until a checkpoint is asked for: no item, no header line, no torch import. Given one,
+pytest gets one test item per criterion of :data:`evalkit.criteria.CRITERIA`, the same criteria and the
+same checks as the verdict of ``evalkit watch``::
 
     evalkit::invented   evalkit::drift   evalkit::format   evalkit::topic
     evalkit::memorisation   evalkit::seed_similarity
@@ -20,8 +21,8 @@ from ``[tool.pytest.ini_options]``; relative ini paths are relative to the ini f
     --evalkit-base-text PATH    EVALKIT_BASE_TEXT    evalkit_base_text    (default: found from the layout)
     --evalkit-allow-words FILE  EVALKIT_ALLOW_WORDS  evalkit_allow_words
 
-Without a checkpoint every gate is SKIPPED, with the reason, never passed; a criterion that cannot be
-measured (no base found, no base-English text) is skipped with the reason too. A checkpoint (or suite) that
+Without a checkpoint there are no gates (the fixtures below skip, with the reason); a criterion that cannot
+be measured (no base found, no base-English text) is skipped with the reason. A checkpoint (or suite) that
 cannot be loaded makes every gate fail with evalkit's one-line message. The checkpoint and its base are
 evaluated once per session (:func:`evalkit.evaluate.judge_checkpoint`); tests of your own get the same
 results from the session fixtures ``evalkit_result`` and ``evalkit_baseline_result``.
@@ -271,8 +272,6 @@ class GateItem(pytest.Item):
 
     def setup(self) -> None:
         state = self.config.stash[_STATE]
-        if state.path("checkpoint") is None:
-            pytest.skip(NO_CHECKPOINT)
         try:
             self.judgement = state.judgement(self.parent.gates)
             return
@@ -343,7 +342,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     ckpt, base = state.settings["checkpoint"], state.settings["baseline"]
     if ckpt.path is None:
-        return [f"evalkit: gates skipped, {NO_CHECKPOINT}"]
+        return []  # not asked: say nothing
     line = f"evalkit: checkpoint {ckpt.path} (from {ckpt.source})"
     if base.path is not None:
         line += f", baseline {base.path} (from {base.source})"
@@ -353,7 +352,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector):
     report = yield
-    if isinstance(collector, pytest.Session) and report.passed:
+    asked = collector.config.stash[_STATE].path("checkpoint") is not None
+    if isinstance(collector, pytest.Session) and report.passed and asked:
         gates_file = find_config(collector.config.rootpath)
         report.result.append(GateCollector.from_parent(collector, name="evalkit", nodeid="evalkit",
                                                        path=gates_file or collector.config.rootpath))

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.checkpoint import Checkpoint
-from model.data import DataError, conversation_text, read_conversations
-from model.tokenizer import Tokenizer, TokenizerError
+from evalkit.model.checkpoint import Checkpoint
+from evalkit.model.data import DataError, conversation_text, read_conversations
+from evalkit.model.tokenizer import Tokenizer, TokenizerError
 
 from .errors import EvalkitError
 

@@ -211,7 +211,7 @@ def sampled(statuses: list[str], recommended: int | None) -> set[int]:
 
 
 def _evaluated(ckpt: dict) -> bool:
-    """False for a file that could not be read ("broken") or judged ("error"): it has no scores or samples."""
+    """False for a file that could not be read ("broken"), judged ("error") or scored ("diverged")."""
     return ckpt.get("status", "ok") in ("ok", "base")
 
 

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS versions (
     kept_path TEXT,               -- REPORT_DIR/kept/{id[:12]}_{name}, what was evaluated
     size INTEGER, mtime_ns INTEGER,
     iter_num INTEGER,
-    status TEXT NOT NULL,         -- ok | broken | duplicate
+    status TEXT NOT NULL,         -- ok | broken | duplicate | error | diverged
     error TEXT,
     weights TEXT,                 -- sha256 of model_args + tensors: same weights, different file
     result_json TEXT,
@@ -102,6 +102,21 @@ def finite(value):
     if isinstance(value, (list, tuple)):
         return [finite(v) for v in value]
     return value
+
+
+def repair(conn) -> list[str]:
+    """Rows whose result SQLite cannot read (an earlier evalkit stored NaN as bare JSON): their results are
+    dropped and they are marked to be judged again, so one bad row no longer hides the rest. One line each."""
+    bad = conn.execute("SELECT id, name FROM versions WHERE result_json IS NOT NULL AND NOT json_valid(result_json)"
+                       ).fetchall()
+    with conn:
+        for r in bad:
+            conn.execute("UPDATE versions SET status = 'error', result_json = NULL, error = ? WHERE id = ?",
+                         ("its stored result could not be read (NaN or broken JSON from an earlier evalkit); judged "
+                          "again while the file is there", r["id"]))
+        conn.execute("DELETE FROM baseline WHERE result_json IS NOT NULL AND NOT json_valid(result_json)")
+    return [f"{r['name']}: its stored result could not be read (written by an earlier evalkit); it is judged again "
+            f"if the file is still there, the other results are kept" for r in bad]
 
 
 def _put(conn, table: str, columns: tuple, row: dict):

@@ -33,11 +33,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import shipped
 from .config import _toml_type, read_toml
 from .errors import EvalkitError
 
-#: The suite shipped with evalkit (prompts/default.toml at the repository root).
-DEFAULT_SUITE = Path(__file__).resolve().parents[1] / "prompts" / "default.toml"
+#: The suite shipped with evalkit (prompts/default.toml).
+DEFAULT_SUITE = shipped("prompts/default.toml")
 
 HELD_VALUES = ("in", "out")
 

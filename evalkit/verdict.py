@@ -20,9 +20,13 @@ Rules, in plain words (numbers from :class:`evalkit.config.Thresholds`, criteria
    - **READY** (STOP) when some checkpoint qualifies and the run has not gone bad: use the best one
      (least drift, then earliest: better to undertrain).
    - **CONTINUE** otherwise: the reasons say what the latest checkpoint still misses, with numbers.
+   - **DIVERGED** (STOP) when a checkpoint's weights or held-out loss are not finite (NaN, inf): it cannot
+     be scored, and a diverged run does not come back. Roll back to the best qualifying checkpoint before it
+     (rules above, over the checkpoints before it); when there is none, name the last one before it.
    A recommended checkpoint never fails a language criterion: it qualifies.
 
-Exit codes (:attr:`RunVerdict.exit_code`): READY 0, OVERFIT 1, CONTINUE 3; 2 is the CLI's, for user errors.
+Exit codes (:attr:`RunVerdict.exit_code`): READY 0, OVERFIT and DIVERGED 1, CONTINUE 3; 2 is the CLI's, for
+user errors.
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ from .criteria import (COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPP
 from .errors import EvalkitError
 from .store import finite
 
-CONTINUE, READY, OVERFIT = "CONTINUE", "READY", "OVERFIT"
-EXIT_CODES = {READY: 0, OVERFIT: 1, CONTINUE: 3}
+CONTINUE, READY, OVERFIT, DIVERGED = "CONTINUE", "READY", "OVERFIT", "DIVERGED"
+EXIT_CODES = {READY: 0, OVERFIT: 1, DIVERGED: 1, CONTINUE: 3}
+STOP_OUTCOMES = (READY, OVERFIT, DIVERGED)
 ADVICE = ("train for fewer iterations or with a lower learning rate, on the answer tokens only "
           "(--answer_only_loss=True) with base English mixed in (--base_mix=0.25), and from a fresh optimizer "
           "state rather than the pre-training one")
@@ -47,11 +52,13 @@ ADVICE = ("train for fewer iterations or with a lower learning rate, on the answ
 
 @dataclass(frozen=True)
 class CheckpointScores:
-    """Scores of one checkpoint. Missing metrics are simply absent from ``metrics``."""
+    """Scores of one checkpoint. Missing metrics are simply absent from ``metrics``; a diverged checkpoint
+    has none, and ``diverged`` says why (``weights contain NaN (layers.0.attention.wq): the run diverged``)."""
 
     name: str
     iter_num: int
     metrics: dict[str, float] = field(default_factory=dict)
+    diverged: str | None = None
 
     def get(self, key: str) -> float | None:
         return Scores(self.metrics).get(key)
@@ -73,6 +80,11 @@ class RunVerdict:
     def headline(self) -> str:
         if self.outcome == READY:
             return f"STOP — READY: use {self.checkpoint}"
+        if self.outcome == DIVERGED:
+            if self.checkpoint is None:
+                last = f" (the last before it: {self.least_bad})" if self.least_bad else ""
+                return f"STOP — DIVERGED: no checkpoint before it is as good as the base{last}"
+            return f"STOP — DIVERGED: roll back to {self.checkpoint}"
         if self.outcome == OVERFIT:
             if self.checkpoint is None:
                 least = f" (least bad: {self.least_bad})" if self.least_bad else ""
@@ -124,6 +136,9 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
     run = sorted(scores, key=lambda s: s.iter_num)
     if not run:
         raise EvalkitError("no checkpoints to judge")
+    first_bad = next((i for i, s in enumerate(run) if s.diverged), None)
+    if first_bad is not None:
+        return _diverged(run, first_bad, base, t, drift_note)
     n = len(run)
     checks = [check_criteria(s, base, t, drift_note) for s in run]
     meets = [all(c.ok for c in ch.values()) for ch in checks]
@@ -198,11 +213,7 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
     if gap:
         reasons.append(f"Warning: {gap}.")
 
-    per_checkpoint = []
-    if base is not None:
-        per_checkpoint.append({"name": base.name, "iter_num": base.iter_num, "base": True, "meets": False,
-                               "best": False, "degraded": False, "worse": [], "criteria": {},
-                               "metrics": dict(base.metrics), "warnings": []})
+    per_checkpoint = [] if base is None else [_base_row(base)]
     for i, s in enumerate(run):
         d = drift(Scores(s.metrics), Scores(base.metrics) if base else None)
         per_checkpoint.append({
@@ -213,6 +224,32 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
             "warnings": [w for w in [_gap_warning(s, t)] if w],
         })
     return RunVerdict(outcome, None if best is None else run[best].name, reasons, per_checkpoint, least_bad)
+
+
+def _base_row(base: CheckpointScores) -> dict[str, Any]:
+    return {"name": base.name, "iter_num": base.iter_num, "base": True, "meets": False, "best": False,
+            "degraded": False, "worse": [], "criteria": {}, "metrics": dict(base.metrics), "warnings": []}
+
+
+def _diverged(run: list[CheckpointScores], first_bad: int, base, t: Thresholds, drift_note: str) -> RunVerdict:
+    """DIVERGED: the checkpoints before the first diverged one judged by the other rules, the rest named."""
+    bad = run[first_bad]
+    before = judge(run[:first_bad], base, t, drift_note) if first_bad else None
+    keep = before.checkpoint if before else None
+    last = run[first_bad - 1].name if first_bad else None
+    reasons = [f"{s.diverged}." for s in run[first_bad:] if s.diverged]
+    if keep:
+        reasons.append(f"Roll back to {keep}, the best checkpoint before {bad.name}.")
+    elif last:
+        reasons.append(f"No checkpoint before {bad.name} learned the format and topic while keeping the base's "
+                       f"English; the last before it is {last}.")
+    reasons.append("To train on: resume from an earlier checkpoint with a lower learning rate, and bfloat16 or "
+                   "float32 rather than float16.")
+    rows = before.per_checkpoint if before else [_base_row(base)] if base is not None else []
+    rows += [{"name": s.name, "iter_num": s.iter_num, "base": False, "meets": False, "best": False,
+              "degraded": True, "worse": [] if s.diverged else ["after the run diverged"], "criteria": {},
+              "metrics": dict(s.metrics), "warnings": [], "diverged": s.diverged} for s in run[first_bad:]]
+    return RunVerdict(DIVERGED, keep, reasons, rows, None if keep else last)
 
 
 def _trailing(flags: Sequence[bool]) -> int:
@@ -266,5 +303,5 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-__all__ = ["CONTINUE", "READY", "OVERFIT", "EXIT_CODES", "CRITERIA", "DEGRADING", "CheckpointScores",
+__all__ = ["CONTINUE", "READY", "OVERFIT", "DIVERGED", "EXIT_CODES", "STOP_OUTCOMES", "CRITERIA", "DEGRADING", "CheckpointScores",
            "RunVerdict", "check_criteria", "judge", "PASS", "FAIL", "SKIPPED"]

@@ -28,32 +28,47 @@ import hashlib
 import json
 import os
 import re
+import signal
 import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
+from evalkit.model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
 
 from . import store
 from .config import load_config, load_part_paths
 from .errors import EvalkitError
-from .evaluate import evaluate as evaluate_checkpoint
+from .evaluate import Diverged, evaluate as evaluate_checkpoint
 from .parts import find_base, find_parts, is_base_name
 from .report import render_report, sampled
 from .suite import DEFAULT_SUITE, load_suite
-from .verdict import OVERFIT, READY, SKIPPED, CheckpointScores, check_criteria, judge
+from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria, judge
 
 NUMBERED = re.compile(r"ckpt_\d+\.pt")  # our trainer's numbered checkpoints: written once, never rewritten
 BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
 REPORT_EVERY = 10.0  # seconds between report updates while working through a backlog of checkpoints
 LOCK_FILE = ".watch.lock"
-STOP_OUTCOMES = (READY, OVERFIT)
 
 
 class WatchError(EvalkitError):
     """A user error that stops the watcher (exit 2)."""
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stopped(BaseException):
+    """SIGINT or SIGTERM arrived: the watcher abandons what is in flight, closes its store, exits 128 + signum."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum, frame):
+    raise Stopped(signum)
 
 
 @dataclass
@@ -124,8 +139,8 @@ def warm_up():
     about 2 s the first time) at start-up, so the first checkpoint is picked up as fast as the later ones."""
     import torch
 
-    from model.args import ModelArgs
-    from model.transformer import Transformer
+    from evalkit.model.args import ModelArgs
+    from evalkit.model.transformer import Transformer
 
     with torch.device("meta"):
         Transformer(ModelArgs(dim=8, n_layers=1, n_heads=2, vocab_size=16, max_seq_len=8))
@@ -199,6 +214,8 @@ class Watcher:
             probe.write_bytes(b"")
             probe.unlink()
             self.conn = store.open_store(self.report_dir)
+            for line in store.repair(self.conn):
+                self.say(line)
             self.check_suite()
             remove_stale_temps(self.report_dir, self.out_dir)
         except (OSError, sqlite3.Error) as e:
@@ -426,8 +443,10 @@ class Watcher:
             result = self.evaluate(kept or path, replace(ckpt, path=path))
         except Exception as e:  # noqa: BLE001 - one checkpoint that cannot be judged must not stop the watch
             error = str(e) if isinstance(e, EvalkitError) else f"evalkit failed on it: {type(e).__name__}: {e}"
-            self.record(store.put_version, row | dict(status="error", error=error, evaluated_at=time.time()))
-            self.say(f"  {name}: not judged: {error}")
+            status = "diverged" if isinstance(e, Diverged) else "error"
+            error = f"{name}: {e.message}" if status == "diverged" else error
+            self.record(store.put_version, row | dict(status=status, error=error, evaluated_at=time.time()))
+            self.say(f"  {error}" if status == "diverged" else f"  {name}: not judged: {error}")
             t.done, self.dirty = True, True
             return
         self.record(store.put_version, row | dict(status="ok", result=result.to_dict(), evaluated_at=time.time()))
@@ -552,13 +571,14 @@ class Watcher:
         """The report's data: the verdict over every evaluated version against the base, and every row."""
         rows = self.versions()
         base_weights = self.baseline["weights"] if self.baseline else None
-        ok = [r for r in rows if r["status"] == "ok" and r["weights"] != base_weights]
+        ok = [r for r in rows if r["status"] in ("ok", "diverged") and r["weights"] != base_weights]
         labels = _labels(ok)
-        scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"]) for r in ok]
+        scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"] or {},
+                                   r["error"] if r["status"] == "diverged" else None) for r in ok]
         drift_note = self.parts.drift_note if self.parts else ""
         self.verdict = v = judge(scores, self.base_scores(), self.thresholds, drift_note) if scores else None
         judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
-        shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],
+        shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],  # ok: the diverged too
                        key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
         rec = next((i for i, r in enumerate(shown) if v and labels.get(r["id"]) == v.checkpoint), None)
         full = sampled([r["status"] for r in shown], rec)  # only these carry answers and evidence
@@ -649,7 +669,10 @@ def _labels(rows: list[dict]) -> dict[str, str]:
 
 
 def watch(args) -> int:
-    """`evalkit watch` with parsed arguments; errors propagate (the CLI turns them into exit codes)."""
+    """`evalkit watch` with parsed arguments; errors propagate (the CLI turns them into exit codes).
+
+    SIGINT and SIGTERM (Ctrl-C, systemd, docker stop, tmux) both stop it cleanly, even when it was started in
+    the background by a shell that ignores SIGINT for its children."""
     import torch
 
     threads = torch.get_num_threads()
@@ -657,10 +680,13 @@ def watch(args) -> int:
         # Beside a trainer busy on the same cores, several threads per op mostly wait for each other: a tiny
         # model's evaluation took 7 s with 2 threads and 0.1 s with 1 on a loaded 2-core machine.
         torch.set_num_threads(1)
+    previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
     try:
         return _watch(args)
     finally:
         torch.set_num_threads(threads)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _watch(args) -> int:
@@ -671,11 +697,13 @@ def _watch(args) -> int:
         return w.run()
     except sqlite3.Error as e:  # the store cannot even be read: what is saved in it is safe
         raise WatchError(f"cannot use the results store ({e})", w.report_dir / store.STORE_FILE) from None
-    except KeyboardInterrupt:
+    except Stopped:
+        for s in STOP_SIGNALS:  # a second signal must not cut the clean-up short: it takes well under a second
+            signal.signal(s, signal.SIG_IGN)
         try:
             w.update(watching=False)  # the report says it is no longer watching
             w.save()
-        except BaseException:  # noqa: BLE001 - a second Ctrl-C or a failing report: results are in the store
+        except Exception:  # noqa: BLE001 - a failing report: the results are in the store
             pass
         raise
     finally:

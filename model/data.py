@@ -8,7 +8,7 @@ Layout under data_dir (llama2.c keeps `data/tok{V}.model` and `data/tok{V}/*.bin
     tok{V}/{base,qa}_{train,val}.bin   raw uint16 token ids, each document starting with BOS
     tok{V}/qa_{train,val}.mask   uint8, 1 where the target token belongs to an answer (answer-only loss)
 
-Build it with `python -m model.data --vocab_size=4096` (or `evalkit data`).
+Build it with `python -m evalkit.model.data --vocab_size=4096` (or `evalkit data`).
 """
 
 import json
@@ -22,7 +22,7 @@ from .checkpoint import atomic_write
 from .flags import FlagError, parse_flags
 from .tokenizer import Tokenizer, TokenizerError, train_tokenizer
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path("data")  # relative to the working directory, as in llama2.c
 QA_VAL_EVERY = 10  # every 10th conversation is held out for validation
 BASE_VAL_SHARE = 0.05
 
@@ -160,7 +160,7 @@ def find_shards(data_dir, vocab_size, dataset) -> dict:
     A llama2.c directory with only `data*.bin` shards works too: the first shard is validation, as there.
     """
     out = shard_dir(data_dir, vocab_size)
-    hint = f"build them with `python -m model.data --vocab_size={vocab_size} --data_dir={data_dir}`"
+    hint = f"build them with `python -m evalkit.model.data --vocab_size={vocab_size} --data_dir={data_dir}`"
     if not out.is_dir():
         raise DataError(f"{out}: no such directory of token shards; {hint}")
     paths = {"train": out / f"{dataset}_train.bin", "val": out / f"{dataset}_val.bin"}

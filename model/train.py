@@ -1,6 +1,6 @@
 """The trainer: llama2.c's train.py settings and loop, for pretraining a base model or fine-tuning on Q/A.
 
-    python -m model.train --init_from=resume --max_iters=500 --learning_rate=5e-6 --eval_interval=100 \\
+    python -m evalkit.model.train --init_from=resume --max_iters=500 --learning_rate=5e-6 --eval_interval=100 \\
         --log_interval=10 --always_save_checkpoint=True --batch_size=4 --gradient_accumulation_steps=8 \\
         --vocab_source=custom --vocab_size=4096 --compile=False --device=cpu --dtype=float32
 
@@ -13,7 +13,7 @@ What it does for you that people otherwise do by hand:
 - Before starting it checks the token shards exist, are non-empty and fit the vocabulary.
 - `--stop_file=PATH`: when that file appears, it saves a checkpoint and stops (evalkit watch writes it).
 - `--base_mix=0.25`: a quarter of every fine-tune batch is base English (replay), so the base's English is kept.
-- Multi-process: `torchrun --standalone --nproc_per_node=N -m model.train ...` (gloo on CPU, nccl on GPU).
+- Multi-process: `torchrun --standalone --nproc_per_node=N -m evalkit.model.train ...` (gloo on CPU, nccl on GPU).
 """
 
 import math

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from model import data
+from evalkit.model import data
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -73,7 +73,7 @@ TINY = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, max_seq_len=64, vocab_s
 @pytest.fixture(scope="session")
 def base_run(tiny_data, tmp_path_factory):
     """A tiny base model trained from scratch on the base corpus: 60 iterations, checkpoint every 20."""
-    from model.train import DEFAULTS, train
+    from evalkit.model.train import DEFAULTS, train
 
     out = tmp_path_factory.mktemp("base")
     summary = train({**DEFAULTS, **TINY, "data_dir": str(tiny_data), "out_dir": str(out), "init_from": "scratch",

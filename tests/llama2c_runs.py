@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.args import ModelArgs
-from model.checkpoint import atomic_write
-from model.data import QA_VAL_EVERY, conversation_text, paragraphs, read_conversations
-from model.tokenizer import Tokenizer
-from model.transformer import Transformer
+from evalkit.model.args import ModelArgs
+from evalkit.model.checkpoint import atomic_write
+from evalkit.model.data import QA_VAL_EVERY, conversation_text, paragraphs, read_conversations
+from evalkit.model.tokenizer import Tokenizer
+from evalkit.model.transformer import Transformer
 
 ROOT = Path(__file__).resolve().parents[1]
 CONVERSATIONS = ROOT / "data" / "conversations.jsonl"

@@ -7,9 +7,9 @@ import sys
 import pytest
 import torch
 
-from model.args import ModelArgs
-from model.checkpoint import CheckpointError, load_model, read_checkpoint, remove_dead_temps, save_checkpoint
-from model.transformer import Transformer
+from evalkit.model.args import ModelArgs
+from evalkit.model.checkpoint import CheckpointError, load_model, read_checkpoint, remove_dead_temps, save_checkpoint
+from evalkit.model.transformer import Transformer
 
 ARGS = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=64, multiple_of=16, max_seq_len=32, dropout=0.0)
 
@@ -118,7 +118,7 @@ def test_missing_keys_bad_args_and_shapes(tmp_path):
 
 
 def test_vocab_size_must_match_tokenizer(tmp_path, tiny_data):
-    from model.tokenizer import Tokenizer
+    from evalkit.model.tokenizer import Tokenizer
 
     _, obj = llama2c_dict()
     torch.save(obj, tmp_path / "ckpt.pt")
@@ -134,9 +134,9 @@ def test_a_crash_mid_save_leaves_the_previous_checkpoint(tmp_path):
     script = f"""
 import os, torch, sys
 sys.path.insert(0, {os.getcwd()!r})
-from model.args import ModelArgs
-from model.checkpoint import save_checkpoint
-from model.transformer import Transformer
+from evalkit.model.args import ModelArgs
+from evalkit.model.checkpoint import save_checkpoint
+from evalkit.model.transformer import Transformer
 real = torch.save
 def dying_save(obj, f):
     real(obj, f)

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from model import data
-from model.tokenizer import Tokenizer, TokenizerError
+from evalkit.model import data
+from evalkit.model.tokenizer import Tokenizer, TokenizerError
 
 
 def test_conversation_text_is_the_qa_format():
@@ -66,7 +66,7 @@ def test_answer_mask_covers_exactly_the_answers(tiny_data):
 
 
 def test_find_shards_explains_what_is_missing(tmp_path, tiny_data):
-    with pytest.raises(data.DataError, match=r"tok512: no such directory.*python -m model.data --vocab_size=512"):
+    with pytest.raises(data.DataError, match=r"tok512: no such directory.*python -m evalkit.model.data --vocab_size=512"):
         data.find_shards(tmp_path, 512, "qa")
     (tmp_path / "tok512").mkdir()
     (tmp_path / "tok512" / "qa_train.bin").write_bytes(b"")

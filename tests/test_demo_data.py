@@ -17,7 +17,7 @@ import pytest
 from wordfreq import zipf_frequency
 
 from evalkit.scorers.words import words as eval_words
-from model.corpus import generate_corpus, main as corpus_main
+from evalkit.model.corpus import generate_corpus, main as corpus_main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -27,7 +27,7 @@ def ckpt(base_run):
 
 
 def parts_of(ckpt, **flags):
-    from model.checkpoint import read_checkpoint
+    from evalkit.model.checkpoint import read_checkpoint
 
     return find_parts(read_checkpoint(ckpt), **flags)
 
@@ -131,7 +131,7 @@ def test_llama2c_layout_is_found_without_flags(ckpt, tiny_data, suite_file, tmp_
 
 def test_shared_llama2c_checkpoint_evaluates(llama2c_dir, suite_file, tmp_path):
     """The checkpoint written by llama2.c's own train.py, with shards made from the novels it learned."""
-    from model.tokenizer import Tokenizer
+    from evalkit.model.tokenizer import Tokenizer
 
     corpus = llama2c_dir.parent / "corpus"
     tok = Tokenizer(llama2c_dir / "tok4096.model")

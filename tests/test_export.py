@@ -11,9 +11,9 @@ import torch
 from evalkit.cli import main
 from evalkit.export import (export_checkpoint, llama2c_problems, load_npz, numpy_forward, read_llama2c_bin,
                             read_tokenizer_bin)
-from model.args import ModelArgs
-from model.checkpoint import load_model, save_checkpoint
-from model.transformer import Transformer
+from evalkit.model.args import ModelArgs
+from evalkit.model.checkpoint import load_model, save_checkpoint
+from evalkit.model.transformer import Transformer
 
 TINY = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=512, max_seq_len=64)
 

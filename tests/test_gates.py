@@ -98,17 +98,34 @@ def test_mark_invented():
         == "The [[Surfive]] grows, [[surfive's]] [[sea-surfive]] too."
 
 
-def test_no_checkpoint_every_gate_is_skipped_with_the_reason(inner):
-    inner.makepyfile(test_plain="def test_plain():\n    pass\n")
-    result = run(inner)
-    result.assert_outcomes(passed=1, skipped=6)
-    result.stdout.fnmatch_lines([f"*gates skipped, {NO_CHECKPOINT}*", f"SKIPPED [[]6[]] evalkit: {NO_CHECKPOINT}"])
+def test_without_a_checkpoint_the_plugin_is_silent(inner):
+    """Not asked for a checkpoint: no item, no header line, no torch import (pytest-cov without --cov)."""
+    inner.makepyfile(test_plain="import sys\n\ndef test_plain():\n    assert 'torch' not in sys.modules\n")
+    result = inner.runpytest_subprocess(*PLUGIN, "--evalkit-suite=suite.toml", "-rA")
+    result.assert_outcomes(passed=1)
+    assert "evalkit" not in result.stdout.str()
     result = inner.runpytest(*PLUGIN, "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["test_plain.py::test_plain", "1 test collected*"])
+    inner.makepyfile(test_own="def test_own(evalkit_result):\n    pass\n")  # the fixtures skip, with the reason
+    result = run(inner, "test_own.py")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines([f"SKIPPED [[]1[]] test_own.py:1: {NO_CHECKPOINT}"])
+
+
+def test_asked_for_a_checkpoint_every_criterion_is_an_item(inner):
+    inner.makepyfile(test_plain="def test_plain():\n    pass\n")
+    result = inner.runpytest(*PLUGIN, "--evalkit-checkpoint=missing.pt", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["test_plain.py::test_plain", *GATES, "7 tests collected*"])
     assert GATES == ["evalkit::invented", "evalkit::drift", "evalkit::format", "evalkit::topic",
                      "evalkit::memorisation", "evalkit::seed_similarity"]
-    inner.runpytest(*PLUGIN, "-m", "not evalkit").assert_outcomes(passed=1, deselected=6)
-    inner.runpytest(*PLUGIN, "-m", "evalkit").assert_outcomes(skipped=6, deselected=1)
+    result = run(inner, "--evalkit-checkpoint=missing.pt")
+    result.assert_outcomes(passed=1, errors=6)  # a checkpoint that cannot be read: every gate errors, one line
+    result.stdout.fnmatch_lines(["evalkit: checkpoint *missing.pt (from --evalkit-checkpoint)",
+                                 "ERROR evalkit::invented - Failed: *missing.pt: no such checkpoint file"])
+    inner.runpytest(*PLUGIN, "--evalkit-checkpoint=missing.pt", "-m", "not evalkit").assert_outcomes(
+        passed=1, deselected=6)
+    inner.runpytest(*PLUGIN, "--evalkit-checkpoint=missing.pt", "-m", "evalkit").assert_outcomes(
+        errors=6, deselected=1)
 
 
 def test_without_a_base_the_relative_criteria_are_skipped_and_the_others_fail_with_samples(inner, ckpt):
@@ -199,7 +216,8 @@ def test_lenient_gates_pass_and_the_checkpoint_is_evaluated_once(inner, ckpt, ba
 
 def test_bad_gates_table_is_a_one_line_collection_error(inner):
     inner.makepyprojecttoml("[tool.evalkit.gates]\nmax_invented = 0.0\n")
-    result = run(inner)
+    assert run(inner).ret == pytest.ExitCode.NO_TESTS_COLLECTED  # not asked for a checkpoint: not read
+    result = run(inner, "--evalkit-checkpoint=missing.pt")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*ERROR collecting evalkit*",
                                  "evalkit gates: *pyproject.toml: [[]tool.evalkit.gates[]]: unknown key "
@@ -247,6 +265,7 @@ def test_env_var_and_ini_option_with_precedence(inner, ckpt, tmp_path, monkeypat
 @pytest.mark.parametrize("how", ["-p", "pytest_plugins"])
 def test_registered_by_entry_point_and_by_name(inner, tmp_path, monkeypatch, how):
     """The pytest11 entry point plus `-p evalkit.gates` (or pytest_plugins) loads the plugin once."""
+    monkeypatch.setenv("EVALKIT_CHECKPOINT", str(tmp_path / "missing.pt"))
     site = tmp_path / "site" / "evalkit_gates_ep-0.0.dist-info"
     site.mkdir(parents=True)
     (site / "METADATA").write_text("Metadata-Version: 2.1\nName: evalkit-gates-ep\nVersion: 0.0\n")
@@ -257,5 +276,5 @@ def test_registered_by_entry_point_and_by_name(inner, tmp_path, monkeypatch, how
     else:
         inner.makeconftest('pytest_plugins = ["evalkit.gates"]\n')
         result = inner.runpytest()
-    result.assert_outcomes(skipped=6)
-    assert inner.runpytest().parseoutcomes() == {"skipped": 6}  # the entry point alone loads it
+    result.assert_outcomes(errors=6)  # six gates, not twelve
+    assert inner.runpytest().parseoutcomes() == {"errors": 6}  # the entry point alone loads it

@@ -2,10 +2,10 @@
 
 import torch
 
-from model.args import ModelArgs
-from model.checkpoint import load_model
-from model.tokenizer import Tokenizer
-from model.transformer import Transformer, generate_text
+from evalkit.model.args import ModelArgs
+from evalkit.model.checkpoint import load_model
+from evalkit.model.tokenizer import Tokenizer
+from evalkit.model.transformer import Transformer, generate_text
 
 
 def small(**kw):

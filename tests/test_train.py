@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from model.checkpoint import read_checkpoint
-from model.flags import parse_flags
-from model.train import DEFAULTS, main, train
+from evalkit.model.checkpoint import read_checkpoint
+from evalkit.model.flags import parse_flags
+from evalkit.model.train import DEFAULTS, main, train
 
 from .conftest import TINY
 
@@ -67,7 +67,7 @@ def test_stop_file_saves_and_stops(base_run, tiny_data, tmp_path):
 
 
 def run_cli(args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "model.train", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "evalkit.model.train", *args], capture_output=True, text=True, cwd=cwd,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
 
 
@@ -108,7 +108,7 @@ def test_two_process_ddp_on_gloo(base_run, tiny_data, tmp_path):
         f"--data_dir={tiny_data}", f"--out_dir={tmp_path}", f"--init_ckpt={base_out / 'ckpt_000060.pt'}",
         "--max_iters=6", "--eval_interval=3", "--gradient_accumulation_steps=2"]
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
-                        f"--master_port={free_port()}", "--master_addr=127.0.0.1", "-m", "model.train", *flags],
+                        f"--master_port={free_port()}", "--master_addr=127.0.0.1", "-m", "evalkit.model.train", *flags],
                        capture_output=True, text=True, timeout=300,
                        env={**os.environ, "OMP_NUM_THREADS": "1",
                             "PYTHONPATH": str(Path(__file__).resolve().parents[1])})

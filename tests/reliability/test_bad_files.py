@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from model.args import ModelArgs
-from model.checkpoint import read_checkpoint, save_checkpoint
-from model.transformer import Transformer
+from evalkit.model.args import ModelArgs
+from evalkit.model.checkpoint import read_checkpoint, save_checkpoint
+from evalkit.model.transformer import Transformer
 
 from ..conftest import TINY, ckpts, put_base, rows, watch
 

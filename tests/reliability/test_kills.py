@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from model.checkpoint import read_checkpoint
+from evalkit.model.checkpoint import read_checkpoint
 
 from ..conftest import TINY, ckpts, rows, subprocess_env, watch
 
@@ -44,7 +44,7 @@ def slow_save(obj, f):
         f.write(data[i:i + step]); f.flush()
         time.sleep(0.3)
 torch.save = slow_save
-from model.train import main
+from evalkit.model.train import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -177,7 +177,7 @@ def test_kill_9_of_the_trainer_mid_save_leaves_every_earlier_checkpoint_loadable
     said = capsys.readouterr().out
     assert "broken" not in said and partial[0].name not in said and partial[0].exists()  # not the watcher's
 
-    again = subprocess.run([sys.executable, "-m", "model.train", *flags], cwd=work, capture_output=True, text=True,
+    again = subprocess.run([sys.executable, "-m", "evalkit.model.train", *flags], cwd=work, capture_output=True, text=True,
                            env=subprocess_env(), timeout=120)
     assert again.returncode == 2 and "move them away or pass another --out_dir" in again.stderr  # never overwrites
     assert f"removed out/{partial[0].name}, left half-written by a killed run" in again.stdout

@@ -43,7 +43,7 @@ def hostile_generate_text(model, tok, prompts, max_new_tokens, **kw):
 
 @pytest.fixture
 def hostile(monkeypatch):
-    assert evalkit.evaluate.generate_text.__module__ == "model.transformer"  # what sample_answers calls
+    assert evalkit.evaluate.generate_text.__module__ == "evalkit.model.transformer"  # what sample_answers calls
     monkeypatch.setattr(evalkit.evaluate, "generate_text", hostile_generate_text)
 
 
