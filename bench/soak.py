@@ -34,7 +34,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evalkit.model import data  # noqa: E402
+from evalkit.demo import build_demo_data  # noqa: E402
 from evalkit.model.train import DEFAULTS, train  # noqa: E402
 
 SHAPE = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, max_seq_len=128, vocab_size=512)
@@ -56,7 +56,7 @@ def make_run(work: Path, n: int, dest: Path) -> Path:
     d = work / "data"
     d.mkdir()
     shutil.copy(ROOT / "data" / "conversations.jsonl", d / "conversations.jsonl")
-    data.build(d, vocab_size=512, base_chars=300_000, log=lambda *a: None)
+    build_demo_data(d, vocab_size=512, base_chars=300_000, log=lambda *a: None)
     base_dir = work / "base"
     train({**DEFAULTS, **SHAPE, "data_dir": str(d), "out_dir": str(base_dir), "init_from": "scratch",
            "dataset": "base", "max_iters": 40, "eval_interval": 40, "eval_iters": 4, "batch_size": 8,

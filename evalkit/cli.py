@@ -5,7 +5,18 @@ import sys
 
 
 def main(argv=None) -> int:
+    """Every user error (evalkit.errors.EvalkitError and its kinds) ends here: one line, exit 2, no traceback."""
+    from .errors import EvalkitError
+
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return dispatch(argv)
+    except EvalkitError as e:
+        print(f"evalkit {argv[0]}: {e}", file=sys.stderr)
+        return 2
+
+
+def dispatch(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="evalkit", description="Judge every checkpoint of a small "
                                      "llama2.c-style fine-tune and say stop or continue.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -51,9 +62,7 @@ def main(argv=None) -> int:
 
         return train_main(rest)
     if command == "data":
-        from evalkit.model.data import main as data_main
-
-        return data_main(rest)
+        return run_data(rest)
     args = parser.parse_args(argv)  # an unknown command is argparse's one-line error, exit 2
     if args.command == "eval":
         return run_eval(args)
@@ -83,7 +92,6 @@ def add_part_flags(p):
 def run_eval(args) -> int:
     import json
 
-    from .errors import EvalkitError
     from .evaluate import Diverged, judge_checkpoint
 
     try:
@@ -93,9 +101,6 @@ def run_eval(args) -> int:
     except Diverged as e:  # named, not scored: a failed checkpoint, not a user error
         print(f"FAIL: {e}")
         return 1
-    except EvalkitError as e:
-        print(f"evalkit eval: {e}", file=sys.stderr)
-        return 2
     if args.json:
         out = j.result.to_dict() | {"checks": {k: c.__dict__ for k, c in j.checks.items()}, "passed": j.passed,
                                     "parts": j.parts.lines(j.suite.path),
@@ -106,16 +111,23 @@ def run_eval(args) -> int:
     return 0 if j.passed else 1
 
 
+def run_data(argv) -> int:
+    """`evalkit data --vocab_size=N --data_dir=D --base_chars=C`: the demo's data (see evalkit.demo)."""
+    from evalkit.model.data import DEFAULTS
+    from evalkit.model.flags import parse_flags
+
+    from .demo import build_demo_data
+
+    cfg = parse_flags(argv, DEFAULTS | {"base_chars": 3_000_000})
+    build_demo_data(cfg["data_dir"], cfg["vocab_size"], cfg["base_chars"])
+    return 0
+
+
 def run_demo(args) -> int:
     from .demo import demo
-    from .errors import EvalkitError
-    from evalkit.model.train import TrainError
 
     try:
         return demo(args.work, args.report)
-    except (EvalkitError, TrainError) as e:
-        print(f"evalkit demo: {e}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("demo stopped", file=sys.stderr)
         return 130
@@ -125,14 +137,10 @@ def run_watch(args) -> int:
     """Exit codes: the verdict's (READY 0, OVERFIT or DIVERGED 1, CONTINUE 3), 2 on a user error, 130 on SIGINT
     (Ctrl-C), 143 on SIGTERM."""
     try:
-        from .errors import EvalkitError
         from .watch import Stopped, watch
 
         try:
             return watch(args)
-        except EvalkitError as e:
-            print(f"evalkit watch: {e}", file=sys.stderr)
-            return 2
         except Stopped as e:
             print(f"stopped ({e}); results are in {args.report}", flush=True)
             return 128 + e.signum
@@ -160,15 +168,10 @@ def scorecard(j) -> str:
 
 
 def run_export(args) -> int:
-    from .errors import EvalkitError
     from .export import export_checkpoint
 
-    try:
-        r = export_checkpoint(args.checkpoint, args.out, args.format, tokenizer=args.tokenizer,
-                              tokenizer_out=args.tokenizer_out)
-    except EvalkitError as e:
-        print(f"evalkit export: {e}", file=sys.stderr)
-        return 2
+    r = export_checkpoint(args.checkpoint, args.out, args.format, tokenizer=args.tokenizer,
+                          tokenizer_out=args.tokenizer_out)
     if r.format == "llama2c":
         print(f"wrote {r.path} (llama2.c v0, {r.bytes:,} bytes, "
               f"{'shared' if r.shared_classifier else 'separate'} classifier) and {r.tokenizer_path} "

@@ -16,10 +16,12 @@ import sys
 import time
 from pathlib import Path
 
+from evalkit.model.checkpoint import atomic_write
 from evalkit.model.data import DATA_DIR, build, tokenizer_path
 from evalkit.model.train import DEFAULTS, train
 
 from . import shipped
+from .democorpus import generate_corpus
 from .verdict import STOP_OUTCOMES
 from .watch import Watcher
 
@@ -30,6 +32,22 @@ BASE = dict(dataset="base", max_iters=200, eval_interval=200, eval_iters=10, log
 FINETUNE = dict(dataset="qa", max_iters=2000, eval_interval=25, eval_iters=5, log_interval=25, batch_size=16,
                 gradient_accumulation_steps=1, learning_rate=3e-4, warmup_iters=10, decay_lr=False,
                 answer_only_loss=True, base_mix=0.25)
+
+
+def build_demo_data(data_dir=DATA_DIR, vocab_size=4096, base_chars=3_000_000, log=print) -> dict:
+    """The demo's data in data_dir: the conversations evalkit ships and generated base English (each only where
+    absent, so your own stay), then the tokenizer and shards (evalkit.model.data.build)."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conversations, base = data_dir / "conversations.jsonl", data_dir / "base_corpus.txt"
+    if not conversations.exists():
+        shutil.copyfile(shipped("data/conversations.jsonl"), conversations)
+        log(f"copied the demo's conversations to {conversations}")
+    if not base.exists():
+        log(f"writing {base} ({base_chars:,} characters of generated English)")
+        text = generate_corpus(base_chars)
+        atomic_write(base, lambda f: f.write(text.encode()))
+    return build(data_dir, vocab_size, log=log)
 
 
 def flags(settings: dict) -> list[str]:
@@ -44,11 +62,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
     vocab = shape["vocab_size"]
     if not tokenizer_path(data_dir, vocab).exists():
         log(f"[1/4] building the demo data in {data_dir}")
-        conversations = data_dir / "conversations.jsonl"
-        if not conversations.exists():  # a fresh directory: start from the conversations evalkit ships
-            data_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(shipped("data/conversations.jsonl"), conversations)
-        build(data_dir, vocab, log=lambda m: log("      " + m))
+        build_demo_data(data_dir, vocab, log=lambda m: log("      " + m))
     else:
         log(f"[1/4] demo data: {tokenizer_path(data_dir, vocab)} and its shards are built")
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from evalkit.model.checkpoint import Checkpoint, CheckpointError, build_model, read_checkpoint
+from evalkit.model.checkpoint import Checkpoint, build_model, read_checkpoint
 from evalkit.model.tokenizer import Tokenizer
 from evalkit.model.transformer import generate_text
 
@@ -86,8 +86,6 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
             what = "NaN" if torch.isnan(ckpt.state_dict[bad]).any() else "infinity"
             raise Diverged(f"weights contain {what} ({bad}): the run diverged", ckpt.path)
         model = build_model(ckpt, device, tok)
-    except CheckpointError as e:
-        raise EvalkitError(str(e)) from None
     except OSError as e:
         raise EvalkitError(f"{e.filename or path}: {e.strerror or e}") from None
 
@@ -168,10 +166,7 @@ def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flag
     given = load_part_paths(start_dir, flags)
     suite = load_suite(given.pop("suite", None) or DEFAULT_SUITE)
     thresholds = thresholds or load_config(start_dir)
-    try:
-        ckpt = read_checkpoint(path)
-    except CheckpointError as e:
-        raise EvalkitError(str(e)) from None
+    ckpt = read_checkpoint(path)
     parts = find_parts(ckpt, None, **given)
     result = evaluate(path, suite, parts, device, ckpt=ckpt)
     itself = parts.base is not None and parts.base.resolve() == ckpt.path.resolve()

@@ -74,7 +74,7 @@ def export_checkpoint(checkpoint, out, fmt: str | None = None, tokenizer=None, t
     tokenizer is `tokenizer` or the one `evalkit eval` would find. Everything is checked before anything is
     written, so a refused export leaves no file behind.
     """
-    from evalkit.model.checkpoint import CheckpointError, read_checkpoint
+    from evalkit.model.checkpoint import read_checkpoint
 
     out = Path(out)
     if fmt is None:
@@ -85,10 +85,7 @@ def export_checkpoint(checkpoint, out, fmt: str | None = None, tokenizer=None, t
     if fmt not in FORMATS:
         raise EvalkitError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     _check_out_path(out)
-    try:
-        ckpt = read_checkpoint(checkpoint)
-    except CheckpointError as e:
-        raise EvalkitError(str(e)) from None
+    ckpt = read_checkpoint(checkpoint)
     state = {k: _to_numpy(v) for k, v in ckpt.state_dict.items()}
     if fmt == "npz":
         size = write_npz(out, ckpt.args, state)
@@ -139,15 +136,12 @@ def llama2c_problems(args) -> list[str]:
 
 
 def _find_llama2c_tokenizer(ckpt, explicit):
-    from evalkit.model.tokenizer import Tokenizer, TokenizerError
+    from evalkit.model.tokenizer import Tokenizer
 
     from .parts import find_tokenizer
 
     path = find_tokenizer(ckpt, explicit)
-    try:
-        tok = Tokenizer(path)
-    except TokenizerError as e:
-        raise EvalkitError(str(e)) from None
+    tok = Tokenizer(path)
     if tok.vocab_size != ckpt.args.vocab_size:
         raise EvalkitError(f"has {tok.vocab_size} pieces but the model's vocab_size is {ckpt.args.vocab_size} "
                            f"(run.c reads both with the model's size); pass --tokenizer PATH", tok.path)

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from evalkit.model.checkpoint import Checkpoint
-from evalkit.model.data import DataError, conversation_text, read_conversations
-from evalkit.model.tokenizer import Tokenizer, TokenizerError
+from evalkit.model.data import conversation_text, read_conversations
+from evalkit.model.tokenizer import Tokenizer
 
 from .errors import EvalkitError
 
@@ -145,10 +145,7 @@ def read_shards(tok: Tokenizer, folder: Path, files: list[Path] | None = None, l
 
 
 def read_jsonl(tok: Tokenizer, path: Path) -> Text:
-    try:
-        convs = read_conversations(path)
-    except DataError as e:
-        raise EvalkitError(str(e)) from None
+    convs = read_conversations(path)
     texts = [conversation_text(c) for c in convs]
 
     def ids(docs):
@@ -211,10 +208,7 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
     """Everything a judgement needs besides the checkpoint itself; `ckpt` is any checkpoint of the run."""
     run_dirs = tuple(dict.fromkeys(d.resolve() for d in ([out_dir.parent] if out_dir else []) + [Path(".")]))
     tok_path = find_tokenizer(ckpt, tokenizer, run_dirs)
-    try:
-        tok = _tokenizer(str(tok_path.resolve()))
-    except TokenizerError as e:
-        raise EvalkitError(str(e)) from None
+    tok = _tokenizer(str(tok_path.resolve()))
     if tok.vocab_size != ckpt.args.vocab_size:
         raise EvalkitError(f"vocab_size {ckpt.args.vocab_size} but tokenizer {tok_path} has {tok.vocab_size} "
                            f"pieces; pass the tokenizer this model was trained with", ckpt.path)

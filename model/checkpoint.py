@@ -16,12 +16,13 @@ import torch
 
 from .args import ModelArgs
 from .transformer import Transformer
+from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
 
 REQUIRED_KEYS = ("model", "model_args", "iter_num", "best_val_loss", "config")
 COMPILE_PREFIX = "_orig_mod."  # torch.compile wraps the module and prefixes every key with this
 
 
-class CheckpointError(Exception):
+class CheckpointError(EvalkitError):
     """A checkpoint that cannot be used; the message is one line naming the file."""
 
 

@@ -3,7 +3,7 @@
 Layout under data_dir (llama2.c keeps `data/tok{V}.model` and `data/tok{V}/*.bin` the same way):
 
     conversations.jsonl          one conversation a line: [{"role": "user", ...}, {"role": "assistant", ...}, ...]
-    base_corpus.txt              base English text, paragraphs split by blank lines (made by model.corpus)
+    base_corpus.txt              base English text, paragraphs split by blank lines (the demo generates one)
     tok{V}.model                 the sentencepiece vocabulary
     tok{V}/{base,qa}_{train,val}.bin   raw uint16 token ids, each document starting with BOS
     tok{V}/qa_{train,val}.mask   uint8, 1 where the target token belongs to an answer (answer-only loss)
@@ -19,15 +19,16 @@ import numpy as np
 import torch
 
 from .checkpoint import atomic_write
-from .flags import FlagError, parse_flags
-from .tokenizer import Tokenizer, TokenizerError, train_tokenizer
+from .flags import parse_flags
+from .tokenizer import Tokenizer, train_tokenizer
+from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
 
 DATA_DIR = Path("data")  # relative to the working directory, as in llama2.c
 QA_VAL_EVERY = 10  # every 10th conversation is held out for validation
 BASE_VAL_SHARE = 0.05
 
 
-class DataError(Exception):
+class DataError(EvalkitError):
     """Bad or missing training data; the message is one line naming the file."""
 
 
@@ -109,17 +110,14 @@ def write_tokens(path, ids, dtype=np.uint16):
     atomic_write(path, lambda f: f.write(arr.astype(dtype).tobytes()))
 
 
-def build(data_dir=DATA_DIR, vocab_size=4096, base_chars=3_000_000, log=print) -> dict:
-    """Make the base corpus (if absent), train the tokenizer, write the four shards and two masks."""
-    from .corpus import generate_corpus
-
+def build(data_dir=DATA_DIR, vocab_size=4096, log=print) -> dict:
+    """Train the tokenizer on base_corpus.txt + conversations.jsonl, write the four shards and two masks."""
     data_dir = Path(data_dir)
     conv_path, base_path = data_dir / "conversations.jsonl", data_dir / "base_corpus.txt"
     conversations = read_conversations(conv_path)
     if not base_path.exists():
-        log(f"writing {base_path} ({base_chars:,} characters of generated English)")
-        text = generate_corpus(base_chars)
-        atomic_write(base_path, lambda f: f.write(text.encode()))
+        raise DataError(f"{base_path}: missing: the base English to pre-train on, paragraphs split by blank lines "
+                        f"(`evalkit data` writes a generated one)")
     base = paragraphs(base_path.read_text(encoding="utf-8"))
     if not base:
         raise DataError(f"{base_path}: no paragraphs of text")
@@ -216,14 +214,14 @@ class Batches:
         return x.to(self.device), y.to(self.device)
 
 
-DEFAULTS = {"data_dir": str(DATA_DIR), "vocab_size": 4096, "base_chars": 3_000_000}
+DEFAULTS = {"data_dir": str(DATA_DIR), "vocab_size": 4096}
 
 
 def main(argv=None) -> int:
     try:
         cfg = parse_flags(sys.argv[1:] if argv is None else argv, DEFAULTS)
-        build(cfg["data_dir"], cfg["vocab_size"], cfg["base_chars"])
-    except (FlagError, DataError, TokenizerError) as e:
+        build(cfg["data_dir"], cfg["vocab_size"])
+    except EvalkitError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

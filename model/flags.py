@@ -2,8 +2,10 @@
 
 import ast
 
+from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
 
-class FlagError(Exception):
+
+class FlagError(EvalkitError):
     """A bad command-line setting; the message is one line."""
 
 

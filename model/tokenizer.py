@@ -11,8 +11,10 @@ from pathlib import Path
 
 import sentencepiece as spm
 
+from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
 
-class TokenizerError(Exception):
+
+class TokenizerError(EvalkitError):
     """A tokenizer file that cannot be used; the message is one line naming the file."""
 
 

@@ -26,10 +26,11 @@ from pathlib import Path
 import torch
 
 from .args import ModelArgs
-from .checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps, save_checkpoint
+from .checkpoint import atomic_write, read_checkpoint, remove_dead_temps, save_checkpoint
 from .data import DATA_DIR, Batches, DataError, find_shards, tokenizer_path
-from .flags import FlagError, parse_flags
+from .flags import parse_flags
 from .transformer import Transformer
+from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
 
 DEFAULTS = dict(
     # I/O
@@ -49,7 +50,7 @@ DEFAULTS = dict(
 MODEL_KEYS = ("dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "multiple_of", "max_seq_len", "dropout")
 
 
-class TrainError(Exception):
+class TrainError(EvalkitError):
     """A setting or file that stops training before it starts; one line."""
 
 
@@ -149,10 +150,7 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
         init = start_checkpoint(cfg, out_dir, master)
         if ddp:
             torch.distributed.barrier()
-        try:
-            start = read_checkpoint(init)
-        except CheckpointError as e:
-            raise TrainError(str(e)) from None
+        start = read_checkpoint(init)
         args = start.args
         if cfg["vocab_size"] != args.vocab_size:
             raise TrainError(f"{init}: vocab_size {args.vocab_size} but --vocab_size={cfg['vocab_size']}")
@@ -167,23 +165,20 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
             raise TrainError(f"model settings: {e}") from None
     seq_len = args.max_seq_len
 
-    try:
-        shards = find_shards(cfg["data_dir"], args.vocab_size, cfg["dataset"])
-        mask = lambda split: shards[f"{split}_mask"] if cfg["answer_only_loss"] else None  # noqa: E731
-        if cfg["answer_only_loss"] and shards["train_mask"] is None:
-            raise DataError(f"{cfg['data_dir']}: --answer_only_loss=True needs {cfg['dataset']}_train.mask")
-        replay = round(cfg["batch_size"] * cfg["base_mix"]) if cfg["dataset"] != "base" else 0
-        if not 0 <= replay < cfg["batch_size"]:
-            raise TrainError(f"--base_mix={cfg['base_mix']}: must leave room in the batch (0 <= base_mix < 1)")
-        batches = {split: Batches(shards[split], mask(split), cfg["batch_size"] - replay * (split == "train"),
-                                  seq_len, args.vocab_size, seed=cfg["seed"] * 1000 + rank * 10 + i, device=device)
-                   for i, split in enumerate(("train", "val"))}
-        if replay:
-            base = find_shards(cfg["data_dir"], args.vocab_size, "base")
-            batches["replay"] = Batches(base["train"], None, replay, seq_len, args.vocab_size,
-                                        seed=cfg["seed"] * 1000 + rank * 10 + 7, device=device)
-    except DataError as e:
-        raise TrainError(str(e)) from None
+    shards = find_shards(cfg["data_dir"], args.vocab_size, cfg["dataset"])
+    mask = lambda split: shards[f"{split}_mask"] if cfg["answer_only_loss"] else None  # noqa: E731
+    if cfg["answer_only_loss"] and shards["train_mask"] is None:
+        raise DataError(f"{cfg['data_dir']}: --answer_only_loss=True needs {cfg['dataset']}_train.mask")
+    replay = round(cfg["batch_size"] * cfg["base_mix"]) if cfg["dataset"] != "base" else 0
+    if not 0 <= replay < cfg["batch_size"]:
+        raise TrainError(f"--base_mix={cfg['base_mix']}: must leave room in the batch (0 <= base_mix < 1)")
+    batches = {split: Batches(shards[split], mask(split), cfg["batch_size"] - replay * (split == "train"),
+                              seq_len, args.vocab_size, seed=cfg["seed"] * 1000 + rank * 10 + i, device=device)
+               for i, split in enumerate(("train", "val"))}
+    if replay:
+        base = find_shards(cfg["data_dir"], args.vocab_size, "base")
+        batches["replay"] = Batches(base["train"], None, replay, seq_len, args.vocab_size,
+                                    seed=cfg["seed"] * 1000 + rank * 10 + 7, device=device)
     if master:
         out_dir.mkdir(parents=True, exist_ok=True)
         for tmp in remove_dead_temps(out_dir):  # a run killed mid-save left its half-written file
@@ -311,7 +306,7 @@ def main(argv=None) -> int:
     try:
         cfg = parse_flags(sys.argv[1:] if argv is None else argv, DEFAULTS)
         summary = train(cfg)
-    except (FlagError, TrainError) as e:
+    except EvalkitError as e:  # bad flags, data or checkpoint: one line
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

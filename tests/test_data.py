@@ -103,3 +103,17 @@ def test_bad_tokenizer_file(tmp_path):
         Tokenizer(tmp_path / "t.model")
     with pytest.raises(TokenizerError, match="no such tokenizer file"):
         Tokenizer(tmp_path / "absent.model")
+
+
+def test_build_needs_base_english_and_evalkit_data_writes_one(tmp_path, capsys):
+    from evalkit.cli import main
+
+    (tmp_path / "conversations.jsonl").write_text(json.dumps(
+        [{"role": "user", "content": "Why?"}, {"role": "assistant", "content": "Because."}]) + "\n")
+    with pytest.raises(data.DataError, match=r"base_corpus.txt: missing: .*`evalkit data` writes a generated one"):
+        data.build(tmp_path, 512, log=lambda m: None)
+    (tmp_path / "conversations.jsonl").write_text("[{\"role\": \"user\"\n")  # cut short
+    assert main(["data", f"--data_dir={tmp_path}", "--vocab_size=512", "--base_chars=20000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evalkit data: ") and "conversations.jsonl:1: invalid JSON" in err and err.count("\n") == 1
+    assert (tmp_path / "base_corpus.txt").exists()  # written first, kept for the next try

@@ -1,7 +1,7 @@
 """Checks for the demo data the project ships or makes itself.
 
 - data/conversations.jsonl: the hand-written Q/A fine-tuning set
-- model/corpus.py: the offline base English corpus generator
+- evalkit/democorpus: the offline base English corpus generator (an engine and its TOML data)
 - prompts/default.toml: the default evaluation prompt suite
 """
 
@@ -17,7 +17,7 @@ import pytest
 from wordfreq import zipf_frequency
 
 from evalkit.scorers.words import words as eval_words
-from evalkit.model.corpus import generate_corpus, main as corpus_main
+from evalkit.democorpus import generate_corpus, main as corpus_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,7 @@ def test_basic_what_is_questions_present(conversations):
 
 
 # ---------------------------------------------------------------------------
-# model/corpus.py
+# evalkit/democorpus
 # ---------------------------------------------------------------------------
 
 N_CHARS = 200_000

@@ -16,7 +16,7 @@ import torch
 from evalkit.cli import main
 from evalkit.criteria import CRITERIA
 
-from .conftest import LENIENT, TINY, ckpts, put_base, rows, subprocess_env, watch
+from .conftest import LENIENT, TINY, ckpts, rows, subprocess_env, watch
 
 
 def test_once_judges_each_version_once_and_renders_the_run(base_run, work, reports, capsys):
@@ -137,7 +137,7 @@ def test_end_to_end_with_the_trainer_then_ctrl_c(base_run, tiny_data, work):
     finally:
         watcher.kill()
     assert watcher.returncode == 130, stdout + stderr
-    assert "stopped; results are in rep" in stdout and "Traceback" not in stderr
+    assert "stopped (SIGINT); results are in rep" in stdout and "Traceback" not in stderr
     got = rows(work / "rep")
     ok = [r for r in got if r["status"] == "ok"]
     for name in numbered:

@@ -216,3 +216,16 @@ def test_a_bad_suite_makes_each_gate_an_error_of_one_line(inner, base_run, case)
         assert lines[at + 2].startswith(("__", "==")), gate  # the next section: the message is one line
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
     assert snapshot(inner.path) == before
+
+
+@pytest.mark.parametrize("command", [["demo"], ["data", "--vocab_size=512"]])
+def test_bad_conversations_are_one_line_exit_2_for_the_demo_and_data(tmp_path, monkeypatch, capsys, command):
+    """Every user error reaches the CLI as one EvalkitError kind (here the data pipeline's): one line, no traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "conversations.jsonl").write_text('[{"role": "user", "content": "hi"}]\nnot json\n')
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err == (f"evalkit {command[0]}: data/conversations.jsonl:1: expected a list of user/assistant turns "
+                   f"in pairs\n")
+    assert not (tmp_path / "demo_run").exists() and not (tmp_path / "data" / "tok512.model").exists()
