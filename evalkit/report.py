@@ -9,15 +9,15 @@ through jinja2's autoescaping. The only markup marked safe is the SVG this modul
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+
+from evalkit.model.checkpoint import atomic_write
 
 from .criteria import CRITERIA
 
@@ -249,15 +249,5 @@ def render_report(run: dict, report_dir: Path) -> Path:
     report_dir.mkdir(parents=True, exist_ok=True)
     html = _env().get_template("report.html.j2").render(**_context(run))
     target = report_dir / "index.html"
-    fd, tmp = tempfile.mkstemp(dir=report_dir, prefix=".index.", suffix=".html.tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="\n") as f:
-            f.write(html)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, lambda f: f.write(html.encode("utf-8", errors="replace")))
     return target

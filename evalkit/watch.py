@@ -107,31 +107,28 @@ def weights_digest(ckpt) -> str:
 
 
 def keep(src: Path, dest: Path, digest: str, sig: tuple, link: bool) -> bool:
-    """Put the version of src at dest (hard link or copy, then an atomic rename); False if src changed meanwhile."""
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-    try:
-        ok = False
-        if link:
-            try:
-                os.link(src, tmp)
-                ok = file_sig(os.stat(tmp)) == sig  # the very inode we hashed, unchanged
-            except OSError:
-                link = False  # another filesystem, or no hard links there: copy
-        if not link:
-            h = hashlib.sha256()
-            with open(src, "rb") as fi, open(tmp, "wb") as fo:
-                while chunk := fi.read(1 << 20):
-                    h.update(chunk)
-                    fo.write(chunk)
-                fo.flush()
-                os.fsync(fo.fileno())
-            ok = h.hexdigest() == digest
-        if ok:
+    """Put the version of src at dest (a hard link, else an atomic copy); False if src changed meanwhile."""
+    if link:
+        tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+        try:
+            os.link(src, tmp)
+            if file_sig(os.stat(tmp)) != sig:  # not the very inode we hashed, unchanged
+                return False
             os.replace(tmp, dest)
-        return ok
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            return True
+        except OSError:
+            pass  # another filesystem, or no hard links there: copy
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def copy(fo) -> bool:
+        h = hashlib.sha256()
+        with open(src, "rb") as fi:
+            while chunk := fi.read(1 << 20):
+                h.update(chunk)
+                fo.write(chunk)
+        return h.hexdigest() == digest
+    return atomic_write(dest, copy)
 
 
 def warm_up():
@@ -177,8 +174,6 @@ def remove_stale_temps(report_dir: Path, out_dir: Path):
     """Temp files of a watcher killed mid-write: the report, verdict.json, kept copies, OUT_DIR/STOP. Never a
     finished file, and in OUT_DIR only a dead watcher's STOP (the trainer, maybe on another machine over a
     network disk, cleans up its own)."""
-    for stale in report_dir.glob(".index.*.html.tmp"):  # the report dir is ours alone: we hold its lock
-        stale.unlink(missing_ok=True)
     for directory in (report_dir, report_dir / "kept"):
         remove_dead_temps(directory)
     remove_dead_temps(out_dir, ".STOP.tmp-*")

@@ -194,14 +194,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def atomic_write(path, write):
-    """Call write(file) on a temp file beside path, fsync it, then os.replace it into place."""
+def atomic_write(path, write) -> bool:
+    """The one way evalkit writes a file: write(file) on a temp file `.NAME.tmp-PID` beside path, fsync, then
+    os.replace into place, so a reader never sees half a file. write returning False abandons the write (the
+    temp file goes, path is untouched): then False. remove_dead_temps clears the temp file of a killed writer."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as f:
-            write(f)
+            if write(f) is False:
+                return False
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -216,3 +219,4 @@ def atomic_write(path, write):
             os.close(fd)
     except OSError:
         pass  # some filesystems cannot fsync a directory; the rename is still atomic
+    return True

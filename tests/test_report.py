@@ -216,7 +216,7 @@ def test_atomic_write(tmp_path, monkeypatch):
 
     def fail(*a):
         raise OSError("disk full")
-    monkeypatch.setattr(report.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)  # the one atomic writer (evalkit.model.checkpoint)
     with pytest.raises(OSError):
         render_report(make_run(), tmp_path)
     assert (tmp_path / "index.html").read_text() == "previous"

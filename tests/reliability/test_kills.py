@@ -85,7 +85,7 @@ def kill_after_evaluations(p: subprocess.Popen, n: int, delay: float) -> list[st
 def kill_while_writing_the_report(p: subprocess.Popen, rep: Path):
     """SIGKILL p while its report's temp file exists (written, not yet renamed into place)."""
     deadline = time.monotonic() + 120
-    while not list(rep.glob(".index.*.html.tmp")):
+    while not list(rep.glob(".index.html.tmp-*")):
         assert p.poll() is None and time.monotonic() < deadline, "no report was written"
         time.sleep(0.01)
     p.kill()
