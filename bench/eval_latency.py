@@ -15,7 +15,8 @@ import torch
 
 from evalkit.evaluate import evaluate
 from evalkit.parts import find_parts
-from evalkit.suite import DEFAULT_SUITE, load_suite, prompt_text
+from evalkit.model.qa import prompt_text
+from evalkit.suite import DEFAULT_SUITE, load_suite
 from evalkit.model.args import ModelArgs
 from evalkit.model.checkpoint import read_checkpoint, save_checkpoint
 from evalkit.model.data import DATA_DIR, tokenizer_path

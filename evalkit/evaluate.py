@@ -9,22 +9,22 @@ qa_val_loss and qa_train_loss on held-out and training Q/A text (a rising val lo
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from evalkit.model.checkpoint import Checkpoint, build_model, read_checkpoint
+from evalkit.model.qa import STOP, extract_answer
 from evalkit.model.tokenizer import Tokenizer
 from evalkit.model.transformer import generate_text
 
 from .errors import EvalkitError
 from .parts import RunParts
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Score
-from .suite import Suite, extract_answer
+from .suite import Suite
 
-STOP = ("\nQ:", "\n\n")  # an answer ends at the next question or a blank line
 LOSS_WINDOWS = 16  # fixed windows of held-out text for the loss measurements: same text for every checkpoint
 
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from evalkit.model.checkpoint import Checkpoint
-from evalkit.model.data import conversation_text, read_conversations
+from evalkit.model.data import read_conversations
+from evalkit.model.qa import conversation_text, is_qa_document
 from evalkit.model.tokenizer import Tokenizer
 
 from .errors import EvalkitError
@@ -105,7 +106,7 @@ def _tokens(path: Path) -> np.ndarray:
 
 def looks_like_qa(tok: Tokenizer, shard: Path) -> bool:
     docs = _docs(tok, _tokens(shard), limit=200_000)[:SNIFF_DOCS]
-    qa = sum(d.lstrip().startswith("Q:") and "\nA:" in d for d in docs)
+    qa = sum(map(is_qa_document, docs))
     return bool(docs) and qa / len(docs) >= QA_SHARE
 
 

@@ -28,10 +28,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from evalkit.model.qa import prompt_text
 
 from . import shipped
 from .config import _toml_type, read_toml
@@ -41,11 +42,6 @@ from .errors import EvalkitError
 DEFAULT_SUITE = shipped("prompts/default.toml")
 
 HELD_VALUES = ("in", "out")
-
-
-def prompt_text(question: str) -> str:
-    """The exact text fed to the model for a question."""
-    return f"Q: {question}\nA:"
 
 
 @dataclass(frozen=True)
@@ -219,31 +215,3 @@ def _load_prompt(index: int, entry: dict[str, Any], fail) -> Prompt:
         reference=None if reference is None else reference.strip(),
         held=held,
     )
-
-
-# --------------------------------------------------------------------------- answers
-
-# Where an answer ends: a "Q:" at the start of the text or after whitespace, a
-# blank line, or a line that starts a new "A:".
-_ANSWER_END = re.compile(r"(?:^|(?<=\s))Q:|\n[ \t]*\n|\n[ \t]*A:")
-_LEADING_A = re.compile(r"^\s*A:")
-_TRAILING_A = re.compile(r"(?:^|\s)A:$")
-
-
-def extract_answer(raw: str) -> str:
-    """The answer in ``raw``, the text generated after the prompt ``"Q: ...\\nA:"``.
-
-    The answer runs up to the next ``"Q:"`` (at the start of the text or after
-    whitespace), a blank line, a new line starting ``"A:"``, or the end of the
-    text; surrounding whitespace is stripped. A repeated ``"A:"`` marker at the
-    very start and a dangling ``"A:"`` at the very end are dropped. ``"\\r\\n"``
-    and ``"\\r"`` count as newlines.
-    """
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    text = _LEADING_A.sub("", text, count=1)
-    end = _ANSWER_END.search(text)
-    if end is not None:
-        text = text[: end.start()]
-    text = text.strip()
-    text = _TRAILING_A.sub("", text).strip()
-    return text

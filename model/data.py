@@ -20,6 +20,7 @@ import torch
 
 from .checkpoint import atomic_write
 from .flags import parse_flags
+from .qa import answer_spans, conversation_text
 from .tokenizer import Tokenizer, train_tokenizer
 from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
 
@@ -63,23 +64,6 @@ def read_conversations(path) -> list[list[tuple[str, str]]]:
     if not conversations:
         raise DataError(f"{path}: no conversations")
     return conversations
-
-
-def conversation_text(pairs) -> str:
-    """`Q: question\\nA: answer\\n` for each turn, then a blank line: the format the model learns."""
-    return "".join(f"Q: {q}\nA: {a}\n" for q, a in pairs) + "\n"
-
-
-def answer_spans(pairs) -> list[tuple[int, int]]:
-    """Byte ranges of each answer (from just after `A:` through its newline) in `" " + conversation_text`."""
-    spans, pos = [], 1  # byte 0 is sentencepiece's dummy-prefix space
-    for q, a in pairs:
-        pos += len(f"Q: {q}\nA:".encode())
-        end = pos + len(f" {a}\n".encode())
-        spans.append((pos, end))
-        pos = end
-    spans[-1] = (spans[-1][0], spans[-1][1] + 1)  # the closing blank line ends the answer too
-    return spans
 
 
 def encode_conversation(tok: Tokenizer, pairs):

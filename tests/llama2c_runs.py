@@ -26,7 +26,8 @@ import torch
 
 from evalkit.model.args import ModelArgs
 from evalkit.model.checkpoint import atomic_write
-from evalkit.model.data import QA_VAL_EVERY, conversation_text, paragraphs, read_conversations
+from evalkit.model.data import QA_VAL_EVERY, paragraphs, read_conversations
+from evalkit.model.qa import conversation_text
 from evalkit.model.tokenizer import Tokenizer
 from evalkit.model.transformer import Transformer
 

@@ -5,13 +5,13 @@ import json
 import numpy as np
 import pytest
 
-from evalkit.model import data
+from evalkit.model import data, qa
 from evalkit.model.tokenizer import Tokenizer, TokenizerError
 
 
 def test_conversation_text_is_the_qa_format():
-    assert data.conversation_text([("What is rain?", "Water that falls.")]) == "Q: What is rain?\nA: Water that falls.\n\n"
-    two = data.conversation_text([("a?", "b."), ("c?", "d.")])
+    assert qa.conversation_text([("What is rain?", "Water that falls.")]) == "Q: What is rain?\nA: Water that falls.\n\n"
+    two = qa.conversation_text([("a?", "b."), ("c?", "d.")])
     assert two == "Q: a?\nA: b.\nQ: c?\nA: d.\n\n"
 
 

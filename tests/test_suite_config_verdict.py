@@ -9,14 +9,8 @@ import pytest
 
 from evalkit.config import Thresholds, load_config, load_part_paths
 from evalkit.errors import EvalkitError
-from evalkit.suite import (
-    DEFAULT_SUITE,
-    Prompt,
-    Sampling,
-    extract_answer,
-    load_suite,
-    prompt_text,
-)
+from evalkit.model.qa import extract_answer, prompt_text
+from evalkit.suite import DEFAULT_SUITE, Prompt, Sampling, load_suite
 from evalkit.verdict import ADVICE, CONTINUE, OVERFIT, READY, CheckpointScores, check_criteria, judge
 
 # ------------------------------------------------------------------------------ errors

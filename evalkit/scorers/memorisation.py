@@ -25,6 +25,8 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 
+from evalkit.model.qa import parse_pairs
+
 from .base import Answer, Context, Score, sample_ref
 from .words import words
 
@@ -34,7 +36,6 @@ N = 8
 COPY_SHARE = 0.5
 MAX_SPANS = 50
 
-_QA = re.compile(r"(?:^|\n)[ \t]*Q:[ \t]*(.*?)\n[ \t]*A:[ \t]*(.*?)(?=\n[ \t]*\n|\n[ \t]*Q:|\Z)", re.S)
 
 
 def _norm_q(q: str) -> str:
@@ -43,8 +44,8 @@ def _norm_q(q: str) -> str:
 
 
 def parse_qa(text: str) -> list[tuple[str, str]]:
-    """(question, answer) pairs from "Q: ...\\nA: ..." training text."""
-    return [(q.strip(), a.strip()) for q, a in _QA.findall(text)]
+    """(question, answer) pairs from "Q: ...\\nA: ..." training text (evalkit.model.qa)."""
+    return parse_pairs(text)
 
 
 class NgramIndex:

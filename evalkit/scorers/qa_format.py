@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import re
 
+from evalkit.model.qa import ENDED_HERE, MARKER
+
 from .base import Answer, Context, Score, sample_ref
 from .words import normalise_quotes, words
 
@@ -44,10 +46,8 @@ ECHO_OVERLAP = 0.8
 MIN_WORDS = 3
 MAX_WORDS = 150
 
-_MARKER = re.compile(r"(?<![A-Za-z])[QA]:")
 _START = re.compile(r"^ ?[^\W_]|^ ?[\"'(\[]")
 _END = re.compile(r"[.!?\u2026][\"')\]]*$|\"$")
-_EXPLICIT_STOP = re.compile(r"^[ \t]*(\r?\n[ \t]*\r?\n|\r?\n?[ \t]*Q:)")
 _DANGLING = frozenset(
     "a an the of to in on at by for from with and or but nor as than that which who whose whom "
     "is are was were be been being has have had do does did will would can could shall should "
@@ -70,12 +70,12 @@ def check_answer(a: Answer) -> dict[str, bool]:
     res: dict[str, bool] = {}
     res["non_empty"] = any(ch.isalnum() for ch in text)
     res["starts_clean"] = bool(_START.match(normalise_quotes(a.raw)))
-    res["no_stray_markers"] = not _MARKER.search(text)
+    res["no_stray_markers"] = not MARKER.search(text)
 
     ends = bool(_END.search(text))
     if not ends and ws and ws[-1] not in _DANGLING and text[-1:].isalnum():
         rest = _after_text(a)
-        ends = rest is not None and bool(_EXPLICIT_STOP.match(rest))
+        ends = rest is not None and bool(ENDED_HERE.match(rest))
     res["ends_clean"] = ends
 
     aset = set(ws)
