@@ -198,7 +198,9 @@ def _format_detail(ev) -> list[str]:
     score = _score(ev, "qa_format")
     failures = score.evidence.get("failures", []) if score else []
     n = len(ev.answers)
+    checks = [f"{k.removeprefix('format.')} {v:.0%}" for k, v in ev.metrics.items() if k.startswith("format.")]
     lines = [f"{n - len(failures)} of {n} answers pass every Q/A format check"]
+    lines += [f"  each check passed by: {', '.join(checks)}"] if checks else []
     by_ref = _answers(ev)
     for f in failures[:MAX_SAMPLES]:
         a = by_ref.get((f["prompt_id"], f["sample"]))

@@ -1,5 +1,5 @@
 """The Q/A text format, in one place: how a conversation is written, what the model is prompted with, where a
-generated answer ends, and how Q/A text is read back. The trainer's shards, the prompt suite, generation's stop
+generated answer ends, and what a Q/A document looks like. The trainer's shards, the prompt suite, generation's stop
 strings and the scorers all use these, so they cannot drift apart.
 
     Q: question\\nA: answer\\n      one turn; a conversation is its turns, then a blank line
@@ -16,7 +16,6 @@ STOP = ("\nQ:", "\n\n")  # generation stops at the next question or the conversa
 _ANSWER_END = re.compile(r"(?:^|(?<=\s))Q:|\n[ \t]*\n|\n[ \t]*A:")
 _LEADING_A = re.compile(r"^\s*A:")
 _TRAILING_A = re.compile(r"(?:^|\s)A:$")
-_PAIR = re.compile(r"(?:^|\n)[ \t]*Q:[ \t]*(.*?)\n[ \t]*A:[ \t]*(.*?)(?=\n[ \t]*\n|\n[ \t]*Q:|\Z)", re.S)
 #: A "Q:" or "A:" marker inside text (not the end of a word such as "FAQ:").
 MARKER = re.compile(r"(?<![A-Za-z])[QA]:")
 #: What follows an answer the model ended itself: a blank line or a next question.
@@ -57,11 +56,6 @@ def extract_answer(raw: str) -> str:
     if end is not None:
         text = text[: end.start()]
     return _TRAILING_A.sub("", text.strip()).strip()
-
-
-def parse_pairs(text: str) -> list[tuple[str, str]]:
-    """(question, answer) pairs from Q/A text, however it is laid out in lines and blank lines."""
-    return [(q.strip(), a.strip()) for q, a in _PAIR.findall(text)]
 
 
 def is_qa_document(doc: str) -> bool:

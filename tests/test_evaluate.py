@@ -38,7 +38,7 @@ def test_same_checkpoint_same_scores(ckpt, suite_file):
     assert [x.raw for x in a.answers] == [x.raw for x in b.answers]
     assert a.metrics == b.metrics
     assert len(a.answers) == 4 and {x.sample for x in a.answers} == {0, 1}
-    for key in ("invented_rate", "format", "topic", "memorisation", "seed_similarity", "distinct2",
+    for key in ("invented_rate", "format", "topic", "memorisation", "seed_similarity",
                 "base_loss", "qa_val_loss", "qa_train_loss", "train_loss", "val_loss"):
         assert key in a.metrics, key
     assert a.metrics["base_loss"] < np.log(512)  # it learned something from its base corpus

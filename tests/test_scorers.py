@@ -88,7 +88,7 @@ def test_invented_words_scorer(lex):
     assert ev[1]["samples"] == [{"prompt_id": "p1", "sample": 0}]
     n_words = 7 + 10 + 2
     assert s.metrics["word_tokens"] == n_words
-    assert s.metrics["invented_tokens"] == 5 and s.metrics["invented_distinct"] == 2
+    assert s.metrics["invented_tokens"] == 5 and len(s.evidence["invented"]) == 2
     assert s.value == pytest.approx(5 / n_words) == s.metrics["invented_rate"]
     clean = lexicon.score([ans("Resonance is a sound that lingers.")], Context(known_words=lex))
     assert clean.value == 0.0 and clean.evidence["invented"] == []
@@ -206,12 +206,6 @@ A: Blue.
 """
 
 
-def test_parse_qa():
-    pairs = memorisation.parse_qa(TRAIN)
-    assert [q for q, _ in pairs] == ["What is resonance?", "What is an echo?", "Why is the sky blue?"]
-    assert pairs[2][1] == "Blue."
-
-
 def test_memorisation_copy_and_novel():
     ctx = Context(training_text=TRAIN)
     copied_text = ("An echo is a sound that bounces back from a distant hard surface such as a cliff "
@@ -220,30 +214,21 @@ def test_memorisation_copy_and_novel():
     s = memorisation.score(a, ctx)
     assert s.name == "memorisation" and s.value == 1.0
     assert s.metrics["longest_copy"] == len(words(copied_text)) == 21
-    assert s.metrics["copied_answers"] == 1.0
-    assert s.metrics["other_answer_copies"] == 1.0
-    assert s.evidence["other_answer_copies"][0]["training_question"] == "What is an echo?"
+    assert (s.metrics["ngrams"], s.metrics["copied_ngrams"]) == (14.0, 14.0)
     assert s.evidence["spans"][0] == {"prompt_id": "p1", "sample": 0, "start": 0, "length": 21,
                                       "text": " ".join(words(copied_text))}
-
-    # copying its own question's answer is memorisation but not "a different question's answer"
-    own = memorisation.score([ans(copied_text, question="What is an echo?")], ctx)
-    assert own.metrics["copied_answers"] == 1.0 and own.metrics["other_answer_copies"] == 0.0
 
     # partial copy: 12-word span inside novel words
     mixed = ("My cat thinks that an echo is a sound that bounces back from a distant hard "
              "place, and then she naps in the warm sun all day long.")
     m = memorisation.score([ans(mixed)], ctx)
     assert m.metrics["longest_copy"] == 12
-    assert 0 < m.value < 0.5 and m.metrics["copied_answers"] == 0.0
+    assert 0 < m.value < 0.5
 
     novel = ans("Silence settles over the valley like snow while the old clock keeps counting quietly.")
     n = memorisation.score([novel], ctx)
     assert n.value == 0.0 and n.metrics["longest_copy"] == 0.0 and n.evidence["spans"] == []
     assert memorisation.score([novel], Context()).value == 0.0
-
-    short = memorisation.score([ans("Blue.", question="What colour is grass?")], ctx)
-    assert short.metrics["copied_answers"] == 1.0 and short.metrics["other_answer_copies"] == 1.0
 
 
 def test_ngram_index_cached_and_spans():
@@ -255,13 +240,6 @@ def test_ngram_index_cached_and_spans():
 
 
 # ---------------------------------------------------------------- repetition
-def test_loops():
-    assert repetition.find_loop("a b c a b c a b c".split()) == "a b c"
-    assert repetition.find_loop("it is very very very very big".split()) == "very"
-    assert repetition.find_loop("very very very big".split()) is None
-    assert repetition.find_loop("a b c a b c d".split()) is None
-
-
 def test_repetition_scorer():
     loop = "the sea is the sea is the sea is calm"
     a = [
@@ -271,18 +249,11 @@ def test_repetition_scorer():
         ans("A lone bird sings over frozen fields.", pid="p2", sample=1),
     ]
     s = repetition.score(a, Context())
-    assert s.name == "repetition" and s.value == s.metrics["distinct2"]
-    assert s.metrics["loops"] == 0.5
-    assert {(e["prompt_id"], e["sample"]) for e in s.evidence["loops"]} == {("p1", 0), ("p1", 1)}
+    assert s.name == "repetition" and s.value == s.metrics["seed_similarity"]
     assert s.metrics["seed_similarity"] == pytest.approx(0.5)  # p1 identical (1.0), p2 disjoint (0.0)
     assert s.evidence["seed_similarity"][0] == {"prompt_id": "p1", "similarity": 1.0, "samples": 2}
     same = repetition.score([ans("one two three four", sample=i) for i in range(3)], Context())
     assert same.metrics["seed_similarity"] == 1.0
-
-
-def test_distinct2():
-    s = repetition.score([ans("a b a b"), ans("c d", sample=1)], Context())
-    assert s.value == pytest.approx(3 / 4)  # (a,b) (b,a) (a,b) (c,d)
 
 
 # ---------------------------------------------------------------- all scorers
@@ -301,12 +272,3 @@ def test_all_scorers_json_and_order(lex):
     # empty input never crashes
     for f in ALL_SCORERS:
         f([], Context())
-
-
-def test_other_answer_uses_question_numbers():
-    train = "Q: What is rule 1?\nA: Always keep the lantern lit when the fog rolls over the harbour wall.\n\n" \
-            "Q: What is rule 2?\nA: Never ring the bell twice after the tide has turned at midnight.\n"
-    copy = "Always keep the lantern lit when the fog rolls over the harbour wall."
-    ctx = Context(training_text=train)
-    assert memorisation.score([ans(copy, question="What is rule 1?")], ctx).metrics["other_answer_copies"] == 0.0
-    assert memorisation.score([ans(copy, question="What is rule 2?")], ctx).metrics["other_answer_copies"] == 1.0

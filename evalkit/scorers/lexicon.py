@@ -193,7 +193,6 @@ def score(answers: list[Answer], ctx: Context) -> Score:
         "invented_rate": rate,
         "invented_tokens": float(invented),
         "word_tokens": float(n_tokens),
-        "invented_distinct": float(len(counts)),
         "invented_rate_var": var,
     }
     return Score("invented_words", rate, metrics, evidence)
