@@ -144,6 +144,7 @@ def test_without_a_base_the_relative_criteria_are_skipped_and_the_others_fail_wi
     result.stdout.fnmatch_lines(["*_ evalkit::format _*",
                                  "format * < 0.90",
                                  "* of 4 answers pass every Q/A format check",
+                                 "  each check passed by: non_empty *%, starts_clean *%, *sane_length *%",
                                  "  - *, sample * (fails *): *"])
     result.stdout.fnmatch_lines(["*_ evalkit::topic _*",
                                  "topic * < 0.50",
