@@ -92,20 +92,14 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
         stdout=train_log, stderr=subprocess.STDOUT,
         env={**os.environ, "OMP_NUM_THREADS": "1"})  # one core trains, the other judges
     log(f"[4/4] evalkit watch {out} --report {report}: judging every checkpoint as it lands")
+    watcher = None
     try:
         watcher = Watcher(out, report, baseline=base_ckpt, interval=0.5, exit_on_stop=True,
                           log=lambda m, **kw: log("      " + m, **kw))
-        while True:
-            pending = watcher.scan()
-            verdict = watcher.verdict
-            if verdict is not None and verdict.outcome in STOP_OUTCOMES:
-                break
-            if trainer.poll() is not None and not pending:
-                watcher.scan()  # the checkpoint saved on the way out
-                break
-            time.sleep(0.2)
-        watcher.update(watching=False)
+        watcher.run(until=lambda: trainer.poll() is not None)  # the watch loop itself, to a STOP
     finally:
+        if watcher is not None:
+            watcher.close()
         try:
             trainer.wait(timeout=60)  # it saw the stop-file: it saves and stops
         except subprocess.TimeoutExpired:
@@ -115,14 +109,12 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
     verdict = watcher.verdict
     log("")
     if verdict is None:
-        watcher.close()
         log(f"no checkpoint was judged; see {work / 'finetune.log'}")
         return 1
     log(verdict.headline)
     for reason in verdict.reasons[:6]:
         log(f"  - {reason}")
-    kept = watcher.build_run(watching=False)["recommended_path"]
-    watcher.close()
+    kept = watcher.last_run["recommended_path"]
     if kept:
         log(f"checkpoint to keep: {kept}")
     log(f"report: {(report / 'index.html').resolve()}")

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import math
 import re
+import time
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from evalkit.model.checkpoint import atomic_write
 
+from .config import Thresholds
 from .criteria import CRITERIA
+from .verdict import CheckpointScores, RunVerdict, judge
 
-__all__ = ["render_report", "clean", "sampled"]
+__all__ = ["assemble_run", "base_scores", "render_report", "clean", "sampled"]
 
 LAST_FULL = 20  # besides the first, the recommended and the latest: the last N checkpoints get samples
 LOSSES = ("Loss per token", [("qa_val_loss", "Q/A val", "#ea580c"), ("qa_train_loss", "Q/A train", "#2563eb"),
@@ -208,6 +212,62 @@ def sampled(statuses: list[str], recommended: int | None) -> set[int]:
     full = {n - 1, *range(max(0, n - LAST_FULL), n)} | {i for i in (recommended, *ok[:1], *ok[-1:])
                                                          if i is not None}
     return {i for i in full if 0 <= i < n and statuses[i] == "ok"}
+
+
+def base_scores(base: dict | None) -> CheckpointScores | None:
+    """The base's scores from its store row (None until it is evaluated)."""
+    if not base or not base.get("result"):
+        return None
+    return CheckpointScores(f"{base['name']} (base)", base["result"].get("iter_num") or 0,
+                            base["result"].get("metrics") or {})
+
+
+def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, parts, suite_path, out_dir,
+                 watching: bool, result: Callable[[dict], dict | None]) -> tuple[dict, RunVerdict | None]:
+    """The report's data and the verdict: every evaluated (or diverged) version judged against the base, with
+    the broken and unjudged ones shown too. rows: the watcher's versions; base: the base's store row;
+    result(row): a version's whole result, loaded only for the checkpoints shown with samples."""
+    base_weights = base["weights"] if base else None
+    ok = [r for r in rows if r["status"] in ("ok", "diverged") and r["weights"] != base_weights]
+    labels = _labels(ok)
+    scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"] or {},
+                               r["error"] if r["status"] == "diverged" else None) for r in ok]
+    drift_note = parts.drift_note if parts else ""
+    v = judge(scores, base_scores(base), thresholds, drift_note) if scores else None
+    judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
+    shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],
+                   key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
+    rec = next((i for i, r in enumerate(shown) if v and labels.get(r["id"]) == v.checkpoint), None)
+    full = sampled([r["status"] for r in shown], rec)  # only these carry answers and evidence
+    checkpoints = []
+    for i, r in enumerate(shown):
+        j = judged_rows.get(labels.get(r["id"]), {})
+        checkpoints.append({
+            "id": r["id"][:12], "name": labels.get(r["id"], r["name"]), "kept_path": r["kept_path"],
+            "iter_num": r["iter_num"], "status": r["status"], "error": r["error"],
+            "metrics": j.get("metrics") or r["metrics"] or {}, "checks": j.get("criteria") or {},
+            "worse": j.get("worse") or [], "evaluation": result(r) if i in full else None})
+    if base:
+        checkpoints.insert(0, {"id": base["id"][:12], "name": base["name"], "kept_path": base["path"],
+                               "iter_num": base["result"].get("iter_num"), "status": "base", "error": None,
+                               "metrics": base["result"].get("metrics") or {}, "checks": {}, "worse": [],
+                               "evaluation": None})
+    run = {"out_dir": str(out_dir), "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "watching": watching,
+           "verdict": v.to_dict() if v else None,
+           "recommended_path": shown[rec]["kept_path"] if rec is not None else None,
+           "thresholds": thresholds.to_dict(), "parts": parts.lines(suite_path) if parts else [],
+           "baseline": {"name": base["name"], "answers": base["result"]["answers"],
+                        "metrics": base["result"].get("metrics") or {}} if base else None,
+           "checkpoints": checkpoints}
+    return run, v
+
+
+def _labels(rows: list[dict]) -> dict[str, str]:
+    """A unique name per evaluated version: the file name, or name@iter for a name with several versions."""
+    count = Counter(r["name"] for r in rows)
+    labels = {r["id"]: r["name"] if count[r["name"]] == 1 else f"{r['name']}@{r['iter_num']}" for r in rows}
+    again = Counter(labels.values())
+    return {k: v if again[v] == 1 else f"{v}#{k[:12]}" for k, v in labels.items()}
 
 
 def _evaluated(ckpt: dict) -> bool:

@@ -1,38 +1,28 @@
 """`evalkit watch OUT_DIR`: judge every checkpoint version as it lands, keep the results, say stop or continue.
 
-    OUT_DIR/*.pt ──stat every interval/4──► settled? ──sha256──► new version? ──load──► keep a copy ──► evaluate
-          └─ base*.pt: the run's start, the baseline          REPORT_DIR/kept/{sha[:12]}_{name}    │
-    REPORT_DIR/evalkit.sqlite3 (one row per version) ◄──────────────────────────────────────────────┘
-          └──► verdict over every evaluated version ──► report (evalkit.report) ──► STOP: verdict.json + OUT_DIR/STOP
+One checkpoint's way, one module per step:
 
-A version is a file's content (sha256), not its name: ckpt.pt holding the same bytes as ckpt_000300.pt is
-judged once, and every new content of ckpt.pt is a new version. Our trainer's ckpt.pt also carries the
-optimizer state, so its bytes never equal the numbered file's: a version whose *weights* equal an evaluated
-one's (or the baseline's) is recorded as a duplicate and not evaluated again.
+    OUT_DIR/*.pt ──settled? new version? (evalkit.versions)──► keep a copy in REPORT_DIR/kept/ ──► evaluate
+    (evalkit.evaluate) ──► REPORT_DIR/evalkit.sqlite3 (evalkit.results) ──► verdict over every version against
+    the base (evalkit.verdict) ──► report (evalkit.report) ──► at a STOP: verdict.json + OUT_DIR/STOP
 
-A file is read only once it has settled: the same (size, mtime_ns, inode) for at least `interval`, and it
-loads. One that settles and still fails to load for BROKEN_AFTER tries is recorded as broken, once.
-Numbered checkpoints (never rewritten) are kept as hard links; other names (ckpt.pt, which llama2.c's
-train.py rewrites in place) as copies, so a kept version never changes after it was judged.
-
-Left running for hours, it must not stop for one bad checkpoint or a full disk: a version that loads but
-cannot be judged (its vocabulary does not fit the tokenizer, ...) is recorded as an error with the reason
-and judged again after a restart; results that cannot be saved (disk full, read-only) stay in memory and
-are saved at the next scan; a report that cannot be written is retried. One watcher per report directory
-(a lock file), and temp files a killed watcher left behind are removed at start.
+This module is the loop that ties them together. Left running for hours, it must not stop for one bad
+checkpoint or a full disk: a file that settles and still fails to load BROKEN_AFTER times is recorded as
+broken, once; a version that loads but cannot be judged (its vocabulary does not fit the tokenizer, ...) is an
+error with the reason, judged again after a restart; one whose weights or loss are not finite is named as
+diverged; results that cannot be saved wait in memory (evalkit.results); a report that cannot be written is
+retried. One watcher per report directory (a lock file); temp files a killed watcher left are removed at start.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import signal
 import sqlite3
 import time
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from typing import Callable
 from pathlib import Path
 
 from evalkit.model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
@@ -41,12 +31,13 @@ from . import store
 from .config import load_config, load_part_paths
 from .errors import EvalkitError
 from .evaluate import Diverged, evaluate as evaluate_checkpoint
-from .parts import find_base, find_parts, is_base_name
-from .report import render_report, sampled
+from .parts import find_base, find_parts
+from .report import assemble_run, base_scores, render_report
+from .results import Results
 from .suite import DEFAULT_SUITE, load_suite
-from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria, judge
+from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria
+from .versions import NUMBERED, Track, checkpoint_files, file_sig, keep, settled, sha256_file, weights_digest
 
-NUMBERED = re.compile(r"ckpt_\d+\.pt")  # our trainer's numbered checkpoints: written once, never rewritten
 BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
 REPORT_EVERY = 10.0  # seconds between report updates while working through a backlog of checkpoints
 LOCK_FILE = ".watch.lock"
@@ -69,66 +60,6 @@ class Stopped(BaseException):
 
 def _stop(signum, frame):
     raise Stopped(signum)
-
-
-@dataclass
-class Track:
-    """What the watcher knows about one file as it is now."""
-
-    sig: tuple  # (size, mtime_ns, inode)
-    since: float  # monotonic time this sig was first seen
-    seen_at: float = field(default_factory=time.time)
-    next_try: float = 0.0
-    failures: int = 0
-    digest: str | None = None
-    done: bool = False
-
-
-def file_sig(st: os.stat_result) -> tuple:
-    return st.st_size, st.st_mtime_ns, st.st_ino
-
-
-def sha256_file(path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def weights_digest(ckpt) -> str:
-    """sha256 of the model's shape and tensors: the same weights give the same digest whatever else the file holds."""
-    import torch
-
-    h = hashlib.sha256(json.dumps({k: v for k, v in ckpt.args.to_dict().items() if k != "dropout"},
-                                  sort_keys=True).encode())
-    for key in sorted(ckpt.state_dict):
-        t = ckpt.state_dict[key].detach().cpu().contiguous()
-        h.update(f"{key}:{t.dtype}:{tuple(t.shape)};".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy())
-    return h.hexdigest()
-
-
-def keep(src: Path, dest: Path, digest: str, sig: tuple, link: bool) -> bool:
-    """Put the version of src at dest (a hard link, else an atomic copy); False if src changed meanwhile."""
-    if link:
-        tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-        try:
-            os.link(src, tmp)
-            if file_sig(os.stat(tmp)) != sig:  # not the very inode we hashed, unchanged
-                return False
-            os.replace(tmp, dest)
-            return True
-        except OSError:
-            pass  # another filesystem, or no hard links there: copy
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    def copy(fo) -> bool:
-        h = hashlib.sha256()
-        with open(src, "rb") as fi:
-            while chunk := fi.read(1 << 20):
-                h.update(chunk)
-                fo.write(chunk)
-        return h.hexdigest() == digest
-    return atomic_write(dest, copy)
 
 
 def warm_up():
@@ -201,16 +132,15 @@ class Watcher:
         given_base = self.explicit_baseline
         self.skip = {given_base.name} if given_base and given_base.resolve().parent == self.out_dir.resolve() else set()
         self.kept_dir = self.report_dir / "kept"
-        self.lock = self.conn = None
+        self.lock = self.results = None
+        self.said: set[str] = set()
         try:
             self.kept_dir.mkdir(parents=True, exist_ok=True)
             self.lock = lock(self.report_dir)
             probe = self.kept_dir / f".probe-{os.getpid()}"
             probe.write_bytes(b"")
             probe.unlink()
-            self.conn = store.open_store(self.report_dir)
-            for line in store.repair(self.conn):
-                self.say(line)
+            self.results = Results(self.report_dir, self.say)
             self.check_suite()
             remove_stale_temps(self.report_dir, self.out_dir)
         except (OSError, sqlite3.Error) as e:
@@ -219,23 +149,22 @@ class Watcher:
         except WatchError:
             self.close()
             raise
-        self.unsaved: list[tuple] = []  # (store.put_*, row) not yet in the store: the disk was full
         self.files: dict[str, Track] = {}
         self.baseline_track: tuple[Path, Track] | None = None
         self.baseline: dict | None = None  # the baseline's store row, once evaluated
         self.recorded_init: Path | None = None  # the start checkpoint our trainer recorded in a checkpoint
-        first = store.get_meta(self.conn, "base_path")  # the run's first version, made the base by a watcher
+        first = self.results.meta("base_path")  # the run's first version, made the base by a watcher
         self.first_version: Path | None = Path(first) if first and Path(first).is_file() else None
         self.verdict = None
         self.dirty, self.next_update, self.last_update = True, 0.0, 0.0
         self.last_headline, self.last_verdict_json, self.stop_written = None, None, False
-        self.said: set[str] = set()
+        self.last_run: dict | None = None  # the report's data at the last update
 
     def check_suite(self):
         """The store's results were judged with this suite (or there are none yet): never mix two suites."""
-        stored, ours = store.get_meta(self.conn, "suite"), self.suite.fingerprint()
+        stored, ours = self.results.meta("suite"), self.suite.fingerprint()
         if stored is None:
-            store.set_meta(self.conn, "suite", ours)
+            self.results.set_meta("suite", ours)
         elif stored != ours:
             raise WatchError(f"its results were judged with another prompt suite than {self.suite.path}, and "
                              f"answers to two suites do not compare: pass a new --report DIR, or move "
@@ -243,10 +172,10 @@ class Watcher:
 
     def close(self):
         """Let go of the store (its -wal/-shm files go with the last connection) and the lock."""
-        for handle in (self.conn, self.lock):
+        for handle in (self.results, self.lock):
             if handle is not None:
                 handle.close()
-        self.conn = self.lock = None
+        self.results = self.lock = None
 
     def say(self, text: str, once_key: str | None = None):
         if once_key is not None:
@@ -257,8 +186,9 @@ class Watcher:
 
     # ----------------------------------------------------------------------------------------- the loop
 
-    def run(self) -> int:
-        """Watch until stopped (--once: until everything there now is judged; --exit-on-stop: until a STOP)."""
+    def run(self, until: Callable[[], bool] | None = None) -> int:
+        """Watch until stopped: --once, until everything there now is judged; --exit-on-stop, until a STOP;
+        until(), a caller's condition (the demo: its trainer exited), then until what is there is judged."""
         warm_up()
         self.find_parts_at_start()
         while True:
@@ -267,11 +197,13 @@ class Watcher:
                 break
             if self.exit_on_stop and self.verdict is not None and self.verdict.outcome in STOP_OUTCOMES:
                 break
+            if until is not None and until():
+                self.once = True  # judge what the trainer left on its way out, then stop
             time.sleep(self.interval / 4)
         self.update(watching=False)
-        if not self.save():
-            raise WatchError(f"{len(self.unsaved)} result(s) could not be saved; they are judged again next time",
-                             self.report_dir / store.STORE_FILE)
+        if not self.results.save():
+            raise WatchError(f"{len(self.results.unsaved)} result(s) could not be saved; they are judged again "
+                             f"next time", self.results.path)
         if self.verdict is None:
             self.say(f"no checkpoint to judge in {self.out_dir} yet")
             return 3
@@ -279,93 +211,27 @@ class Watcher:
 
     def scan(self) -> bool:
         """One look at OUT_DIR; True while some file is still settling or being retried."""
-        if not self.save():
+        if not self.results.save():
             self.dirty = True  # the report shows what is judged, saved or not
         now = time.monotonic()
-        sigs = {}
         try:
-            with os.scandir(self.out_dir) as entries:
-                for e in entries:
-                    if e.name.startswith(".") or not e.name.endswith(".pt") or is_base_name(e.name) \
-                            or e.name in self.skip:
-                        continue  # temp files of atomic saves; ckpt_v1_base.pt, base.pt: the start, not the run
-                    if not _is_utf8(e.name):  # the store (and the report) hold names as UTF-8 text
-                        self.say(f"{e.name!r}: not judged: rename it (its name is not valid UTF-8 text)",
-                                 once_key=f"name:{e.name!r}")
-                        continue
-                    try:
-                        if e.is_file():
-                            sigs[e.name] = file_sig(e.stat())
-                    except FileNotFoundError:
-                        pass
+            sigs = checkpoint_files(self.out_dir, self.skip, self.say)
         except FileNotFoundError:
             raise WatchError(f"{self.out_dir}: the directory disappeared") from None
-        for name in [n for n in self.files if n not in sigs]:
-            del self.files[name]
-        ready = []
-        for name, sig in sigs.items():
-            t = self.files.get(name)
-            if t is None or t.sig != sig:
-                t = self.files[name] = Track(sig, now)
-                t.done = judged(store.find_by_stat(self.conn, name, sig[0], sig[1]))  # judged before a restart
-            elif not t.done and now - t.since >= self.interval and now >= t.next_try:
-                ready.append((sig[1], name))
+        ready = settled(self.files, sigs, now, self.interval,
+                        lambda name, sig: judged(self.results.by_stat(name, sig)))
         pending = self.check_baseline(now)
-        for _, name in sorted(ready):  # oldest first: ckpt_000300.pt is judged, the ckpt.pt after it is its twin
+        for name in ready:
             self.process(name, self.files[name])
             if self.dirty and time.monotonic() - self.last_update >= REPORT_EVERY:
                 self.update(watching=not self.once)  # a long backlog: show progress
-        if any(name not in self.files for _, name in ready):
+        if any(name not in self.files for name in ready):
             pending = True  # changed while being read: it is looked at again, also with --once
         if self.first_version is not None and self.baseline is None:
             pending = self.check_baseline(time.monotonic()) or pending  # the base was chosen during this scan
         if self.dirty and time.monotonic() >= self.next_update:
             self.update(watching=not self.once)
         return pending or any(not t.done for t in self.files.values())
-
-    # ----------------------------------------------------------------------------------------- the store
-
-    def record(self, put, row: dict):
-        """Save a row (put: store.put_version / put_baseline); if the disk refuses, keep it for the next scan."""
-        if put is store.put_version:
-            row = dict.fromkeys(store.VERSION_COLUMNS) | row  # every column, as a stored row has
-        self.unsaved.append((put, row))
-        self.save()
-
-    def save(self) -> bool:
-        """Write the rows not saved yet; False (said once per failure spell) while the store cannot be written."""
-        waiting = len(self.unsaved)
-        while self.unsaved:
-            put, row = self.unsaved[0]
-            try:
-                put(self.conn, **row)
-            except sqlite3.Error as e:
-                self.say(f"cannot save results to {self.report_dir / store.STORE_FILE} ({e}); keeping them in "
-                         f"memory and retrying", once_key="store-error")
-                return False
-            self.unsaved.pop(0)
-        if "store-error" in self.said:
-            self.said.discard("store-error")
-            self.say(f"saved the {waiting} waiting result(s) to {self.report_dir / store.STORE_FILE}")
-        return True
-
-    def waiting(self) -> list[dict]:
-        """The version rows not saved yet (each with its whole result)."""
-        return [row for put, row in self.unsaved if put is store.put_version]
-
-    def versions(self) -> list[dict]:
-        """Every version with its metrics: the stored ones and those waiting to be saved (with their result)."""
-        waiting = [row | {"metrics": (row.get("result") or {}).get("metrics")} for row in self.waiting()]
-        ids = {r["id"] for r in waiting}
-        return [r for r in store.all_versions(self.conn) if r["id"] not in ids] + waiting
-
-    def version(self, digest: str) -> dict | None:
-        waiting = [row for row in self.waiting() if row["id"] == digest]
-        return waiting[-1] if waiting else store.get_version(self.conn, digest)
-
-    def evaluated_twin(self, weights: str) -> dict | None:
-        waiting = [row for row in self.waiting() if row["weights"] == weights and row["status"] == "ok"]
-        return waiting[0] if waiting else store.find_evaluated_weights(self.conn, weights)
 
     # ----------------------------------------------------------------------------------------- versions
 
@@ -377,7 +243,7 @@ class Watcher:
                 if file_sig(os.stat(path)) != t.sig:
                     self.files.pop(name)  # changed while hashing: start over
                     return
-            if judged(self.version(t.digest)):
+            if judged(self.results.version(t.digest)):
                 t.done = True  # the same bytes under another name, or judged before
                 return
             try:
@@ -386,7 +252,7 @@ class Watcher:
                 t.failures += 1
                 t.next_try = time.monotonic() + self.interval
                 if t.failures >= BROKEN_AFTER:
-                    self.record(store.put_version, dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1],
+                    self.results.put_version(**dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1],
                                                         status="broken", error=str(e), seen_at=t.seen_at))
                     self.say(f"{name}: broken, not evaluated: {e}")
                     t.done, self.dirty = True, True
@@ -406,11 +272,11 @@ class Watcher:
             self.recorded_init = init
         row = dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1], iter_num=ckpt.iter_num,
                    weights=weights_digest(ckpt), seen_at=t.seen_at)
-        twin = self.evaluated_twin(row["weights"])
+        twin = self.results.evaluated_twin(row["weights"])
         if twin is None and self.baseline and self.baseline["weights"] == row["weights"]:
             twin = {"name": f"the base {self.baseline['name']}"}
         if twin is not None:
-            self.record(store.put_version, row | dict(status="duplicate", error=f"same weights as {twin['name']}"))
+            self.results.put_version(**row | dict(status="duplicate", error=f"same weights as {twin['name']}"))
             self.say(f"{name} (iter {ckpt.iter_num}): same weights as {twin['name']}; not evaluated again")
             t.done = True
             return
@@ -430,7 +296,7 @@ class Watcher:
             self.find_parts(ckpt)
             if self.baseline_path() is None:  # no base named or recorded: the run's first version is the base
                 self.make_base(kept or path, name, ckpt)
-                self.record(store.put_version, row | dict(status="duplicate", error="the base: the run's first "
+                self.results.put_version(**row | dict(status="duplicate", error="the base: the run's first "
                                                           "version"))
                 t.done, self.dirty = True, True
                 return
@@ -440,12 +306,12 @@ class Watcher:
             error = str(e) if isinstance(e, EvalkitError) else f"evalkit failed on it: {type(e).__name__}: {e}"
             status = "diverged" if isinstance(e, Diverged) else "error"
             error = f"{name}: {e.message}" if status == "diverged" else error
-            self.record(store.put_version, row | dict(status=status, error=error, evaluated_at=time.time()))
+            self.results.put_version(**row | dict(status=status, error=error, evaluated_at=time.time()))
             self.say(f"  {error}" if status == "diverged" else f"  {name}: not judged: {error}")
             t.done, self.dirty = True, True
             return
-        self.record(store.put_version, row | dict(status="ok", result=result.to_dict(), evaluated_at=time.time()))
-        base = self.base_scores()
+        self.results.put_version(**row | dict(status="ok", result=result.to_dict(), evaluated_at=time.time()))
+        base = base_scores(self.baseline)
         checks = check_criteria(CheckpointScores(name, result.iter_num, result.metrics), base, self.thresholds,
                                 self.parts.drift_note)
         self.say(f"  done in {time.monotonic() - start:.1f} s: "
@@ -491,20 +357,13 @@ class Watcher:
 
     def make_base(self, path: Path, name: str, ckpt):
         self.first_version = path
-        store.set_meta(self.conn, "base_path", str(path.resolve()))
+        self.results.set_meta("base_path", str(path.resolve()))
         self.say(f"base: {name} (iter {ckpt.iter_num}), the run's first version, kept as {path}; pass --baseline "
                  f"PATH to choose another")
 
     def evaluate(self, path: Path, ckpt):
         """Evaluate path (the kept copy, or the file itself if none could be kept) with the run's parts."""
         return evaluate_checkpoint(path, self.suite, self.parts, device=self.device, ckpt=ckpt)
-
-    def base_scores(self) -> CheckpointScores | None:
-        base = self.baseline
-        if not base or not base.get("result"):
-            return None
-        return CheckpointScores(f"{base['name']} (base)", base["result"].get("iter_num") or 0,
-                                base["result"].get("metrics") or {})
 
     # ----------------------------------------------------------------------------------------- baseline
 
@@ -538,7 +397,7 @@ class Watcher:
         if settling or now < t.next_try:
             return True
         t.digest = t.digest or sha256_file(path)
-        row = store.get_baseline(self.conn, t.digest)
+        row = self.results.baseline(t.digest)
         if row is None:
             try:
                 ckpt = read_checkpoint(path)
@@ -555,7 +414,7 @@ class Watcher:
             result = self.evaluate(path, ckpt)
             row = dict(id=t.digest, name=name, path=str(path.resolve()), weights=weights_digest(ckpt),
                        result=result.to_dict(), evaluated_at=time.time())
-            self.record(store.put_baseline, row)
+            self.results.put_baseline(**row)
             self.say(f"  done in {time.monotonic() - start:.1f} s")
         t.done, self.baseline, self.dirty = True, row, True
         return False
@@ -564,47 +423,14 @@ class Watcher:
 
     def build_run(self, watching: bool) -> dict:
         """The report's data: the verdict over every evaluated version against the base, and every row."""
-        rows = self.versions()
-        base_weights = self.baseline["weights"] if self.baseline else None
-        ok = [r for r in rows if r["status"] in ("ok", "diverged") and r["weights"] != base_weights]
-        labels = _labels(ok)
-        scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"] or {},
-                                   r["error"] if r["status"] == "diverged" else None) for r in ok]
-        drift_note = self.parts.drift_note if self.parts else ""
-        self.verdict = v = judge(scores, self.base_scores(), self.thresholds, drift_note) if scores else None
-        judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
-        shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],  # ok: the diverged too
-                       key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
-        rec = next((i for i, r in enumerate(shown) if v and labels.get(r["id"]) == v.checkpoint), None)
-        full = sampled([r["status"] for r in shown], rec)  # only these carry answers and evidence
-        checkpoints = []
-        for i, r in enumerate(shown):
-            j = judged_rows.get(labels.get(r["id"]), {})
-            checkpoints.append({
-                "id": r["id"][:12], "name": labels.get(r["id"], r["name"]), "kept_path": r["kept_path"],
-                "iter_num": r["iter_num"], "status": r["status"], "error": r["error"],
-                "metrics": j.get("metrics") or r["metrics"] or {}, "checks": j.get("criteria") or {},
-                "worse": j.get("worse") or [],
-                "evaluation": (r.get("result") or store.get_result(self.conn, r["id"])) if i in full else None})
-        recommended = shown[rec]["kept_path"] if rec is not None else None
-        base = self.baseline
-        if base:
-            checkpoints.insert(0, {"id": base["id"][:12], "name": base["name"], "kept_path": base["path"],
-                                   "iter_num": base["result"].get("iter_num"), "status": "base", "error": None,
-                                   "metrics": base["result"].get("metrics") or {}, "checks": {}, "worse": [],
-                                   "evaluation": None})
-        parts = self.parts.lines(self.suite.path) if self.parts else []
-        return {"out_dir": str(self.out_dir), "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "watching": watching,
-                "verdict": v.to_dict() if v else None, "recommended_path": recommended,
-                "thresholds": self.thresholds.to_dict(), "parts": parts,
-                "baseline": {"name": base["name"], "answers": base["result"]["answers"],
-                             "metrics": base["result"].get("metrics") or {}} if base else None,
-                "checkpoints": checkpoints}
+        run, self.verdict = assemble_run(self.results.versions(), self.baseline, self.thresholds, self.parts,
+                                         self.suite.path, self.out_dir, watching, self.results.result)
+        return run
 
     def update(self, watching: bool):
         """Judge, say the headline when it changes, write the STOP files and the report; retry what failed."""
         self.dirty, self.last_update = False, time.monotonic()
-        run = self.build_run(watching)
+        run = self.last_run = self.build_run(watching)
         v = self.verdict
         if v is not None and v.headline != self.last_headline:
             self.last_headline = v.headline
@@ -635,7 +461,7 @@ class Watcher:
         try:
             path = render_report(run, self.report_dir)
         except OSError as e:
-            kept = "" if self.unsaved else f"; the results are saved in {self.report_dir / store.STORE_FILE}"
+            kept = "" if self.results.unsaved else f"; the results are saved in {self.results.path}"
             self.say(f"report not written ({e.strerror or e}){kept}; retrying", once_key="report-oserror")
             self.said.discard("report-path")  # say where it is once it is written again
             return False
@@ -645,22 +471,6 @@ class Watcher:
         self.said.discard("report-oserror")
         self.say(f"report: {path}", once_key="report-path")
         return True
-
-
-def _is_utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates (surrogateescape)
-        return False
-    return True
-
-
-def _labels(rows: list[dict]) -> dict[str, str]:
-    """A unique name per evaluated version: the file name, or name@iter for a name with several versions."""
-    count = Counter(r["name"] for r in rows)
-    labels = {r["id"]: r["name"] if count[r["name"]] == 1 else f"{r['name']}@{r['iter_num']}" for r in rows}
-    again = Counter(labels.values())
-    return {k: v if again[v] == 1 else f"{v}#{k[:12]}" for k, v in labels.items()}
 
 
 def watch(args) -> int:
@@ -697,7 +507,7 @@ def _watch(args) -> int:
             signal.signal(s, signal.SIG_IGN)
         try:
             w.update(watching=False)  # the report says it is no longer watching
-            w.save()
+            w.results.save()
         except Exception:  # noqa: BLE001 - a failing report: the results are in the store
             pass
         raise

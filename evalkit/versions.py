@@ -1,0 +1,131 @@
+"""Finding settled new checkpoint versions in OUT_DIR: the first step of `evalkit watch`.
+
+A version is a file's content (sha256), not its name: ckpt.pt holding the same bytes as ckpt_000300.pt is one
+version, and every new content of ckpt.pt is a new one. A file is read only once it has settled: the same
+(size, mtime_ns, inode) for at least `interval`. Two versions with the same *weights* (our trainer's ckpt.pt
+also carries the optimizer state) are told apart from real ones by weights_digest.
+
+Numbered checkpoints (never rewritten) are kept as hard links; other names (ckpt.pt, which llama2.c's train.py
+rewrites in place) as copies, so a kept version never changes after it was judged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from evalkit.model.checkpoint import atomic_write
+
+from .parts import is_base_name
+
+NUMBERED = re.compile(r"ckpt_\d+\.pt")  # our trainer's numbered checkpoints: written once, never rewritten
+
+
+@dataclass
+class Track:
+    """What the watcher knows about one file as it is now."""
+
+    sig: tuple  # (size, mtime_ns, inode)
+    since: float  # monotonic time this sig was first seen
+    seen_at: float = field(default_factory=time.time)
+    next_try: float = 0.0
+    failures: int = 0
+    digest: str | None = None
+    done: bool = False
+
+
+def file_sig(st: os.stat_result) -> tuple:
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def sha256_file(path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def weights_digest(ckpt) -> str:
+    """sha256 of the model's shape and tensors: the same weights give the same digest whatever else the file holds."""
+    import torch
+
+    h = hashlib.sha256(json.dumps({k: v for k, v in ckpt.args.to_dict().items() if k != "dropout"},
+                                  sort_keys=True).encode())
+    for key in sorted(ckpt.state_dict):
+        t = ckpt.state_dict[key].detach().cpu().contiguous()
+        h.update(f"{key}:{t.dtype}:{tuple(t.shape)};".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy())
+    return h.hexdigest()
+
+
+def is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates (surrogateescape)
+        return False
+    return True
+
+
+def checkpoint_files(out_dir: Path, skip: set[str], say: Callable[..., None]) -> dict[str, tuple]:
+    """{name: file_sig} of the checkpoints in out_dir now: *.pt files, not the base (ckpt_v1_base.pt, base.pt:
+    the start, not the run), not temp files of atomic saves (.NAME), not names in skip."""
+    sigs = {}
+    with os.scandir(out_dir) as entries:
+        for e in entries:
+            if e.name.startswith(".") or not e.name.endswith(".pt") or is_base_name(e.name) or e.name in skip:
+                continue
+            if not is_utf8(e.name):  # the store (and the report) hold names as UTF-8 text
+                say(f"{e.name!r}: not judged: rename it (its name is not valid UTF-8 text)", once_key=f"name:{e.name!r}")
+                continue
+            try:
+                if e.is_file():
+                    sigs[e.name] = file_sig(e.stat())
+            except FileNotFoundError:
+                pass
+    return sigs
+
+
+def settled(files: dict[str, Track], sigs: dict[str, tuple], now: float, interval: float,
+            judged_before: Callable[[str, tuple], bool]) -> list[str]:
+    """Update files (name -> Track) from this look at the directory; the names ready to be read, oldest first
+    (ckpt_000300.pt is judged before the ckpt.pt that is its twin). judged_before(name, sig): already stored."""
+    for name in [n for n in files if n not in sigs]:
+        del files[name]
+    ready = []
+    for name, sig in sigs.items():
+        t = files.get(name)
+        if t is None or t.sig != sig:
+            t = files[name] = Track(sig, now)
+            t.done = judged_before(name, sig)  # judged before a restart
+        elif not t.done and now - t.since >= interval and now >= t.next_try:
+            ready.append((sig[1], name))
+    return [name for _, name in sorted(ready)]
+
+
+def keep(src: Path, dest: Path, digest: str, sig: tuple, link: bool) -> bool:
+    """Put the version of src at dest (a hard link, else an atomic copy); False if src changed meanwhile."""
+    if link:
+        tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+        try:
+            os.link(src, tmp)
+            if file_sig(os.stat(tmp)) != sig:  # not the very inode we hashed, unchanged
+                return False
+            os.replace(tmp, dest)
+            return True
+        except OSError:
+            pass  # another filesystem, or no hard links there: copy
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def copy(fo) -> bool:
+        h = hashlib.sha256()
+        with open(src, "rb") as fi:
+            while chunk := fi.read(1 << 20):
+                h.update(chunk)
+                fo.write(chunk)
+        return h.hexdigest() == digest
+    return atomic_write(dest, copy)
