@@ -180,6 +180,14 @@ def _sample_line(a, text: str, note: str = "") -> str:
     return f"  - {a.prompt_id}, sample {a.sample}{note}: {_clip(text)}"
 
 
+def _offending(ev, found: list[tuple[dict, str | None, str]]) -> list[str]:
+    """One line for each of the first MAX_SAMPLES (sample ref, text shown or None for the answer, note)."""
+    by_ref = _answers(ev)
+    answers = [(by_ref.get((ref["prompt_id"], ref["sample"])), text, note) for ref, text, note in found]
+    return [_sample_line(a, a.text if text is None else text, note) for a, text, note in answers
+            if a is not None][:MAX_SAMPLES]
+
+
 def _invented_detail(ev) -> list[str]:
     score = _score(ev, "invented_words")
     evidence = score.evidence.get("invented", []) if score else []
@@ -201,12 +209,7 @@ def _format_detail(ev) -> list[str]:
     checks = [f"{k.removeprefix('format.')} {v:.0%}" for k, v in ev.metrics.items() if k.startswith("format.")]
     lines = [f"{n - len(failures)} of {n} answers pass every Q/A format check"]
     lines += [f"  each check passed by: {', '.join(checks)}"] if checks else []
-    by_ref = _answers(ev)
-    for f in failures[:MAX_SAMPLES]:
-        a = by_ref.get((f["prompt_id"], f["sample"]))
-        if a is not None:
-            lines.append(_sample_line(a, a.text, f" (fails {', '.join(f['failed'])})"))
-    return lines
+    return lines + _offending(ev, [(f, None, f" (fails {', '.join(f['failed'])})") for f in failures])
 
 
 def _topic_detail(ev) -> list[str]:
@@ -215,12 +218,7 @@ def _topic_detail(ev) -> list[str]:
     scored = int(ev.metrics.get("topic.scored", len(ev.answers)))
     uncovered = [(p, ref) for p in prompts for ref in p["uncovered"]]
     lines = [f"{scored - len(uncovered)} of {scored} answers use their prompt's topic words"]
-    by_ref = _answers(ev)
-    for p, ref in uncovered[:MAX_SAMPLES]:
-        a = by_ref.get((ref["prompt_id"], ref["sample"]))
-        if a is not None:
-            lines.append(_sample_line(a, a.text, f" (topics: {', '.join(p['topics'])})"))
-    return lines
+    return lines + _offending(ev, [(ref, None, f" (topics: {', '.join(p['topics'])})") for p, ref in uncovered])
 
 
 def _memorisation_detail(ev) -> list[str]:
@@ -229,12 +227,7 @@ def _memorisation_detail(ev) -> list[str]:
     m = ev.metrics
     lines = [f"{_num(m.get('copied_ngrams', 0))} of {_num(m.get('ngrams', 0))} word 8-grams copied from the "
              f"training text (longest copy {_num(m.get('longest_copy', 0))} words)"]
-    by_ref = _answers(ev)
-    for s in spans[:MAX_SAMPLES]:
-        a = by_ref.get((s["prompt_id"], s["sample"]))
-        if a is not None:
-            lines.append(_sample_line(a, f'"{s["text"]}"', f" copies {s['length']} words"))
-    return lines
+    return lines + _offending(ev, [(s, f'"{s["text"]}"', f" copies {s['length']} words") for s in spans])
 
 
 def _seed_detail(ev) -> list[str]:

@@ -214,8 +214,10 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
         raise EvalkitError(f"vocab_size {ckpt.args.vocab_size} but tokenizer {tok_path} has {tok.vocab_size} "
                            f"pieces; pass the tokenizer this model was trained with", ckpt.path)
     notes: list[str] = []
-    qa_text = _explicit_qa(tok, Path(qa)) if qa else None
-    base = _explicit_base_text(tok, Path(base_text)) if base_text else None
+    qa_text = _explicit(tok, Path(qa), read_jsonl, "Q/A data (--qa: a chat JSONL file or a folder of token "
+                        "shards)") if qa else None
+    base = _explicit(tok, Path(base_text), read_plain, "base text (--base-text: a folder of shards, a .bin or a "
+                     ".txt)") if base_text else None
 
     recorded_dir = ckpt.recorded_file("tokenizer") and ckpt.config.get("data_dir")
     ours = Path(recorded_dir) / f"tok{ckpt.args.vocab_size}" if isinstance(recorded_dir, str) else None
@@ -271,20 +273,13 @@ def _tokenizer(path: str) -> Tokenizer:
     return Tokenizer(path)
 
 
-def _explicit_qa(tok: Tokenizer, path: Path) -> Text:
+def _explicit(tok: Tokenizer, path: Path, read_file, what: str) -> Text:
+    """A part given by flag or config: a folder of shards, else one file read by read_file."""
     if path.is_dir():
         return read_shards(tok, path)
     if path.is_file():
-        return read_jsonl(tok, path)
-    raise EvalkitError(f"{path}: no such Q/A data (--qa: a chat JSONL file or a folder of token shards)")
-
-
-def _explicit_base_text(tok: Tokenizer, path: Path) -> Text:
-    if path.is_dir():
-        return read_shards(tok, path)
-    if path.is_file():
-        return read_plain(tok, path)
-    raise EvalkitError(f"{path}: no such base text (--base-text: a folder of shards, a .bin or a .txt)")
+        return read_file(tok, path)
+    raise EvalkitError(f"{path}: no such {what}")
 
 
 def _allow(path: Path) -> tuple[str, ...]:
