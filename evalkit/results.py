@@ -1,34 +1,72 @@
-"""Keeping the watcher's results: the store (evalkit.store) and the rows waiting to be saved, behind one interface.
+"""Keeping the watcher's results: REPORT_DIR, its store (evalkit.store) and the rows waiting to be saved, behind
+one interface.
 
-Left running for hours, the watcher must not stop for a full or read-only disk: a row that cannot be saved stays
-in memory, is saved at the next chance, and every lookup sees it meanwhile, as if it were stored.
+One watcher per report directory (a lock file): two writing one report would each undo the other. Left
+running for hours, the watcher must not stop for a full or read-only disk: a row that cannot be saved stays in
+memory, is saved at the next chance, and every lookup sees it meanwhile, as if it were stored.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Callable
 
+from evalkit.model.checkpoint import remove_dead_temps
+
 from . import store
+from .errors import EvalkitError
+
+LOCK_FILE = ".watch.lock"
 
 
 class Results:
-    def __init__(self, report_dir: Path, say: Callable[..., None]):
-        """Open (creating) REPORT_DIR's store, repairing what an earlier evalkit damaged (said once per row)."""
-        self.path = Path(report_dir) / store.STORE_FILE
+    def __init__(self, report_dir: Path, suite, say: Callable[..., None]):
+        """Take REPORT_DIR (its lock, kept/, the store, repaired where an earlier evalkit damaged it, judged with
+        this suite) and remove temp files a killed watcher left there. A user error when it cannot."""
+        self.dir = Path(report_dir)
+        self.kept_dir, self.path = self.dir / "kept", self.dir / store.STORE_FILE
         self.say = say
-        self.conn = store.open_store(report_dir)
-        for line in store.repair(self.conn):
-            say(line)
         self.unsaved: list[tuple] = []  # (store.put_*, row) not yet in the store: the disk was full
         self.failing = False
+        self.lock = self.conn = None
+        try:
+            self.kept_dir.mkdir(parents=True, exist_ok=True)
+            self.lock = _lock(self.dir)
+            probe = self.kept_dir / f".probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+            self.conn = store.open_store(self.dir)
+            for line in store.repair(self.conn):
+                say(line)
+            self._check_suite(suite)
+            for directory in (self.dir, self.kept_dir):  # the report, verdict.json, kept copies: never a finished one
+                remove_dead_temps(directory)
+        except (OSError, sqlite3.Error) as e:
+            self.close()
+            raise EvalkitError(f"{report_dir}: cannot write the report directory "
+                               f"({getattr(e, 'strerror', None) or e})") from None
+        except EvalkitError:
+            self.close()
+            raise
+
+    def _check_suite(self, suite):
+        """The store's results were judged with this suite (or there are none yet): never mix two suites."""
+        stored, ours = store.get_meta(self.conn, "suite"), suite.fingerprint()
+        if stored is None:
+            store.set_meta(self.conn, "suite", ours)
+        elif stored != ours:
+            raise EvalkitError(f"its results were judged with another prompt suite than {suite.path}, and "
+                               f"answers to two suites do not compare: pass a new --report DIR, or move "
+                               f"{store.STORE_FILE} aside to judge the run again", self.dir)
 
     def close(self):
-        """Let go of the store: its -wal/-shm files go with the last connection."""
-        if self.conn is not None:
-            self.conn.close()
-        self.conn = None
+        """Let go of the store (its -wal/-shm files go with the last connection) and the lock."""
+        for handle in (self.conn, self.lock):
+            if handle is not None:
+                handle.close()
+        self.conn = self.lock = None
 
     # ------------------------------------------------------------------------------------------- writing
 
@@ -97,3 +135,25 @@ class Results:
 
     def meta(self, key: str) -> str | None:
         return store.get_meta(self.conn, key)
+
+
+def _lock(report_dir: Path):
+    """Hold REPORT_DIR/.watch.lock for this process: two watchers writing one report would each undo the other."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks in the standard library; go unguarded
+        return None
+    f = open(report_dir / LOCK_FILE, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        holder = f.read().strip() or "?"
+        f.close()
+        raise EvalkitError(f"another evalkit watch (pid {holder}) is using this report directory; stop it or pass "
+                           f"--report DIR", report_dir) from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"{os.getpid()}\n")
+    f.flush()
+    return f

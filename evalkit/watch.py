@@ -40,7 +40,6 @@ from .versions import NUMBERED, Track, checkpoint_files, file_sig, keep, settled
 
 BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
 REPORT_EVERY = 10.0  # seconds between report updates while working through a backlog of checkpoints
-LOCK_FILE = ".watch.lock"
 
 
 class WatchError(EvalkitError):
@@ -79,37 +78,6 @@ def judged(row: dict | None) -> bool:
     return row is not None and row["status"] != "error"
 
 
-def lock(report_dir: Path):
-    """Hold REPORT_DIR/.watch.lock for this process: two watchers writing one report would each undo the other."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks in the standard library; go unguarded
-        return None
-    f = open(report_dir / LOCK_FILE, "a+")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.seek(0)
-        holder = f.read().strip() or "?"
-        f.close()
-        raise WatchError(f"another evalkit watch (pid {holder}) is using this report directory; stop it or pass "
-                         f"--report DIR", report_dir) from None
-    f.seek(0)
-    f.truncate()
-    f.write(f"{os.getpid()}\n")
-    f.flush()
-    return f
-
-
-def remove_stale_temps(report_dir: Path, out_dir: Path):
-    """Temp files of a watcher killed mid-write: the report, verdict.json, kept copies, OUT_DIR/STOP. Never a
-    finished file, and in OUT_DIR only a dead watcher's STOP (the trainer, maybe on another machine over a
-    network disk, cleans up its own)."""
-    for directory in (report_dir, report_dir / "kept"):
-        remove_dead_temps(directory)
-    remove_dead_temps(out_dir, ".STOP.tmp-*")
-
-
 class Watcher:
     def __init__(self, out_dir, report_dir="reports", suite=None, baseline=None, tokenizer=None, qa=None,
                  base_text=None, allow_words=None, device="cpu", interval=1.0, once=False, exit_on_stop=False,
@@ -131,24 +99,10 @@ class Watcher:
         self.parts = None  # the run's parts, found from its first checkpoint read (see evalkit.parts)
         given_base = self.explicit_baseline
         self.skip = {given_base.name} if given_base and given_base.resolve().parent == self.out_dir.resolve() else set()
-        self.kept_dir = self.report_dir / "kept"
-        self.lock = self.results = None
         self.said: set[str] = set()
-        try:
-            self.kept_dir.mkdir(parents=True, exist_ok=True)
-            self.lock = lock(self.report_dir)
-            probe = self.kept_dir / f".probe-{os.getpid()}"
-            probe.write_bytes(b"")
-            probe.unlink()
-            self.results = Results(self.report_dir, self.say)
-            self.check_suite()
-            remove_stale_temps(self.report_dir, self.out_dir)
-        except (OSError, sqlite3.Error) as e:
-            self.close()
-            raise WatchError(f"{report_dir}: cannot write the report directory ({getattr(e, 'strerror', None) or e})")
-        except WatchError:
-            self.close()
-            raise
+        self.results = Results(self.report_dir, self.suite, self.say)  # the report directory is ours now
+        self.kept_dir = self.results.kept_dir
+        remove_dead_temps(self.out_dir, ".STOP.tmp-*")  # only a dead watcher's: the trainer cleans up its own
         self.files: dict[str, Track] = {}
         self.baseline_track: tuple[Path, Track] | None = None
         self.baseline: dict | None = None  # the baseline's store row, once evaluated
@@ -160,22 +114,11 @@ class Watcher:
         self.last_headline, self.last_verdict_json, self.stop_written = None, None, False
         self.last_run: dict | None = None  # the report's data at the last update
 
-    def check_suite(self):
-        """The store's results were judged with this suite (or there are none yet): never mix two suites."""
-        stored, ours = self.results.meta("suite"), self.suite.fingerprint()
-        if stored is None:
-            self.results.set_meta("suite", ours)
-        elif stored != ours:
-            raise WatchError(f"its results were judged with another prompt suite than {self.suite.path}, and "
-                             f"answers to two suites do not compare: pass a new --report DIR, or move "
-                             f"{store.STORE_FILE} aside to judge the run again", self.report_dir)
-
     def close(self):
         """Let go of the store (its -wal/-shm files go with the last connection) and the lock."""
-        for handle in (self.results, self.lock):
-            if handle is not None:
-                handle.close()
-        self.results = self.lock = None
+        if self.results is not None:
+            self.results.close()
+        self.results = None
 
     def say(self, text: str, once_key: str | None = None):
         if once_key is not None:
