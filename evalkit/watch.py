@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import sqlite3
 import time
 from dataclasses import replace
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 from evalkit.model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
 
-from . import store
 from .config import load_config, load_part_paths
 from .errors import EvalkitError
 from .evaluate import Diverged, evaluate as evaluate_checkpoint
@@ -44,21 +41,6 @@ REPORT_EVERY = 10.0  # seconds between report updates while working through a ba
 
 class WatchError(EvalkitError):
     """A user error that stops the watcher (exit 2)."""
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-class Stopped(BaseException):
-    """SIGINT or SIGTERM arrived: the watcher abandons what is in flight, closes its store, exits 128 + signum."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def _stop(signum, frame):
-    raise Stopped(signum)
 
 
 def warm_up():
@@ -414,45 +396,3 @@ class Watcher:
         self.said.discard("report-oserror")
         self.say(f"report: {path}", once_key="report-path")
         return True
-
-
-def watch(args) -> int:
-    """`evalkit watch` with parsed arguments; errors propagate (the CLI turns them into exit codes).
-
-    SIGINT and SIGTERM (Ctrl-C, systemd, docker stop, tmux) both stop it cleanly, even when it was started in
-    the background by a shell that ignores SIGINT for its children."""
-    import torch
-
-    threads = torch.get_num_threads()
-    if args.device == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
-        # Beside a trainer busy on the same cores, several threads per op mostly wait for each other: a tiny
-        # model's evaluation took 7 s with 2 threads and 0.1 s with 1 on a loaded 2-core machine.
-        torch.set_num_threads(1)
-    previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
-    try:
-        return _watch(args)
-    finally:
-        torch.set_num_threads(threads)
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
-def _watch(args) -> int:
-    w = Watcher(args.out_dir, args.report, suite=args.suite, baseline=args.baseline, tokenizer=args.tokenizer,
-                qa=args.qa, base_text=args.base_text, allow_words=args.allow_words, device=args.device,
-                interval=args.interval, once=args.once, exit_on_stop=args.exit_on_stop)
-    try:
-        return w.run()
-    except sqlite3.Error as e:  # the store cannot even be read: what is saved in it is safe
-        raise WatchError(f"cannot use the results store ({e})", w.report_dir / store.STORE_FILE) from None
-    except Stopped:
-        for s in STOP_SIGNALS:  # a second signal must not cut the clean-up short: it takes well under a second
-            signal.signal(s, signal.SIG_IGN)
-        try:
-            w.update(watching=False)  # the report says it is no longer watching
-            w.results.save()
-        except Exception:  # noqa: BLE001 - a failing report: the results are in the store
-            pass
-        raise
-    finally:
-        w.close()
