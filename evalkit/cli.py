@@ -157,13 +157,14 @@ def run_watch(args) -> int:
     (Ctrl-C), 143 on SIGTERM. Both signals (Ctrl-C, systemd, docker stop, tmux) stop it cleanly, also when a
     shell started it in the background with SIGINT ignored: the evaluation in flight is abandoned, the report
     says it stopped, the store is closed (no -wal/-shm left)."""
-    import torch
-
     previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
-    threads, watcher = torch.get_num_threads(), None
+    threads = watcher = None
     try:
+        import torch
+
         from .watch import Watcher
 
+        threads = torch.get_num_threads()
         if args.device == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
             # Beside a trainer busy on the same cores, several threads per op mostly wait for each other: a tiny
             # model's evaluation took 7 s with 2 threads and 0.1 s with 1 on a loaded 2-core machine.
@@ -189,7 +190,8 @@ def run_watch(args) -> int:
     finally:
         if watcher is not None:
             watcher.close()
-        torch.set_num_threads(threads)
+        if threads is not None:
+            torch.set_num_threads(threads)
         for s, handler in previous.items():
             signal.signal(s, handler)
 
