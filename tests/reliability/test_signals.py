@@ -26,6 +26,13 @@ def wait_for(condition, what: str, timeout: float = 120.0):
         time.sleep(0.05)
 
 
+def test_a_shell_starts_background_jobs_with_sigint_ignored(tmp_path):
+    """What makes the background case hard: without its own handler a watcher started this way ignores Ctrl-C."""
+    probe = shlex.join([sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"])
+    out = subprocess.run(["sh", "-c", f"{probe} & wait"], capture_output=True, text=True, timeout=60).stdout
+    assert out.strip() == "True"
+
+
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_ends_a_background_watcher_cleanly(base_run, work, sig, code):
     put_base(work / "out", base_run)
@@ -39,9 +46,6 @@ def test_a_signal_ends_a_background_watcher_cleanly(base_run, work, sig, code):
     try:
         wait_for(lambda: (work / "pid").exists() and (work / "pid").read_text().strip(), "the watcher's pid")
         pid = int((work / "pid").read_text())
-        status = open(f"/proc/{pid}/status").read()  # the shell really did make it ignore SIGINT at its start
-        ignored = int(next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16)
-        assert ignored & (1 << (signal.SIGINT - 1)), "not started with SIGINT ignored: the test would prove nothing"
         wait_for(lambda: "evaluating ckpt_" in (work / "log").read_text(), "an evaluation to start")
         os.kill(pid, sig)
         wait_for(lambda: (work / "rc").exists() and (work / "rc").read_text().strip(), "the watcher to exit", 60)
