@@ -14,9 +14,10 @@ Rules, in plain words (numbers from :class:`evalkit.config.Thresholds`, criteria
    ``max_val_rise`` above its lowest earlier value while the Q/A train loss is below its value there
    (the model keeps fitting what it sees and gets worse on what it does not).
 4. **Outcome.**
-   - **OVERFIT** (STOP) as soon as the last ``patience`` saves are clearly worse, or the last
-     ``patience`` saves show a Q/A val loss rise. Roll back to the best qualifying checkpoint before
-     that; when there is none, say so, name the least bad one with what it misses, and what to change.
+   - **OVERFIT** (STOP) as soon as ``patience`` saves in a row are clearly worse, or ``patience`` saves in
+     a row show a Q/A val loss rise; later saves do not undo it (the STOP file was written, the trainer told to
+     stop). Roll back to the best qualifying checkpoint before that; when there is none, say so, name the
+     least bad one with what it misses, and what to change.
    - **READY** (STOP) when some checkpoint qualifies and the run has not gone bad: use the best one
      (least drift, then earliest: better to undertrain).
    - **CONTINUE** otherwise: the reasons say what the latest checkpoint still misses, with numbers.
@@ -162,9 +163,10 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
         good.append(meets[i] and not why)
     rises = [_val_rise(run, i, t) for i in range(n)]
 
-    tail, loss_tail = _trailing([bool(w) for w in worse]), _trailing([r is not None for r in rises])
-    stop_worse, stop_loss = tail >= t.patience, loss_tail >= t.patience
-    onset = min([n - tail] * stop_worse + [n - loss_tail] * stop_loss, default=n)
+    tail = _trailing([bool(w) for w in worse])
+    stop_worse = _first_stop([bool(w) for w in worse], t.patience)  # (first, end) of the bad run, or None
+    stop_loss = _first_stop([r is not None for r in rises], t.patience)
+    onset = min([r[0] for r in (stop_worse, stop_loss) if r], default=n)  # a STOP stays: later saves do not undo it
     best = best_of([i for i in range(onset) if good[i]])
 
     reasons: list[str] = []
@@ -172,12 +174,20 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
     if stop_worse or stop_loss:
         outcome = OVERFIT
         if stop_worse:
-            reasons.append(f"The last {tail} saves are clearly worse than the base or the best checkpoint "
+            first, end = stop_worse
+            which = f"The last {end - first} saves are" if end == n else f"{end - first} saves in a row were"
+            reasons.append(f"{which} clearly worse than the base or the best checkpoint "
                            f"(STOP after {t.patience} in a row):")
-            reasons += [f"{run[i].name}: {'; '.join(worse[i])}." for i in range(n - tail, n)]
+            reasons += [f"{run[i].name}: {'; '.join(worse[i])}." for i in range(first, end)]
         if stop_loss:
-            reasons.append(f"The Q/A val loss rose at the last {loss_tail} saves while the model kept fitting: "
-                           + "; ".join(f"{run[i].name}: {rises[i]}" for i in range(n - loss_tail, n)) + ".")
+            first, end = stop_loss
+            which = f"at the last {end - first} saves" if end == n else f"at {end - first} saves in a row"
+            reasons.append(f"The Q/A val loss rose {which} while the model kept fitting: "
+                           + "; ".join(f"{run[i].name}: {rises[i]}" for i in range(first, end)) + ".")
+        after = max(r[1] for r in (stop_worse, stop_loss) if r)
+        if after < n:
+            reasons.append(f"Later saves do not undo the STOP ({', '.join(run[i].name for i in range(after, n))}): "
+                           f"the run had already gone bad.")
         if best is not None:
             reasons.append(_meets_sentence(run[best], checks[best]))
             reasons.append(f"Roll back to {run[best].name}.")
@@ -250,6 +260,22 @@ def _diverged(run: list[CheckpointScores], first_bad: int, base, t: Thresholds, 
               "degraded": True, "worse": [] if s.diverged else ["after the run diverged"], "criteria": {},
               "metrics": dict(s.metrics), "warnings": [], "diverged": s.diverged} for s in run[first_bad:]]
     return RunVerdict(DIVERGED, keep, reasons, rows, None if keep else last)
+
+
+def _first_stop(flags: Sequence[bool], patience: int) -> tuple[int, int] | None:
+    """(first, end) of the first run of at least `patience` flags in a row, taken whole; None when there is none."""
+    first = None
+    for i, flag in enumerate(flags):
+        if not flag:
+            first = None
+            continue
+        first = i if first is None else first
+        if i - first + 1 >= patience:
+            end = i + 1
+            while end < len(flags) and flags[end]:
+                end += 1
+            return first, end
+    return None
 
 
 def _trailing(flags: Sequence[bool]) -> int:

@@ -395,6 +395,16 @@ def test_one_clearly_worse_save_keeps_ready_two_roll_back():
     assert verdict(run, patience=3).outcome == READY
 
 
+def test_a_stop_stays_when_a_later_save_looks_fine_again():
+    """Two clearly worse saves in a row told the trainer to stop; one good-looking save after them is noise."""
+    v = verdict([ck(100), ck(200, invented=0.041), ck(300, invented=0.063), ck(400)])
+    assert (v.outcome, v.checkpoint) == (OVERFIT, "ckpt_000100")
+    assert v.reasons[0] == ("2 saves in a row were clearly worse than the base or the best checkpoint "
+                            "(STOP after 2 in a row):")
+    assert "Later saves do not undo the STOP (ckpt_000400): the run had already gone bad." in v.reasons
+    assert [r["degraded"] for r in v.per_checkpoint] == [False, False, True, True, False]
+
+
 def test_ready_uses_the_least_drift_then_the_earliest():
     v = verdict([ck(100, base_loss=2.25), ck(200, base_loss=2.15), ck(300, base_loss=2.2)])
     assert (v.outcome, v.checkpoint, v.exit_code) == (READY, "ckpt_000200", 0)
