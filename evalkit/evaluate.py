@@ -171,6 +171,7 @@ def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flag
     result = evaluate(path, suite, parts, device, ckpt=ckpt)
     itself = parts.base is not None and parts.base.resolve() == ckpt.path.resolve()
     base = result if itself else evaluate_base(suite, parts, device)
+    parts.base_iter = base.iter_num if base else None
     checks = check_criteria(CheckpointScores(str(path), result.iter_num, result.metrics),
                             CheckpointScores("base", base.iter_num, base.metrics) if base else None, thresholds,
                             parts.drift_note)

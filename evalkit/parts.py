@@ -67,6 +67,7 @@ class RunParts:
     allow_words: tuple[str, ...] = ()
     base: Path | None = None
     base_why: str = ""
+    base_iter: int | None = None  # once the base was read
     notes: list[str] = field(default_factory=list)  # what was ambiguous or missing, and the flag that settles it
 
     @property
@@ -78,7 +79,8 @@ class RunParts:
         return "" if self.base_text else "no base-English text found; pass --base-text PATH"
 
     def lines(self, suite_path=None) -> list[str]:
-        base = f"base {self.base} ({self.base_why})" if self.base else "base: none yet"
+        at = f"iter {self.base_iter}, " if self.base_iter is not None else ""
+        base = f"base {self.base} ({at}{self.base_why})" if self.base else "base: none yet"
         out = [base, f"tokenizer {self.tokenizer.path}",
                self.qa.describe("Q/A data") if self.qa else "Q/A data: none found (pass --qa PATH)",
                self.base_text.describe("base English") if self.base_text else
@@ -265,7 +267,7 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
     if note:
         notes.append(note)
     known = [d for t in (qa_text, base) if t for d in t.docs]
-    return RunParts(tok, qa_text, base, known, allow, base_path, why, notes)
+    return RunParts(tok, qa_text, base, known, allow, base=base_path, base_why=why, notes=notes)
 
 
 @lru_cache(maxsize=4)

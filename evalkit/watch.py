@@ -250,7 +250,7 @@ class Watcher:
         self.parts = find_parts(ckpt, self.out_dir, tokenizer=self.flags.get("tokenizer"), qa=self.flags.get("qa"),
                                 base_text=self.flags.get("base_text"), allow_words=self.flags.get("allow_words"),
                                 baseline=self.explicit_baseline)
-        self.show_parts()
+        self.show_parts(ckpt)
 
     def find_parts_at_start(self):
         """Show the parts before the first scan, from the base or the oldest checkpoint there (if one loads);
@@ -272,9 +272,11 @@ class Watcher:
         except EvalkitError:
             pass  # said with the checkpoint it stops, and tried again with the next
 
-    def show_parts(self):
+    def show_parts(self, ckpt):
         path, why = self.base_choice()
         self.parts.base, self.parts.base_why = path, why
+        if path is not None and ckpt.path is not None and Path(ckpt.path).resolve() == path.resolve():
+            self.parts.base_iter = ckpt.iter_num
         lines = self.parts.lines(self.suite.path)
         if path is None:
             lines[0] = "base: the run's first version (none is named like a base or recorded by the trainer)"
@@ -282,6 +284,7 @@ class Watcher:
 
     def make_base(self, path: Path, name: str, ckpt):
         self.first_version = path
+        self.parts.base, self.parts.base_why, self.parts.base_iter = path, "the run's first version", ckpt.iter_num
         self.results.set_meta("base_path", str(path.resolve()))
         self.say(f"base: {name} (iter {ckpt.iter_num}), the run's first version, kept as {path}; pass --baseline "
                  f"PATH to choose another")
@@ -333,6 +336,7 @@ class Watcher:
                     return True
                 raise WatchError(f"baseline {e} (pass --baseline PATH)") from None
             self.find_parts(ckpt)
+            self.parts.base_iter = ckpt.iter_num
             name = path.name.split("_", 1)[1] if path == self.first_version else path.name  # kept as {sha}_{name}
             self.say(f"evaluating the base {name} (iter {ckpt.iter_num})…")
             start = time.monotonic()

@@ -126,7 +126,7 @@ def test_llama2c_layout_is_found_without_flags(ckpt, tiny_data, suite_file, tmp_
     j = judge_checkpoint(tmp_path / "out" / "ckpt.pt", suite=suite_file)
     assert j.result.metrics["base_loss"] < np.log(512)
     assert j.parts.base_text.source.endswith("data/tok512") and j.parts.qa is None  # no Q/A data here
-    assert any("pass --qa PATH" in n for n in j.parts.notes)
+    assert any("pass --qa PATH" in n for n in j.parts.notes), j.parts.notes
 
 
 def test_shared_llama2c_checkpoint_evaluates(llama2c_dir, suite_file, tmp_path):

@@ -54,7 +54,7 @@ def test_a_gentle_finetune_rewritten_in_place_learns_the_format_not_the_topic_an
     run = build_run(tmp_path, SHARED)
     verdict, codes, said = watch_run(run, "improves", finetunes, monkeypatch, capsys, in_place=True)
     first = said[0]  # the run's parts, found without flags
-    assert "  base out/ckpt_v1_base.pt (named as a base)" in first
+    assert "  base out/ckpt_v1_base.pt (iter 800, named as a base)" in first
     assert "  Q/A data data/ft_tok4096 (175 conversations" in first and "; val 1,389)" in first
     assert "  base English data/tok4096 (" in first
     assert "evaluating the base ckpt_v1_base.pt (iter 800)" in first

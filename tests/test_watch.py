@@ -30,7 +30,7 @@ def test_once_judges_each_version_once_and_renders_the_run(base_run, work, repor
     code = watch("--once")
     out = capsys.readouterr().out
     assert out.count("evaluating ckpt") == 2 and "evaluating the base base.pt" in out
-    assert "judging with:\n  base out/base.pt (named as a base)" in out
+    assert "judging with:\n  base out/base.pt (iter 20, named as a base)" in out
     assert "evaluating ckpt.pt" not in out
     got = rows(work / "rep")
     assert [(r["name"], r["status"]) for r in got] == [("ckpt_000040.pt", "ok"), ("ckpt_000060.pt", "ok")]
