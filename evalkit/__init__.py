@@ -13,3 +13,10 @@ def shipped(relpath: str) -> Path:
     here = Path(__file__).resolve().parent
     inside = here / relpath
     return inside if inside.exists() else here.parent / relpath
+
+
+# In a source checkout the shared model sits beside this package (model/, installed as evalkit.model by the
+# wheel and by `pip install -e`): make it importable as evalkit.model from the checkout alone too.
+_here = Path(__file__).resolve().parent
+if not (_here / "model").is_dir() and (_here.parent / "model" / "__init__.py").is_file():
+    __path__.append(str(_here.parent))  # noqa: F821 - a package's own __path__
