@@ -175,7 +175,9 @@ def run_watch(args) -> int:
                           exit_on_stop=args.exit_on_stop)
         return watcher.run()
     except sqlite3.Error as e:  # the store cannot even be read: what is saved in it is safe
-        raise EvalkitError(f"cannot use the results store ({e})", Path(args.report) / "evalkit.sqlite3") from None
+        from .store import STORE_FILE
+
+        raise EvalkitError(f"cannot use the results store ({e})", Path(args.report) / STORE_FILE) from None
     except Stopped as e:
         for s in STOP_SIGNALS:  # a second signal must not cut the clean-up short: it takes well under a second
             signal.signal(s, signal.SIG_IGN)

@@ -347,8 +347,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector):
     report = yield
-    asked = collector.config.stash[_STATE].path("checkpoint") is not None
-    if isinstance(collector, pytest.Session) and report.passed and asked:
+    if isinstance(collector, pytest.Session) and report.passed and \
+            collector.config.stash[_STATE].path("checkpoint") is not None:  # asked for a checkpoint
         gates_file = find_config(collector.config.rootpath)
         report.result.append(GateCollector.from_parent(collector, name="evalkit", nodeid="evalkit",
                                                        path=gates_file or collector.config.rootpath))

@@ -93,7 +93,7 @@ class Watcher:
         self.first_version: Path | None = Path(first) if first and Path(first).is_file() else None
         self.verdict = None
         self.dirty, self.next_update, self.last_update = True, 0.0, 0.0
-        self.last_headline, self.last_verdict_json, self.stop_written = None, None, False
+        self.last_headline, self.last_verdict_json, self.stop_written = None, None, None  # the STOP file's text
         self.last_run: dict | None = None  # the report's data at the last update
 
     def close(self):
@@ -145,16 +145,16 @@ class Watcher:
             raise WatchError(f"{self.out_dir}: the directory disappeared") from None
         ready = settled(self.files, sigs, now, self.interval,
                         lambda name, sig: judged(self.results.by_stat(name, sig)))
-        pending = self.check_baseline(now)
+        pending = base_pending = self.check_baseline(now)  # no verdict without the base: it would say CONTINUE
         for name in ready:
             self.process(name, self.files[name])
-            if self.dirty and time.monotonic() - self.last_update >= REPORT_EVERY:
+            if self.dirty and not base_pending and time.monotonic() - self.last_update >= REPORT_EVERY:
                 self.update(watching=not self.once)  # a long backlog: show progress
         if any(name not in self.files for name in ready):
             pending = True  # changed while being read: it is looked at again, also with --once
         if self.first_version is not None and self.baseline is None:
             pending = self.check_baseline(time.monotonic()) or pending  # the base was chosen during this scan
-        if self.dirty and time.monotonic() >= self.next_update:
+        if self.dirty and not base_pending and time.monotonic() >= self.next_update:
             self.update(watching=not self.once)
         return pending or any(not t.done for t in self.files.values())
 
@@ -177,8 +177,8 @@ class Watcher:
                 t.failures += 1
                 t.next_try = time.monotonic() + self.interval
                 if t.failures >= BROKEN_AFTER:
-                    self.results.put_version(**dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1],
-                                                        status="broken", error=str(e), seen_at=t.seen_at))
+                    self.results.put_version(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1],
+                                             status="broken", error=str(e), seen_at=t.seen_at)
                     self.say(f"{name}: broken, not evaluated: {e}")
                     t.done, self.dirty = True, True
                 return
@@ -228,11 +228,14 @@ class Watcher:
             self.say(f"evaluating {name} (iter {ckpt.iter_num})…")
             result = self.evaluate(kept or path, replace(ckpt, path=path))
         except Exception as e:  # noqa: BLE001 - one checkpoint that cannot be judged must not stop the watch
-            error = str(e) if isinstance(e, EvalkitError) else f"evalkit failed on it: {type(e).__name__}: {e}"
-            status = "diverged" if isinstance(e, Diverged) else "error"
-            error = f"{name}: {e.message}" if status == "diverged" else error
+            if isinstance(e, Diverged):  # named, not scored: the verdict stops the run here
+                status, error, said = "diverged", f"{name}: {e.message}", f"  {name}: {e.message}"
+            else:
+                status = "error"
+                error = str(e) if isinstance(e, EvalkitError) else f"evalkit failed on it: {type(e).__name__}: {e}"
+                said = f"  {name}: not judged: {error}"
             self.results.put_version(**row | dict(status=status, error=error, evaluated_at=time.time()))
-            self.say(f"  {error}" if status == "diverged" else f"  {name}: not judged: {error}")
+            self.say(said)
             t.done, self.dirty = True, True
             return
         self.results.put_version(**row | dict(status="ok", result=result.to_dict(), evaluated_at=time.time()))
@@ -376,11 +379,13 @@ class Watcher:
             if text != self.last_verdict_json:
                 atomic_write(self.report_dir / "verdict.json", lambda f: f.write(f"{text}\n".encode()))
                 self.last_verdict_json = text
-            if not self.stop_written:
+            if self.stop_written != self.verdict.headline:  # a later save can turn READY into OVERFIT
+                first = self.stop_written is None
                 atomic_write(self.out_dir / "STOP", lambda f: f.write(f"{self.verdict.headline}\n".encode()))
-                self.stop_written = True
-                self.say(f"wrote {self.out_dir / 'STOP'}: a trainer run with --stop_file={self.out_dir / 'STOP'} "
-                         f"saves and stops; recommended: {run['recommended_path']}")
+                self.stop_written = self.verdict.headline
+                if first:
+                    self.say(f"wrote {self.out_dir / 'STOP'}: a trainer run with --stop_file={self.out_dir / 'STOP'}"
+                             f" saves and stops; recommended: {run['recommended_path'] or 'none (see the verdict)'}")
         except OSError as e:
             self.say(f"could not write the verdict or the STOP file ({e}); retrying", once_key=f"stop:{e}")
             return False
