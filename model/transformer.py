@@ -6,6 +6,7 @@ KV-cached; every sampled token comes from a seeded torch.Generator, so the same 
 """
 
 import math
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -40,6 +41,18 @@ def apply_rope(x, cos, sin):
     return out.flatten(3).type_as(x)
 
 
+@dataclass
+class LayerCache:
+    """One layer's generation state: the keys and values written so far (B, S, n_kv_heads, head_dim), and the
+    layer's projections fused into two matrices (wq|wk|wv and w1|w3): fewer, larger matmuls per decoding step,
+    whose outputs are the separate projections' own numbers side by side."""
+
+    k: torch.Tensor
+    v: torch.Tensor
+    wqkv: torch.Tensor
+    w13: torch.Tensor
+
+
 class Attention(nn.Module):
     def __init__(self, args: ModelArgs):
         super().__init__()
@@ -51,17 +64,20 @@ class Attention(nn.Module):
         self.resid_dropout = nn.Dropout(args.dropout)
         self.dropout = args.dropout
 
-    def forward(self, x, cos, sin, mask=None, cache=None):
-        """mask None means plain causal attention; cache is (k_buf, v_buf, start) to write into and read from."""
+    def forward(self, x, cos, sin, mask=None, cache=None, start=0):
+        """mask None means plain causal attention; a LayerCache gets this step's keys/values at slot `start`."""
         B, T, _ = x.shape
-        q = apply_rope(self.wq(x).view(B, T, self.n_heads, self.head_dim), cos, sin)
-        k = apply_rope(self.wk(x).view(B, T, self.n_kv_heads, self.head_dim), cos, sin)
-        v = self.wv(x).view(B, T, self.n_kv_heads, self.head_dim)
+        if cache is None:
+            q, k, v = self.wq(x), self.wk(x), self.wv(x)
+        else:
+            q, k, v = F.linear(x, cache.wqkv).split([self.wq.out_features, *[self.wk.out_features] * 2], dim=-1)
+        q = apply_rope(q.view(B, T, self.n_heads, self.head_dim), cos, sin)
+        k = apply_rope(k.view(B, T, self.n_kv_heads, self.head_dim), cos, sin)
+        v = v.view(B, T, self.n_kv_heads, self.head_dim)
         if cache is not None:
-            k_buf, v_buf, start = cache
-            k_buf[:, start : start + T] = k
-            v_buf[:, start : start + T] = v
-            k, v = k_buf[:, : start + T], v_buf[:, : start + T]
+            cache.k[:, start : start + T] = k
+            cache.v[:, start : start + T] = v
+            k, v = cache.k[:, : start + T], cache.v[:, : start + T]
         rep = self.n_heads // self.n_kv_heads
         q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
         if rep > 1:
@@ -82,8 +98,11 @@ class FeedForward(nn.Module):
         self.w3 = nn.Linear(args.dim, args.hidden_dim, bias=False)
         self.dropout = nn.Dropout(args.dropout)
 
-    def forward(self, x):
-        return self.dropout(self.w2(F.silu(self.w1(x)) * self.w3(x)))
+    def forward(self, x, w13=None):
+        if w13 is None:
+            return self.dropout(self.w2(F.silu(self.w1(x)) * self.w3(x)))
+        gate, up = F.linear(x, w13).chunk(2, dim=-1)
+        return self.dropout(self.w2(F.silu(gate) * up))
 
 
 class TransformerBlock(nn.Module):
@@ -94,9 +113,9 @@ class TransformerBlock(nn.Module):
         self.attention_norm = RMSNorm(args.dim, args.norm_eps)
         self.ffn_norm = RMSNorm(args.dim, args.norm_eps)
 
-    def forward(self, x, cos, sin, mask=None, cache=None):
-        h = x + self.attention(self.attention_norm(x), cos, sin, mask, cache)
-        return h + self.feed_forward(self.ffn_norm(h))
+    def forward(self, x, cos, sin, mask=None, cache=None, start=0):
+        h = x + self.attention(self.attention_norm(x), cos, sin, mask, cache, start)
+        return h + self.feed_forward(self.ffn_norm(h), None if cache is None else cache.w13)
 
 
 class Transformer(nn.Module):
@@ -126,7 +145,7 @@ class Transformer(nn.Module):
         """Logits for every position (B, T, vocab); with targets also the mean cross-entropy (-1 = ignored).
 
         positions/mask/caches/start are for generation: per-row positions (B, T), a boolean attention mask
-        (B, 1, T, S) and per-layer KV buffers written at slot `start`.
+        (B, 1, T, S) and one LayerCache per layer, written at slot `start`.
         """
         T = tokens.shape[1]
         if positions is None:
@@ -135,7 +154,7 @@ class Transformer(nn.Module):
             cos, sin = self.freqs_cos[positions], self.freqs_sin[positions]
         h = self.dropout(self.tok_embeddings(tokens))
         for i, layer in enumerate(self.layers):
-            h = layer(h, cos, sin, mask, None if caches is None else (*caches[i], start))
+            h = layer(h, cos, sin, mask, None if caches is None else caches[i], start)
         logits = self.output(self.norm(h))
         if targets is None:
             return logits
@@ -168,35 +187,44 @@ class Transformer(nn.Module):
         a = self.args
         dtype = self.output.weight.dtype
         caches = [
-            (torch.empty(B, total, a.n_kv_heads, a.head_dim, device=device, dtype=dtype),
-             torch.empty(B, total, a.n_kv_heads, a.head_dim, device=device, dtype=dtype))
-            for _ in range(a.n_layers)
+            LayerCache(k=torch.empty(B, total, a.n_kv_heads, a.head_dim, device=device, dtype=dtype),
+                       v=torch.empty(B, total, a.n_kv_heads, a.head_dim, device=device, dtype=dtype),
+                       wqkv=torch.cat([layer.attention.wq.weight, layer.attention.wk.weight, layer.attention.wv.weight]),
+                       w13=torch.cat([layer.feed_forward.w1.weight, layer.feed_forward.w3.weight]))
+            for layer in self.layers
         ]
         gen = torch.Generator(device=device).manual_seed(seed)
         new = [[] for _ in range(B)]
         done = [False] * B
+        rows = list(range(B))  # the rows the caches hold, in order; finished ones leave in batches
         start, end = 0, L
-        while end <= total and not all(done):
+        while end < total and rows:
+            at = torch.tensor(rows, device=device)
             q = slots[start:end]
             causal = q.unsqueeze(1) >= slots[:end].unsqueeze(0)  # (T, S)
             # A padding query may see itself, so no row of the mask is empty (its output is never used).
-            mask = causal.unsqueeze(0) & (real_key[:, :end].unsqueeze(1) | (q.unsqueeze(1) == slots[:end]))
-            logits = self(tokens[:, start:end], positions=positions[:, start:end], mask=mask.unsqueeze(1),
+            mask = causal.unsqueeze(0) & (real_key[at, :end].unsqueeze(1) | (q.unsqueeze(1) == slots[:end]))
+            logits = self(tokens[at, start:end], positions=positions[at, start:end], mask=mask.unsqueeze(1),
                           caches=caches, start=start)[:, -1].float()
-            if end == total:
-                break
-            nxt = sample_next(logits, temperature, top_k, gen)
-            tokens[:, end] = nxt
-            for b in range(B):
+            # Every step draws for all B rows, finished or not: each row's draws do not depend on the others.
+            race = None if temperature == 0 else torch.empty(B, a.vocab_size).exponential_(1.0, generator=gen)
+            nxt = sample_next(logits, temperature, top_k, None if race is None else race[at]).tolist()
+            tokens[at, end] = torch.tensor(nxt, device=device)
+            for b, t in zip(rows, nxt):
                 if not done[b]:
-                    new[b].append(int(nxt[b]))
+                    new[b].append(t)
                     done[b] = len(new[b]) >= max_new_tokens or bool(stop and stop(b, new[b]))
+            if sum(done[b] for b in rows) * 8 >= len(rows):  # drop finished rows once they are an eighth
+                keep = [i for i, b in enumerate(rows) if not done[b]]
+                caches = [replace(c, k=c.k[keep], v=c.v[keep]) for c in caches]
+                rows = [rows[i] for i in keep]
             start, end = end, end + 1
         return new
 
 
-def sample_next(logits, temperature, top_k, gen):
-    """One token per row from (B, V) logits; the exponential-race trick keeps it a pure function of gen."""
+def sample_next(logits, temperature, top_k, race):
+    """One token per row from (B, V) logits and `race`, a (B, V) draw of Exp(1): argmax(p / race) is a sample of
+    p (the exponential race), so each row's token is a pure function of its logits and its draws."""
     if temperature == 0:
         return logits.argmax(-1)
     logits = logits / temperature
@@ -204,7 +232,6 @@ def sample_next(logits, temperature, top_k, gen):
         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     probs = torch.softmax(logits, dim=-1)
-    race = torch.empty_like(probs).exponential_(1.0, generator=gen)
     return (probs / race).argmax(-1)
 
 
