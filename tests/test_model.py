@@ -87,6 +87,17 @@ def test_generation_stops_per_row_and_at_max_seq_len():
     assert len(out[0]) == 4  # 64 positions in all
 
 
+def test_rows_that_stop_early_change_no_other_row():
+    """Finished rows leave the batch, yet every row keeps its own draws: the text is what it was with no stop."""
+    model = small()
+    prompts = [[1 + b, 2, 3 + b % 5] for b in range(16)]
+    free = model.generate(prompts, 15, temperature=1.0, top_k=30, seed=11)
+    stopped = model.generate(prompts, 15, temperature=1.0, top_k=30, seed=11,
+                             stop=lambda b, new: b % 3 == 0 and len(new) == 2 + b // 3)
+    for b, (f, s) in enumerate(zip(free, stopped)):
+        assert s == (f[: 2 + b // 3] if b % 3 == 0 else f)
+
+
 def test_generate_text_cuts_at_stop_strings(tiny_data):
     tok = Tokenizer(tiny_data / "tok512.model")
     torch.manual_seed(0)
