@@ -43,7 +43,8 @@ def apply_rope(x, cos, sin):
 
 @dataclass
 class LayerCache:
-    """One layer's generation state: the keys and values written so far (B, S, n_kv_heads, head_dim), and the
+    """One layer's generation state: the keys and values written so far (B, n_kv_heads, S, head_dim: each head's
+    rows contiguous, as attention reads them), and the
     layer's projections fused into two matrices (wq|wk|wv and w1|w3): fewer, larger matmuls per decoding step,
     whose outputs are the separate projections' own numbers side by side."""
 
@@ -75,11 +76,13 @@ class Attention(nn.Module):
         k = apply_rope(k.view(B, T, self.n_kv_heads, self.head_dim), cos, sin)
         v = v.view(B, T, self.n_kv_heads, self.head_dim)
         if cache is not None:
-            cache.k[:, start : start + T] = k
-            cache.v[:, start : start + T] = v
-            k, v = cache.k[:, : start + T], cache.v[:, : start + T]
+            cache.k[:, :, start : start + T] = k.transpose(1, 2)
+            cache.v[:, :, start : start + T] = v.transpose(1, 2)
+            k, v = cache.k[:, :, : start + T], cache.v[:, :, : start + T]
+        else:
+            k, v = k.transpose(1, 2), v.transpose(1, 2)
         rep = self.n_heads // self.n_kv_heads
-        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+        q = q.transpose(1, 2)
         if rep > 1:
             k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
         drop = self.dropout if self.training else 0.0
@@ -187,8 +190,8 @@ class Transformer(nn.Module):
         a = self.args
         dtype = self.output.weight.dtype
         caches = [
-            LayerCache(k=torch.empty(B, total, a.n_kv_heads, a.head_dim, device=device, dtype=dtype),
-                       v=torch.empty(B, total, a.n_kv_heads, a.head_dim, device=device, dtype=dtype),
+            LayerCache(k=torch.empty(B, a.n_kv_heads, total, a.head_dim, device=device, dtype=dtype),
+                       v=torch.empty(B, a.n_kv_heads, total, a.head_dim, device=device, dtype=dtype),
                        wqkv=torch.cat([layer.attention.wq.weight, layer.attention.wk.weight, layer.attention.wv.weight]),
                        w13=torch.cat([layer.feed_forward.w1.weight, layer.feed_forward.w3.weight]))
             for layer in self.layers
