@@ -43,10 +43,9 @@ def apply_rope(x, cos, sin):
 
 @dataclass
 class LayerCache:
-    """One layer's generation state: the keys and values written so far (B, n_kv_heads, S, head_dim: each head's
-    rows contiguous, as attention reads them), and the
-    layer's projections fused into two matrices (wq|wk|wv and w1|w3): fewer, larger matmuls per decoding step,
-    whose outputs are the separate projections' own numbers side by side."""
+    """One layer's generation state: the keys and values written so far, (B, n_kv_heads, S, head_dim) so each
+    head's rows are contiguous as attention reads them, and the layer's projections fused into two matrices
+    (wq|wk|wv and w1|w3): fewer, larger matmuls per decoding step, with the separate projections' own numbers."""
 
     k: torch.Tensor
     v: torch.Tensor
