@@ -246,7 +246,8 @@ def generate_text(model, tokenizer, prompts, max_new_tokens, temperature=1.0, to
     ids = [tokenizer.encode(p, bos=True) for p in prompts]
 
     def stopped(b, new_ids):
-        return any(s in tokenizer.decode(new_ids[-16:]) for s in stop)
+        tail = tokenizer.decode(new_ids[-16:])
+        return any(s in tail for s in stop)
 
     outs = []
     for p, new_ids in zip(ids, model.generate(ids, max_new_tokens, temperature, top_k, seed, stopped if stop else None)):
