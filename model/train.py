@@ -243,7 +243,7 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
             torch.distributed.all_reduce(flag)  # every process must stop at the same iteration
         return flag.item() > 0
 
-    best_val, written, losses, history = float("inf"), [], None, []
+    best_val, written, losses, history, step_losses = float("inf"), [], None, [], []
     def train_batch():
         x, y = batches["train"].next()
         if "replay" in batches:
@@ -291,6 +291,7 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
         if device_type == "cuda":
             torch.cuda.synchronize()
         dt = time.time() - step_start
+        step_losses.append(loss.detach() * grad_accum)  # the last micro-batch's loss, as llama2.c logs it
         if it >= 1:  # the first step pays for warm-up (and compilation); leave it out of throughput
             train_time += dt
             tokens_seen += tokens_per_iter
@@ -299,6 +300,7 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
             print(f"{it} | loss {loss.item() * grad_accum:.4f} | lr {lr:e} | {dt * 1000:.0f}ms | "
                   f"{tokens_per_iter / dt:,.0f} tok/s")
     return {"iters": it, "history": history, "checkpoints": written,
+            "losses": [x.item() for x in step_losses],
             "tokens_per_sec": tokens_seen / train_time if train_time else 0.0, "wall_s": time.time() - t0}
 
 
