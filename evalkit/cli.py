@@ -1,10 +1,10 @@
 """The `evalkit` command: one subcommand per job, each a thin door into a module that does the work."""
 
 import argparse
-import os
 import signal
 import sqlite3
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from .errors import EvalkitError
@@ -158,44 +158,36 @@ def run_watch(args) -> int:
     shell started it in the background with SIGINT ignored: the evaluation in flight is abandoned, the report
     says it stopped, the store is closed (no -wal/-shm left)."""
     previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
-    threads = watcher = None
-    try:
-        import torch
+    watcher = None
+    with ExitStack() as restore:
+        restore.callback(lambda: [signal.signal(s, handler) for s, handler in previous.items()])
+        try:
+            from .watch import Watcher, beside_trainer
 
-        from .watch import Watcher
+            restore.enter_context(beside_trainer(args.device))
+            watcher = Watcher(args.out_dir, args.report, suite=args.suite, baseline=args.baseline,
+                              tokenizer=args.tokenizer, qa=args.qa, base_text=args.base_text,
+                              allow_words=args.allow_words, device=args.device, interval=args.interval,
+                              once=args.once, exit_on_stop=args.exit_on_stop)
+            return watcher.run()
+        except sqlite3.Error as e:  # the store cannot even be read: what is saved in it is safe
+            from .store import STORE_FILE
 
-        threads = torch.get_num_threads()
-        if args.device == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
-            # Beside a trainer busy on the same cores, several threads per op mostly wait for each other: a tiny
-            # model's evaluation took 7 s with 2 threads and 0.1 s with 1 on a loaded 2-core machine.
-            torch.set_num_threads(1)
-        watcher = Watcher(args.out_dir, args.report, suite=args.suite, baseline=args.baseline,
-                          tokenizer=args.tokenizer, qa=args.qa, base_text=args.base_text,
-                          allow_words=args.allow_words, device=args.device, interval=args.interval, once=args.once,
-                          exit_on_stop=args.exit_on_stop)
-        return watcher.run()
-    except sqlite3.Error as e:  # the store cannot even be read: what is saved in it is safe
-        from .store import STORE_FILE
-
-        raise EvalkitError(f"cannot use the results store ({e})", Path(args.report) / STORE_FILE) from None
-    except Stopped as e:
-        for s in STOP_SIGNALS:  # a second signal must not cut the clean-up short: it takes well under a second
-            signal.signal(s, signal.SIG_IGN)
-        if watcher is not None:
-            try:
-                watcher.update(watching=False)  # the report says it is no longer watching
-                watcher.results.save()
-            except Exception:  # noqa: BLE001 - a failing report: the results are in the store
-                pass
-        print(f"stopped ({e}); results are in {args.report}", flush=True)
-        return 128 + e.signum
-    finally:
-        if watcher is not None:
-            watcher.close()
-        if threads is not None:
-            torch.set_num_threads(threads)
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+            raise EvalkitError(f"cannot use the results store ({e})", Path(args.report) / STORE_FILE) from None
+        except Stopped as e:
+            for s in STOP_SIGNALS:  # a second signal must not cut the clean-up short: it takes well under a second
+                signal.signal(s, signal.SIG_IGN)
+            if watcher is not None:
+                try:
+                    watcher.update(watching=False)  # the report says it is no longer watching
+                    watcher.results.save()
+                except Exception:  # noqa: BLE001 - a failing report: the results are in the store
+                    pass
+            print(f"stopped ({e}); results are in {args.report}", flush=True)
+            return 128 + e.signum
+        finally:
+            if watcher is not None:
+                watcher.close()
 
 
 def scorecard(j) -> str:

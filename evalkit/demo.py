@@ -23,7 +23,7 @@ from evalkit.model.train import DEFAULTS, train
 from . import shipped
 from .democorpus import generate_corpus
 from .verdict import STOP_OUTCOMES
-from .watch import Watcher
+from .watch import Watcher, beside_trainer
 
 VOCAB = 4096
 SHAPE = dict(dim=128, n_layers=4, n_heads=4, n_kv_heads=4, max_seq_len=128, vocab_size=VOCAB, dropout=0.0)
@@ -90,13 +90,14 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), data_dir=DATA_DIR, 
          f"--init_ckpt={base_ckpt}", f"--out_dir={out}", f"--stop_file={out / 'STOP'}", "--device=cpu",
          "--dtype=float32", f"--data_dir={data_dir}"],
         stdout=train_log, stderr=subprocess.STDOUT,
-        env={**os.environ, "OMP_NUM_THREADS": "1"})  # one core trains, the other judges
+        env={**os.environ, "OMP_NUM_THREADS": "1"})  # one core trains, the other judges (beside_trainer)
     log(f"[4/4] evalkit watch {out} --report {report}: judging every checkpoint as it lands")
     watcher = None
     try:
         watcher = Watcher(out, report, baseline=base_ckpt, interval=0.5, exit_on_stop=True,
                           log=lambda m, **kw: log("      " + m, **kw))
-        watcher.run(until=lambda: trainer.poll() is not None)  # the watch loop itself, to a STOP
+        with beside_trainer("cpu"):  # the trainer has one core, the watcher the other
+            watcher.run(until=lambda: trainer.poll() is not None)  # the watch loop itself, to a STOP
     finally:
         if watcher is not None:
             watcher.close()
