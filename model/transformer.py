@@ -67,13 +67,15 @@ class Attention(nn.Module):
     def forward(self, x, cos, sin, mask=None, cache=None, start=0):
         """mask None means plain causal attention; a LayerCache gets this step's keys/values at slot `start`."""
         B, T, _ = x.shape
+        H, KV, D = self.n_heads, self.n_kv_heads, self.head_dim
         if cache is None:
-            q, k, v = self.wq(x), self.wk(x), self.wv(x)
-        else:
-            q, k, v = F.linear(x, cache.wqkv).split([self.wq.out_features, *[self.wk.out_features] * 2], dim=-1)
-        q = apply_rope(q.view(B, T, self.n_heads, self.head_dim), cos, sin)
-        k = apply_rope(k.view(B, T, self.n_kv_heads, self.head_dim), cos, sin)
-        v = v.view(B, T, self.n_kv_heads, self.head_dim)
+            q = apply_rope(self.wq(x).view(B, T, H, D), cos, sin)
+            k = apply_rope(self.wk(x).view(B, T, KV, D), cos, sin)
+            v = self.wv(x).view(B, T, KV, D)
+        else:  # one matmul for q|k|v, and one rotation for q|k: the same numbers in fewer, larger ops
+            qk, v = F.linear(x, cache.wqkv).split([(H + KV) * D, KV * D], dim=-1)
+            q, k = apply_rope(qk.view(B, T, H + KV, D), cos, sin).split([H, KV], dim=2)
+            v = v.view(B, T, KV, D)
         if cache is not None:
             cache.k[:, :, start : start + T] = k.transpose(1, 2)
             cache.v[:, :, start : start + T] = v.transpose(1, 2)
@@ -208,9 +210,11 @@ class Transformer(nn.Module):
             mask = causal.unsqueeze(0) & (real_key[at, :end].unsqueeze(1) | (q.unsqueeze(1) == slots[:end]))
             logits = self(tokens[at, start:end], positions=positions[at, start:end], mask=mask.unsqueeze(1),
                           caches=caches, start=start)[:, -1].float()
-            # Every step draws for all B rows, finished or not: each row's draws do not depend on the others.
-            race = None if temperature == 0 else torch.empty(B, a.vocab_size).exponential_(1.0, generator=gen)
-            nxt = sample_next(logits, temperature, top_k, None if race is None else race[at]).tolist()
+            race = None
+            if temperature != 0:  # drawn for all B rows, finished or not, so no row's draws depend on the others
+                race = torch.empty(B, a.vocab_size, device=device).exponential_(1.0, generator=gen)
+                race = race if len(rows) == B else race[at]
+            nxt = sample_next(logits, temperature, top_k, race).tolist()
             tokens[at, end] = torch.tensor(nxt, device=device)
             for b, t in zip(rows, nxt):
                 if not done[b]:
