@@ -92,7 +92,8 @@ def main():
     if not a.quick:
         compiled = ours(*run, compile=True)
         rows.append(("evalkit, --compile=True", compiled, "llama2.c, eager", (base, base_losses)))
-        rows.append(("evalkit, --compile=True", compiled, "llama2.c, compiled", llama2c_loop(shard, *run, compile=True)))
+        theirs_compiled = llama2c_loop(shard, *run, compile=True)
+        rows.append(("evalkit, --compile=True", compiled, "llama2.c, compiled", theirs_compiled))
         rows.append(("evalkit, --dtype=bfloat16", ours(*run, dtype="bfloat16"), "llama2.c, same flag (fp32)",
                      (base, base_losses)))
     print(f"7.16M config, {a.batch} x {a.accum} x {SHAPE['max_seq_len']} tokens per step, {a.iters} timed steps, "

@@ -193,7 +193,7 @@ class Transformer(nn.Module):
         caches = [
             LayerCache(k=torch.empty(B, a.n_kv_heads, total, a.head_dim, device=device, dtype=dtype),
                        v=torch.empty(B, a.n_kv_heads, total, a.head_dim, device=device, dtype=dtype),
-                       wqkv=torch.cat([layer.attention.wq.weight, layer.attention.wk.weight, layer.attention.wv.weight]),
+                       wqkv=torch.cat([getattr(layer.attention, w).weight for w in ("wq", "wk", "wv")]),
                        w13=torch.cat([layer.feed_forward.w1.weight, layer.feed_forward.w3.weight]))
             for layer in self.layers
         ]
