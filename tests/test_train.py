@@ -36,6 +36,8 @@ def test_scratch_run_writes_numbered_checkpoints_and_loss_falls(base_run):
     assert names == ["ckpt.pt", "ckpt_000020.pt", "ckpt_000040.pt", "ckpt_000060.pt"]
     first, last = summary["history"][0], summary["history"][-1]
     assert last[1] < first[1] - 1.0 and last[2] < first[2] - 1.0  # train and val loss fell by > 1 nat
+    losses = summary["losses"]  # every step's training loss, which bench/train_throughput.py compares
+    assert len(losses) == summary["iters"] == 60 and sum(losses[-5:]) < sum(losses[:5]) - 5.0
     ck = read_checkpoint(out / "ckpt_000040.pt")
     assert ck.iter_num == 40 and ck.val_loss is not None and ck.optimizer is None
     assert Path(ck.config["tokenizer"]).name == "tok512.model"

@@ -225,3 +225,20 @@ def test_non_finite_metrics_are_stored_as_null(work):
         assert store.all_versions(conn)[0]["metrics"]["base_loss"] is None
     finally:
         conn.close()
+
+
+def test_judging_beside_a_trainer_takes_one_thread_then_gives_it_back(monkeypatch):
+    from evalkit.watch import beside_trainer
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with beside_trainer("cpu"):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")  # the user's own choice wins
+        with beside_trainer("cpu"):
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
