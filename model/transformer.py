@@ -70,18 +70,14 @@ class Attention(nn.Module):
         H, KV, D = self.n_heads, self.n_kv_heads, self.head_dim
         if cache is None:
             q = apply_rope(self.wq(x).view(B, T, H, D), cos, sin)
-            k = apply_rope(self.wk(x).view(B, T, KV, D), cos, sin)
-            v = self.wv(x).view(B, T, KV, D)
+            k = apply_rope(self.wk(x).view(B, T, KV, D), cos, sin).transpose(1, 2)
+            v = self.wv(x).view(B, T, KV, D).transpose(1, 2)
         else:  # one matmul for q|k|v, and one rotation for q|k: the same numbers in fewer, larger ops
             qk, v = F.linear(x, cache.wqkv).split([(H + KV) * D, KV * D], dim=-1)
             q, k = apply_rope(qk.view(B, T, H + KV, D), cos, sin).split([H, KV], dim=2)
-            v = v.view(B, T, KV, D)
-        if cache is not None:
             cache.k[:, :, start : start + T] = k.transpose(1, 2)
-            cache.v[:, :, start : start + T] = v.transpose(1, 2)
+            cache.v[:, :, start : start + T] = v.view(B, T, KV, D).transpose(1, 2)
             k, v = cache.k[:, :, : start + T], cache.v[:, :, : start + T]
-        else:
-            k, v = k.transpose(1, 2), v.transpose(1, 2)
         rep = self.n_heads // self.n_kv_heads
         q = q.transpose(1, 2)
         if rep > 1:
