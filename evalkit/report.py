@@ -143,9 +143,19 @@ def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]
 
 
 def _charts(ckpts: list[dict], thresholds: dict, base: dict | None, mark_x: float | None) -> list[tuple[str, Markup]]:
-    """The losses, then one chart per criterion with its limit, or the base's value where the base is the limit."""
+    """The losses, then one chart per criterion with its limit, or the base's value where the base is the limit.
+
+    The base is drawn where the run starts: at its own iteration when the fine-tune counts on from it (llama2.c
+    resuming), else at 0, where a fine-tune counting from 0 (ours) still has the base's weights."""
+    def x(c):
+        it = _float(c.get("iter_num"))
+        if it is not None and c.get("status") == "base":
+            later = [_float(o.get("iter_num")) for o in ckpts if o.get("status") != "base"]
+            return it if all(o is not None and o > it for o in later) else 0.0
+        return it
+
     def points(key):
-        return [(float(c["iter_num"]), v) for c in ckpts if _float(c.get("iter_num")) is not None
+        return [(at, v) for c in ckpts if (at := x(c)) is not None
                 and (v := _float((c.get("metrics") or {}).get(key))) is not None]
 
     title, losses = LOSSES

@@ -130,6 +130,23 @@ def test_charts_thresholds_and_marker(page):
     assert page.count('class="mark"') == 7  # the recommended checkpoint in every chart
 
 
+def test_the_base_is_drawn_where_the_run_starts(tmp_path):
+    """A base pretrained to iter 800: before a fine-tune counting from 0 (ours) it is drawn at 0, not after
+    its last save; before one counting on from 800 (llama2.c resuming) at its own 800."""
+    def format_x(base_iter, shift):
+        run = make_run()
+        run["checkpoints"][0] = dict(BASE_ROW, iter_num=base_iter)
+        for c in run["checkpoints"][1:]:
+            c["iter_num"] += shift
+        svg = charts(render_report(run, tmp_path).read_text(encoding="utf-8"))["Format"]
+        return re.findall(r'<circle cx="([\d.]+)"', svg)  # base, ckpt@100, ckpt@200 in order
+
+    base_x, first_x, last_x = map(float, format_x(800, 0))
+    assert base_x < first_x < last_x and base_x == 52.0  # at x 0, the chart's left edge
+    base_x, first_x, last_x = map(float, format_x(800, 800))
+    assert base_x == 52.0 and first_x < last_x and first_x > base_x  # at 800, before 900 and 1000
+
+
 def test_the_invented_chart_draws_the_base_rate_it_is_given(tmp_path):
     run = make_run()
     run["baseline"]["metrics"] = dict(BASE, invented_tokens=35)  # 3.5%
