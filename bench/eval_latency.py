@@ -30,8 +30,8 @@ def llama2c_generate(model, ids, n_new, temperature, top_k, gen):
     idx = torch.tensor([ids])
     for _ in range(n_new):
         logits = model(idx[:, -model.args.max_seq_len :])[:, -1]
-        race = torch.empty_like(logits).exponential_(1.0, generator=gen)
-        idx = torch.cat([idx, sample_next(logits, temperature, top_k, race)[:, None]], dim=1)
+        race = torch.empty_like(logits).exponential_(1.0, generator=gen)  # every token's draw, as multinomial
+        idx = torch.cat([idx, sample_next(logits, temperature, top_k, lambda candidates: race)[:, None]], dim=1)
     return idx[0, len(ids) :].tolist()
 
 

@@ -2,12 +2,14 @@
 
 Parameter names match llama2.c's model.py exactly, so a llama2.c checkpoint's `model` state dict loads with
 strict=True. Generation is batched over prompts of different lengths (left-padded, per-row positions) and
-KV-cached; every sampled token comes from a seeded torch.Generator, so the same inputs give the same text.
+KV-cached; every sampled token comes from a seeded exponential race (ExponentialRace), so the same inputs give
+the same text.
 """
 
 import math
 from dataclasses import dataclass, replace
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -193,7 +195,7 @@ class Transformer(nn.Module):
                        w13=torch.cat([layer.feed_forward.w1.weight, layer.feed_forward.w3.weight]))
             for layer in self.layers
         ]
-        gen = torch.Generator(device=device).manual_seed(seed)
+        race = ExponentialRace(seed, B, a.vocab_size)
         new = [[] for _ in range(B)]
         done = [False] * B
         rows = list(range(B))  # the rows the caches hold, in order; finished ones leave in batches
@@ -206,11 +208,7 @@ class Transformer(nn.Module):
             mask = causal.unsqueeze(0) & (real_key[at, :end].unsqueeze(1) | (q.unsqueeze(1) == slots[:end]))
             logits = self(tokens[at, start:end], positions=positions[at, start:end], mask=mask.unsqueeze(1),
                           caches=caches, start=start)[:, -1].float()
-            race = None
-            if temperature != 0:  # drawn for all B rows, finished or not, so no row's draws depend on the others
-                race = torch.empty(B, a.vocab_size, device=device).exponential_(1.0, generator=gen)
-                race = race if len(rows) == B else race[at]
-            nxt = sample_next(logits, temperature, top_k, race).tolist()
+            nxt = sample_next(logits, temperature, top_k, lambda candidates: race.draw(rows, candidates)).tolist()
             tokens[at, end] = torch.tensor(nxt, device=device)
             for b, t in zip(rows, nxt):
                 if not done[b]:
@@ -224,9 +222,38 @@ class Transformer(nn.Module):
         return new
 
 
+class ExponentialRace:
+    """The exponential race's Exp(1) draws: one per row and token at every step, from MT19937 seeded with `seed`.
+
+    They are bit for bit the draws of torch.Generator().manual_seed(seed) with exponential_ on the CPU (each is
+    -log1p(-u) of a 53-bit uniform u made of two 32-bit outputs; tests/test_model.py checks this), so a seed's
+    text is what it was before, and stays so whatever torch's kernels do. The bits are drawn for every row,
+    finished or not, so no row's draws depend on the others, but a logarithm is taken only where it can matter:
+    at the tokens top-k kept. That is 200 of 4,096 per row, and most of what sampling cost.
+    """
+
+    def __init__(self, seed: int, rows: int, vocab: int):
+        self.bits = np.random.MT19937()
+        key = np.random.RandomState(seed & 0xFFFFFFFF).get_state()[1]  # torch seeds with the low 32 bits
+        self.bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
+        self.rows, self.vocab = rows, vocab
+
+    def draw(self, rows: list[int], candidates: torch.Tensor) -> torch.Tensor:
+        """The race for `rows` (of all rows): (len(rows), vocab), the draws where `candidates` is True, 1 elsewhere."""
+        raw = self.bits.random_raw(2 * self.rows * self.vocab).reshape(-1, 2)  # every row's bits, finished or not
+        where = np.flatnonzero(candidates.cpu().numpy())
+        at = where if len(rows) == self.rows else np.asarray(rows)[where // self.vocab] * self.vocab + where % self.vocab
+        hi, lo = raw[at].T
+        u = (((hi & 0x1FFFFF) << 32) | lo).astype(np.float64) * 2.0**-53
+        race = np.ones(candidates.numel(), dtype=np.float32)
+        race[where] = -np.log1p(-u)
+        return torch.from_numpy(race).view(candidates.shape).to(candidates.device)
+
+
 def sample_next(logits, temperature, top_k, race):
-    """One token per row from (B, V) logits and `race`, a (B, V) draw of Exp(1): argmax(p / race) is a sample of
-    p (the exponential race), so each row's token is a pure function of its logits and its draws."""
+    """One token per row from (B, V) logits: argmax(p / E), with E a draw of Exp(1) per token, is a sample of p
+    (the exponential race), so each row's token is a pure function of its logits and its draws.
+    `race(candidates)` gives E where the (B, V) mask `candidates` (the tokens p can pick) is True."""
     if temperature == 0:
         return logits.argmax(-1)
     logits = logits / temperature
@@ -234,7 +261,7 @@ def sample_next(logits, temperature, top_k, race):
         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     probs = torch.softmax(logits, dim=-1)
-    return (probs / race).argmax(-1)
+    return (probs / race(probs > 0)).argmax(-1)
 
 
 def generate_text(model, tokenizer, prompts, max_new_tokens, temperature=1.0, top_k=0, seed=0, stop=()):

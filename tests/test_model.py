@@ -1,11 +1,12 @@
 """The Transformer: llama2.c's exact shape, and KV-cached batched generation that equals a full recompute."""
 
+import pytest
 import torch
 
 from evalkit.model.args import ModelArgs
 from evalkit.model.checkpoint import load_model
 from evalkit.model.tokenizer import Tokenizer
-from evalkit.model.transformer import Transformer, generate_text
+from evalkit.model.transformer import ExponentialRace, Transformer, generate_text, sample_next
 
 
 def small(**kw):
@@ -96,6 +97,29 @@ def test_rows_that_stop_early_change_no_other_row():
                              stop=lambda b, new: b % 3 == 0 and len(new) == 2 + b // 3)
     for b, (f, s) in enumerate(zip(free, stopped)):
         assert s == (f[: 2 + b // 3] if b % 3 == 0 else f)
+
+
+@pytest.mark.parametrize("seed", [0, 1337, 2**32 + 5, 2**63 - 1])
+def test_the_race_draws_are_torchs_exponential_draws_bit_for_bit(seed):
+    gen = torch.Generator().manual_seed(seed)
+    race = ExponentialRace(seed, rows=3, vocab=500)
+    everywhere = torch.ones(3, 500, dtype=torch.bool)
+    for step in range(4):
+        want = torch.empty(3, 500).exponential_(1.0, generator=gen)
+        rows = [0, 1, 2] if step < 2 else [0, 2]  # a finished row still takes its draws
+        assert torch.equal(race.draw(rows, everywhere[: len(rows)]).view(torch.int32), want[rows].view(torch.int32))
+
+
+def test_drawing_only_the_candidates_samples_the_same_tokens():
+    torch.manual_seed(0)
+    logits = torch.randn(6, 300) * 3
+    gen, race = torch.Generator().manual_seed(7), ExponentialRace(7, rows=6, vocab=300)
+    for _ in range(20):
+        full = torch.empty(6, 300).exponential_(1.0, generator=gen)
+        want = sample_next(logits, 0.8, 20, lambda candidates: full)
+        got = sample_next(logits, 0.8, 20, lambda candidates: race.draw(list(range(6)), candidates))
+        assert torch.equal(got, want)
+        logits = logits.roll(1, dims=-1)
 
 
 def test_generate_text_cuts_at_stop_strings(tiny_data):
