@@ -195,7 +195,8 @@ class Transformer(nn.Module):
                        w13=torch.cat([layer.feed_forward.w1.weight, layer.feed_forward.w3.weight]))
             for layer in self.layers
         ]
-        race = ExponentialRace(seed, B, a.vocab_size)
+        on_device = torch.Generator(device=device).manual_seed(seed) if device.type != "cpu" else None
+        race = ExponentialRace(seed, B, a.vocab_size, on_device)
         new = [[] for _ in range(B)]
         done = [False] * B
         rows = list(range(B))  # the rows the caches hold, in order; finished ones leave in batches
@@ -230,16 +231,23 @@ class ExponentialRace:
     text is what it was before, and stays so whatever torch's kernels do. The bits are drawn for every row,
     finished or not, so no row's draws depend on the others, but a logarithm is taken only where it can matter:
     at the tokens top-k kept. That is 200 of 4,096 per row, and most of what sampling cost.
+
+    On a GPU, pass `generator` (the device's own, seeded): every token's draw is then made there, as before,
+    which is faster on the device than bits from the host (and a GPU's text was never a CPU's).
     """
 
-    def __init__(self, seed: int, rows: int, vocab: int):
+    def __init__(self, seed: int, rows: int, vocab: int, generator: torch.Generator | None = None):
+        self.rows, self.vocab, self.generator = rows, vocab, generator
         self.bits = np.random.MT19937()
         key = np.random.RandomState(seed & 0xFFFFFFFF).get_state()[1]  # torch seeds with the low 32 bits
         self.bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
-        self.rows, self.vocab = rows, vocab
 
     def draw(self, rows: list[int], candidates: torch.Tensor) -> torch.Tensor:
         """The race for `rows` (of all rows): (len(rows), vocab), the draws where `candidates` is True, 1 elsewhere."""
+        if self.generator is not None:
+            race = torch.empty(self.rows, self.vocab, device=candidates.device)
+            race = race.exponential_(1.0, generator=self.generator)
+            return race if len(rows) == self.rows else race[torch.tensor(rows, device=candidates.device)]
         raw = self.bits.random_raw(2 * self.rows * self.vocab).reshape(-1, 2)  # every row's bits, finished or not
         where = np.flatnonzero(candidates.cpu().numpy())
         at = where if len(rows) == self.rows else np.asarray(rows)[where // self.vocab] * self.vocab + where % self.vocab
