@@ -199,26 +199,26 @@ class Transformer(nn.Module):
         race = ExponentialRace(seed, B, a.vocab_size, on_device)
         new = [[] for _ in range(B)]
         done = [False] * B
-        rows = list(range(B))  # the rows the caches hold, in order; finished ones leave in batches
+        rows = list(range(B))  # the rows the caches (and tokens, positions, real_key) hold, in order
         start, end = 0, L
         while end < total and rows:
-            at = torch.tensor(rows, device=device)
             q = slots[start:end]
             causal = q.unsqueeze(1) >= slots[:end].unsqueeze(0)  # (T, S)
             # A padding query may see itself, so no row of the mask is empty (its output is never used).
-            mask = causal.unsqueeze(0) & (real_key[at, :end].unsqueeze(1) | (q.unsqueeze(1) == slots[:end]))
-            logits = self(tokens[at, start:end], positions=positions[at, start:end], mask=mask.unsqueeze(1),
+            mask = causal.unsqueeze(0) & (real_key[:, :end].unsqueeze(1) | (q.unsqueeze(1) == slots[:end]))
+            logits = self(tokens[:, start:end], positions=positions[:, start:end], mask=mask.unsqueeze(1),
                           caches=caches, start=start)[:, -1].float()
             nxt = sample_next(logits, temperature, top_k, lambda candidates: race.draw(rows, candidates)).tolist()
-            tokens[at, end] = torch.tensor(nxt, device=device)
+            tokens[:, end] = torch.tensor(nxt, device=device)
             for b, t in zip(rows, nxt):
                 if not done[b]:
                     new[b].append(t)
                     done[b] = len(new[b]) >= max_new_tokens or bool(stop and stop(b, new[b]))
-            if sum(done[b] for b in rows) * 8 >= len(rows):  # drop finished rows once they are an eighth
-                keep = [i for i, b in enumerate(rows) if not done[b]]
+            if sum(done[b] for b in rows) * 8 >= len(rows):  # finished rows leave once they are an eighth
+                keep = torch.tensor([i for i, b in enumerate(rows) if not done[b]], dtype=torch.long, device=device)
                 caches = [replace(c, k=c.k[keep], v=c.v[keep]) for c in caches]
-                rows = [rows[i] for i in keep]
+                tokens, positions, real_key = tokens[keep], positions[keep], real_key[keep]
+                rows = [rows[i] for i in keep.tolist()]
             start, end = end, end + 1
         return new
 
