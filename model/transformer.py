@@ -266,7 +266,7 @@ def sample_next(logits, temperature, top_k, race):
         return logits.argmax(-1)
     logits = logits / temperature
     if top_k and top_k < logits.size(-1):
-        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        kth = torch.topk(logits, top_k, dim=-1, sorted=False).values.amin(-1, keepdim=True)  # the k-th largest
         logits = logits.masked_fill(logits < kth, float("-inf"))
     probs = torch.softmax(logits, dim=-1)
     return (probs / race(probs > 0)).argmax(-1)
