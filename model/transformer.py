@@ -238,9 +238,10 @@ class ExponentialRace:
 
     def __init__(self, seed: int, rows: int, vocab: int, generator: torch.Generator | None = None):
         self.rows, self.vocab, self.generator = rows, vocab, generator
-        self.bits = np.random.MT19937()
-        key = np.random.RandomState(seed & 0xFFFFFFFF).get_state()[1]  # torch seeds with the low 32 bits
-        self.bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
+        if generator is None:
+            self.bits = np.random.MT19937()
+            key = np.random.RandomState(seed & 0xFFFFFFFF).get_state()[1]  # torch seeds with the low 32 bits
+            self.bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
 
     def draw(self, rows: list[int], candidates: torch.Tensor) -> torch.Tensor:
         """The race for `rows` (of all rows): (len(rows), vocab), the draws where `candidates` is True, 1 elsewhere."""
