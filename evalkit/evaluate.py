@@ -107,7 +107,7 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
             raise EvalkitError(f"prompt {prompt.id!r} is {n} tokens, too long for this model's max_seq_len "
                                f"{ckpt.args.max_seq_len}; shorten it in the suite", ckpt.path)
     answers = sample_answers(model, tok, suite)
-    ctx = Context(known_words=lexicon(parts), training_text=parts.qa_text)
+    ctx = Context(known_words=lexicon(parts), training_text=parts.qa_text, base_text=parts.base_english)
     scores = [scorer(answers, ctx) for scorer in ALL_SCORERS]
     metrics |= {k: v for s in scores for k, v in s.metrics.items()}
     for key in ("train_loss", "val_loss"):

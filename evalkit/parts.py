@@ -19,7 +19,7 @@ shards are raw uint16 ids, every document starting with BOS, as llama2.c and mod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +73,11 @@ class RunParts:
     @property
     def qa_text(self) -> str:
         return "".join(self.qa.docs) if self.qa else ""
+
+    @cached_property
+    def base_english(self) -> str:
+        """The base English read, as one text (memorisation leaves out what it already says)."""
+        return "\n".join(self.base_text.docs) if self.base_text else ""
 
     @property
     def drift_note(self) -> str:

@@ -272,3 +272,19 @@ def test_all_scorers_json_and_order(lex):
     # empty input never crashes
     for f in ALL_SCORERS:
         f([], Context())
+
+
+def test_memorisation_leaves_out_what_the_base_english_already_says():
+    copied_text = ("An echo is a sound that bounces back from a distant hard surface such as a cliff "
+                   "wall and returns later.")
+    a = [ans(copied_text, question="What is silence?", sample=0)]
+    # the base's corpus says the first half of the answer: only the rest is a copy of the fine-tune data
+    base = "People say that an echo is a sound that bounces back from a distant hard wall.\n"
+    s = memorisation.score(a, Context(training_text=TRAIN, base_text=base))
+    shared = len(words("an echo is a sound that bounces back from a distant hard")) - memorisation.N + 1
+    assert (s.metrics["ngrams"], s.metrics["base_ngrams"], s.metrics["copied_ngrams"]) == (14.0, shared, 14.0 - shared)
+    assert s.value == (14 - shared) / 14 and s.metrics["longest_copy"] == 21  # the span still shows whole
+    # a base corpus that says all of it: nothing is a copy, and no span is shown
+    whole = memorisation.score(a, Context(training_text=TRAIN, base_text=copied_text))
+    assert whole.value == 0.0 and whole.metrics["base_ngrams"] == 14.0 and whole.evidence["spans"] == []
+    assert memorisation.score(a, Context(training_text=TRAIN)).value == 1.0  # no base text: as before

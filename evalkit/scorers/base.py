@@ -26,6 +26,7 @@ class Answer:
 class Context:
     known_words: "Lexicon | None" = None     # see lexicon.py
     training_text: str = ""                  # Q/A fine-tune training text (for memorisation)
+    base_text: str = ""                      # base English: phrases it shares with the Q/A text are not copies
 
 
 @dataclass

@@ -1,7 +1,12 @@
 """``memorisation``: how much of the generated text is copied from the fine-tune data.
 
 * ``memorisation`` -- share of the answers' word 8-grams (over :func:`words`)
-  that occur verbatim among the training text's word 8-grams.
+  that occur verbatim among the training text's word 8-grams and *not* in the
+  base English (``ctx.base_text``).  When the base's own corpus already says what
+  the answers say (the demo's base learned the answers' world from it), writing
+  those phrases is the base's English, not a copy of the fine-tune data; only what
+  the fine-tune data alone could have taught counts.  ``base_ngrams`` counts the
+  answer 8-grams left out for that reason.
 * ``longest_copy`` -- longest run of consecutive answer words that occurs
   contiguously in the training text, in words.  Only copies of at least ``n``
   (8) words count -- shorter shared spans are ordinary phrasing -- so the value
@@ -10,8 +15,9 @@
   never quadratic in the training text size.
 * ``ngrams``, ``copied_ngrams`` -- the counts behind ``memorisation`` (shown by the gates).
 
-The index is built by :func:`build_ngram_index`, cached on (text, n), so one run
-builds it once however many times ``score`` is called.  value = ``memorisation``.
+The index is built by :func:`build_ngram_index`, cached on (text, n), and the
+training 8-grams the base English shares by :func:`shared_ngrams`, cached on
+(text, base text), so one run builds each once.  value = ``memorisation``.
 """
 
 from __future__ import annotations
@@ -70,22 +76,35 @@ def build_ngram_index(text: str, n: int = N) -> NgramIndex:
     return NgramIndex(text, n)
 
 
+@lru_cache(maxsize=4)
+def shared_ngrams(text: str, base_text: str, n: int = N) -> frozenset:
+    """The training text's word n-grams that the base English has too (one pass over the base text)."""
+    own = build_ngram_index(text, n).positions
+    w = words(base_text)
+    return frozenset(g for g in (tuple(w[i:i + n]) for i in range(len(w) - n + 1)) if g in own)
+
+
 def score(answers: list[Answer], ctx: Context) -> Score:
     idx = build_ngram_index(ctx.training_text or "", N)
-    total = copied = longest = 0
+    base = shared_ngrams(ctx.training_text or "", ctx.base_text, N) if ctx.base_text else frozenset()
+    total = copied = in_base = longest = 0
     spans_ev: list[dict] = []
     for a in answers:
         aw = words(a.text)
         grams = [tuple(aw[i:i + N]) for i in range(len(aw) - N + 1)]
         total += len(grams)
-        copied += sum(g in idx.positions for g in grams)
+        found = [g for g in grams if g in idx.positions]
+        copied += sum(g not in base for g in found)
+        in_base += sum(g in base for g in found)
         for s, length in idx.copied_spans(aw):
+            if all(tuple(aw[i:i + N]) in base for i in range(s, s + length - N + 1)):
+                continue  # the base English says all of it: not a copy of the fine-tune data
             longest = max(longest, length)
             spans_ev.append({**sample_ref(a), "start": s, "length": length, "text": " ".join(aw[s:s + length])})
     mem = copied / total if total else 0.0
     spans_ev.sort(key=lambda d: (-d["length"], d["prompt_id"], d["sample"]))
     metrics = {"memorisation": mem, "longest_copy": float(longest), "ngrams": float(total),
-               "copied_ngrams": float(copied)}
+               "copied_ngrams": float(copied), "base_ngrams": float(in_base)}
     evidence = {"n": N, "spans": spans_ev[:MAX_SPANS], "spans_total": len(spans_ev)}
     if not ctx.training_text:
         evidence["note"] = "no training text given: nothing can count as copied"
