@@ -4,9 +4,8 @@ Training follows llama2.c's `train_vocab`: BPE, byte fallback, split digits, ide
 vocabulary trained here is the same kind of file as `data/tok4096.model` in a llama2.c working directory.
 """
 
+import io
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import sentencepiece as spm
@@ -58,27 +57,39 @@ class Tokenizer:
 
 
 def train_tokenizer(text_files, vocab_size: int, model_path) -> Tokenizer:
-    """Train a BPE vocabulary (byte fallback) on text files, written atomically to model_path (.model)."""
+    """Train a BPE vocabulary (byte fallback) on text files, written atomically to model_path (.model) with its
+    .vocab beside it. The lines are fed to the trainer, not the paths, so the file records no temporary paths:
+    the same text gives the same bytes (the demo's shipped tokenizer is checked by its digest)."""
+    from .checkpoint import atomic_write  # here: checkpoint imports torch, which a tokenizer alone does not need
+
     model_path = Path(model_path)
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=model_path.parent) as tmp:
-        prefix = os.path.join(tmp, "tok")
-        spm.SentencePieceTrainer.train(
-            input=",".join(str(f) for f in text_files),
-            model_prefix=prefix,
-            model_type="bpe",
-            vocab_size=vocab_size,
-            input_format="text",
-            character_coverage=1.0,
-            num_threads=os.cpu_count() or 1,
-            split_digits=True,
-            allow_whitespace_only_pieces=True,
-            byte_fallback=True,
-            unk_surface=r" \342\201\207 ",
-            normalization_rule_name="identity",
-            max_sentence_length=1 << 16,
-            minloglevel=2,
-        )
-        shutil.move(prefix + ".vocab", model_path.with_suffix(".vocab"))
-        os.replace(prefix + ".model", model_path)
+
+    def lines():
+        for f in text_files:
+            with open(f, encoding="utf-8") as fh:
+                for line in fh:
+                    yield line.rstrip("\n")
+
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=lines(),
+        model_writer=model,
+        model_type="bpe",
+        vocab_size=vocab_size,
+        input_format="text",
+        character_coverage=1.0,
+        num_threads=os.cpu_count() or 1,
+        split_digits=True,
+        allow_whitespace_only_pieces=True,
+        byte_fallback=True,
+        unk_surface=r" \342\201\207 ",
+        normalization_rule_name="identity",
+        max_sentence_length=1 << 16,
+        minloglevel=2,
+    )
+    sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    vocab = "".join(f"{sp.id_to_piece(i)}\t{sp.get_score(i):g}\n" for i in range(sp.vocab_size()))
+    atomic_write(model_path.with_suffix(".vocab"), lambda f: f.write(vocab.encode()))
+    atomic_write(model_path, lambda f: f.write(model.getvalue()))
     return Tokenizer(model_path)
