@@ -91,6 +91,16 @@ def critical_z(confidence: float) -> float:
     return NormalDist().inv_cdf(confidence)
 
 
+def significantly_below(rate: float, n: float | None, floor: float, confidence: float) -> bool:
+    """Whether a share of n answers is significantly below a floor (one-sided, one-sample z-test): with 76
+    answers and a 0.90 floor, 0.86 is a few answers of noise (z 1.2), 0.79 is not (z 3.2). Without n (older
+    results) any value under the floor counts."""
+    if not n:
+        return rate < floor
+    se = math.sqrt(floor * (1 - floor) / n)
+    return rate < floor if se == 0 else (floor - rate) / se > critical_z(confidence)
+
+
 def drift(s: Scores, base: Scores | None) -> float | None:
     """Rise of loss per token on base-English text over the base's (nats)."""
     if base is None or s.get("base_loss") is None or base.get("base_loss") is None:

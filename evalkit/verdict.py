@@ -6,8 +6,9 @@ Rules, in plain words (numbers from :class:`evalkit.config.Thresholds`, criteria
 1. **Qualifies.** A checkpoint qualifies when it meets every criterion: it learned the format and the
    topic, it copies nothing, and it is no worse than the base on invented words and drift.
 2. **Clearly worse.** A checkpoint is clearly worse when it fails a language criterion against the base
-   (significantly more invented words, drift over the limit), or its format falls back under the floor
-   after an earlier checkpoint reached it, or it invents significantly more words than the best
+   (significantly more invented words, drift over the limit), or its format falls back significantly under
+   the floor after an earlier checkpoint reached it (a few answers under it are noise: it still does not
+   qualify, but it is not worse), or it invents significantly more words than the best
    qualifying checkpoint before it, or it copies (memorisation or seed similarity over the limit).
    One such save may be noise of a few dozen samples; ``patience`` in a row is not.
 3. **Q/A val loss rise.** The Q/A validation loss evalkit measures on held-out Q/A text is more than
@@ -19,7 +20,8 @@ Rules, in plain words (numbers from :class:`evalkit.config.Thresholds`, criteria
      stop). Roll back to the best qualifying checkpoint before that; when there is none, say so, name the
      least bad one with what it misses, and what to change.
    - **READY** (STOP) when some checkpoint qualifies and the run has not gone bad: use the best one
-     (least drift, then earliest: better to undertrain).
+     (least drift, then earliest: better to undertrain; drifts less than ``DRIFT_TIE`` apart count as equal,
+     so a later save is not preferred for a difference no reader of its samples would notice).
    - **CONTINUE** otherwise: the reasons say what the latest checkpoint still misses, with numbers.
    - **DIVERGED** (STOP) when a checkpoint's weights or held-out loss are not finite (NaN, inf): it cannot
      be scored, and a diverged run does not come back. Roll back to the best qualifying checkpoint before it
@@ -39,13 +41,14 @@ from typing import Any, Iterable, Sequence
 
 from .config import Thresholds
 from .criteria import (COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPPED, Check, Scores, check, drift,
-                       invented_above)
+                       invented_above, significantly_below)
 from .errors import EvalkitError
 from .store import finite
 
 CONTINUE, READY, OVERFIT, DIVERGED = "CONTINUE", "READY", "OVERFIT", "DIVERGED"
 EXIT_CODES = {READY: 0, OVERFIT: 1, DIVERGED: 1, CONTINUE: 3}
 STOP_OUTCOMES = (READY, OVERFIT, DIVERGED)
+DRIFT_TIE = 0.02  # nats: qualifying saves this close in drift are equal, and the earliest is recommended
 ADVICE = ("train for fewer iterations or with a lower learning rate, on the answer tokens only "
           "(--answer_only_loss=True) with base English mixed in (--base_mix=0.25), and from a fresh optimizer "
           "state rather than the pre-training one")
@@ -145,14 +148,18 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
     meets = [all(c.ok for c in ch.values()) for ch in checks]
 
     def best_of(indices):
-        return min(indices, key=lambda i: (_drift_key(run[i], base), run[i].iter_num), default=None)
+        """The least drift, where a difference under DRIFT_TIE counts as none: then the earliest."""
+        least = min((_drift_key(run[i], base) for i in indices), default=None)
+        return min((i for i in indices if _drift_key(run[i], base) <= least + DRIFT_TIE),
+                   key=lambda i: run[i].iter_num, default=None)
 
     worse: list[list[str]] = []  # why each checkpoint is clearly worse (empty: it is not)
     good: list[bool] = []  # qualifies and is not clearly worse: the only ones to compare with or recommend
     for i, ch in enumerate(checks):
         why = [ch[k].text for k in LANGUAGE if ch[k].status == FAIL]
         why += [ch[k].text for k in COPYING if ch[k].status == FAIL]
-        if ch["format"].status == FAIL and any(checks[j]["format"].status == PASS for j in range(i)):
+        if ch["format"].status == FAIL and any(checks[j]["format"].status == PASS for j in range(i)) and \
+                significantly_below(run[i].get("format"), run[i].get("format.answers"), t.min_format, t.confidence):
             why.append(f"{ch['format'].text} (it reached the floor before)")
         best_before = best_of([j for j in range(i) if good[j]])
         if best_before is not None and ch["invented"].status != FAIL and \
@@ -234,6 +241,14 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
             "warnings": [w for w in [_gap_warning(s, t)] if w],
         })
     return RunVerdict(outcome, None if best is None else run[best].name, reasons, per_checkpoint, least_bad)
+
+
+def timeline(scores: Iterable[CheckpointScores], base: CheckpointScores | None = None,
+             thresholds: Thresholds | None = None, drift_note: str = "") -> list[tuple[CheckpointScores, RunVerdict]]:
+    """The verdict as the run grew: each save with the verdict over the saves up to it (what a watcher said
+    when it landed). Quadratic in the saves: for a run's story (the demo, a summary), not for every update."""
+    run = sorted(scores, key=lambda s: s.iter_num)
+    return [(run[i], judge(run[: i + 1], base, thresholds, drift_note)) for i in range(len(run))]
 
 
 def _base_row(base: CheckpointScores) -> dict[str, Any]:
@@ -330,4 +345,4 @@ def _plural(n: int, word: str) -> str:
 
 
 __all__ = ["CONTINUE", "READY", "OVERFIT", "DIVERGED", "EXIT_CODES", "STOP_OUTCOMES", "CRITERIA", "DEGRADING", "CheckpointScores",
-           "RunVerdict", "check_criteria", "judge", "PASS", "FAIL", "SKIPPED"]
+           "RunVerdict", "check_criteria", "judge", "timeline", "PASS", "FAIL", "SKIPPED"]

@@ -466,6 +466,17 @@ def test_format_falling_back_under_the_floor_is_clearly_worse_but_never_reached_
                              "ckpt_000300 (latest): format 0.50 < 0.90, the base's 0.05."]
 
 
+def test_format_a_few_answers_under_the_floor_is_noise_not_a_fall_back():
+    # 76 answers: 0.86 is three answers under the 0.90 floor (z 1.2), 0.79 is eight (z 3.2)
+    n = {"format.answers": 76}
+    noisy = verdict([ck(100, fmt=0.97, **n), ck(200, fmt=0.86, **n), ck(300, fmt=0.87, **n)], confidence=0.99)
+    assert (noisy.outcome, noisy.checkpoint) == (READY, "ckpt_000100")
+    assert all(not r["worse"] for r in noisy.per_checkpoint) and not any(r["meets"] for r in noisy.per_checkpoint[2:])
+    fell = verdict([ck(100, fmt=0.97, **n), ck(200, fmt=0.79, **n), ck(300, fmt=0.78, **n)], confidence=0.99)
+    assert (fell.outcome, fell.checkpoint) == (OVERFIT, "ckpt_000100")
+    assert "ckpt_000200: format 0.79 < 0.90, the base's 0.05 (it reached the floor before)." in fell.reasons
+
+
 def test_copying_for_two_saves_is_overfit_and_never_ready():
     always = [ck(100, mem=0.6), ck(200, mem=0.7, seed=0.95)]
     assert verdict(always[:1]).outcome == CONTINUE
@@ -598,3 +609,9 @@ def test_clustered_invented_words_need_more_evidence_than_binomial_counts():
     rate = 3 / 17
     expected = 4 / 3 * sum((i - rate * w) ** 2 for i, w in [(0, 4), (0, 4), (3, 5), (0, 4)]) / 17 ** 2
     assert m["invented_tokens"] == 3 and m["invented_rate_var"] == pytest.approx(expected)
+
+
+def test_drifts_a_hundredth_apart_are_a_tie_and_the_earliest_is_recommended():
+    v = verdict([ck(100, base_loss=2.10), ck(200, base_loss=2.06), ck(300, base_loss=2.05)])
+    assert v.checkpoint == "ckpt_000200"  # 0.10 is 0.05 above the least drift (0.05); 0.06 is within 0.02 of it
+    assert verdict([ck(100, base_loss=2.07), ck(200, base_loss=2.06)]).checkpoint == "ckpt_000100"
