@@ -10,7 +10,11 @@ Rules, in plain words (numbers from :class:`evalkit.config.Thresholds`, criteria
    the floor after an earlier checkpoint reached it (a few answers under it are noise: it still does not
    qualify, but it is not worse), or it invents significantly more words than the best
    qualifying checkpoint before it, or it copies (memorisation or seed similarity over the limit).
-   One such save may be noise of a few dozen samples; ``patience`` in a row is not.
+   One such save may be noise of a few dozen samples; ``patience`` in a row is not. One exception: while
+   the fine-tune is still learning the format (no save has reached its floor, and the Q/A val loss is at a
+   new low), more invented words than the base are a warning, not a worse save: a model half-way between its
+   base's habits and the Q/A format writes blends that go once it has learned it (measured on the demo: 2.7%
+   and 3.6% at the first two saves, the base's 0.6% by the fourth). Drift and copying count as always.
 3. **Q/A val loss rise.** The Q/A validation loss evalkit measures on held-out Q/A text is more than
    ``max_val_rise`` above its lowest earlier value while the Q/A train loss is below its value there
    (the model keeps fitting what it sees and gets worse on what it does not).
@@ -155,8 +159,9 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
 
     worse: list[list[str]] = []  # why each checkpoint is clearly worse (empty: it is not)
     good: list[bool] = []  # qualifies and is not clearly worse: the only ones to compare with or recommend
+    learning = [_still_learning(run, i, checks, base, t) for i in range(n)]
     for i, ch in enumerate(checks):
-        why = [ch[k].text for k in LANGUAGE if ch[k].status == FAIL]
+        why = [ch[k].text for k in LANGUAGE if ch[k].status == FAIL and not (k == "invented" and learning[i])]
         why += [ch[k].text for k in COPYING if ch[k].status == FAIL]
         if ch["format"].status == FAIL and any(checks[j]["format"].status == PASS for j in range(i)) and \
                 significantly_below(run[i].get("format"), run[i].get("format.answers"), t.min_format, t.confidence):
@@ -224,6 +229,9 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
         if tail:
             reasons.append(f"Warning: {run[-1].name} is clearly worse ({'; '.join(worse[-1])}); "
                            f"STOP after {t.patience} in a row.")
+    if learning[-1] and checks[-1]["invented"].status == FAIL:
+        reasons.append(f"Warning: {run[-1].name}: {checks[-1]['invented'].text}, {learning[-1]}: not counted as "
+                       f"worse until the format is learned or the Q/A val loss stops falling.")
     if rises[-1] is not None and not stop_loss:
         reasons.append(f"Warning: {rises[-1]} (STOP after {t.patience} saves in a row).")
     gap = _gap_warning(run[-1], t)
@@ -238,7 +246,8 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
             "degraded": bool(worse[i]) and i >= onset, "worse": worse[i] + ([rises[i]] if rises[i] else []),
             "criteria": {k: dict(c.__dict__) for k, c in checks[i].items()},
             "metrics": dict(s.metrics) | ({"drift": d} if d is not None else {}),
-            "warnings": [w for w in [_gap_warning(s, t)] if w],
+            "warnings": [w for w in [_gap_warning(s, t)] if w] + ([f"{checks[i]['invented'].text}, {learning[i]}"]
+                                                                  if learning[i] and checks[i]["invented"].status == FAIL else []),
         })
     return RunVerdict(outcome, None if best is None else run[best].name, reasons, per_checkpoint, least_bad)
 
@@ -249,6 +258,20 @@ def timeline(scores: Iterable[CheckpointScores], base: CheckpointScores | None =
     when it landed). Quadratic in the saves: for a run's story (the demo, a summary), not for every update."""
     run = sorted(scores, key=lambda s: s.iter_num)
     return [(run[i], judge(run[: i + 1], base, thresholds, drift_note)) for i in range(len(run))]
+
+
+def _still_learning(run: Sequence[CheckpointScores], i: int, checks, base: CheckpointScores | None,
+                    t: Thresholds) -> str | None:
+    """Why checkpoint i is still learning the format (rule 2's exception), or None: no save up to it reached the
+    format floor, and its Q/A val loss is the lowest yet (below the base's and every earlier save's)."""
+    if any(checks[j]["format"].status == PASS for j in range(i + 1)):
+        return None
+    val = _val(run[i], "val")
+    earlier = [v for v in (_val(s, "val") for s in [*([base] if base else []), *run[:i]]) if v is not None]
+    if val is None or not earlier or val >= min(earlier):
+        return None
+    return (f"while it is still learning the format (format {run[i].get('format') or 0:.2f} < {t.min_format:.2f}; "
+            f"Q/A val loss {val:.3f}, its lowest yet)")
 
 
 def _base_row(base: CheckpointScores) -> dict[str, Any]:

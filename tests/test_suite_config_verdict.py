@@ -615,3 +615,26 @@ def test_drifts_a_hundredth_apart_are_a_tie_and_the_earliest_is_recommended():
     v = verdict([ck(100, base_loss=2.10), ck(200, base_loss=2.06), ck(300, base_loss=2.05)])
     assert v.checkpoint == "ckpt_000200"  # 0.10 is 0.05 above the least drift (0.05); 0.06 is within 0.02 of it
     assert verdict([ck(100, base_loss=2.07), ck(200, base_loss=2.06)]).checkpoint == "ckpt_000100"
+
+
+def test_invented_words_while_still_learning_the_format_are_a_warning_not_a_worse_save():
+    # the demo's shape: blends at the first saves while the Q/A val loss falls and the format is not learned yet
+    base = CheckpointScores("base", 0, BASE.metrics | {"qa_val_loss": 3.1})
+    run = [ck(25, invented=0.041, fmt=0.2, qa_val_loss=2.3), ck(50, invented=0.036, fmt=0.7, qa_val_loss=2.1),
+           ck(75, qa_val_loss=2.05)]
+    early = verdict(run[:2], base)
+    assert (early.outcome, early.checkpoint) == (CONTINUE, None)
+    assert has(early, "Warning: ckpt_000050: invented words 3.6%", "while it is still learning the format "
+               "(format 0.70 < 0.90; Q/A val loss 2.100, its lowest yet)", "not counted as worse")
+    assert all(not r["worse"] for r in early.per_checkpoint)
+    assert (verdict(run, base).outcome, verdict(run, base).checkpoint) == (READY, "ckpt_000075")
+    # no longer learning (the Q/A val loss did not fall): the same blends are worse saves, two of them a STOP
+    stalled = [ck(25, invented=0.041, fmt=0.2, qa_val_loss=2.3), ck(50, invented=0.036, fmt=0.7, qa_val_loss=2.4)]
+    one = verdict(stalled, base)
+    assert one.outcome == CONTINUE and [r["worse"] != [] for r in one.per_checkpoint] == [False, False, True]
+    stalled.append(ck(75, invented=0.05, fmt=0.7, qa_val_loss=2.45))
+    assert (verdict(stalled, base).outcome, verdict(stalled, base).checkpoint) == (OVERFIT, None)
+    # once the format was reached, invented words count again whatever the val loss does
+    after = [ck(25, qa_val_loss=2.3), ck(50, invented=0.041, fmt=0.7, qa_val_loss=2.1),
+             ck(75, invented=0.05, fmt=0.7, qa_val_loss=2.0)]
+    assert (verdict(after, base).outcome, verdict(after, base).checkpoint) == (OVERFIT, "ckpt_000025")
