@@ -54,7 +54,7 @@ def make_run(work: Path, n: int, dest: Path) -> Path:
     """data/ (512-piece tokenizer), a tiny base trained 40 iterations (out/base.pt), n distinct checkpoints in
     dest; returns out/."""
     d = work / "data"
-    build_demo_data(d, vocab_size=512, base_chars=300_000, log=lambda *a: None)  # copies the shipped conversations
+    build_demo_data(d, vocab_size=512, base_chars=300_000, log=lambda *a: None)  # the demo's generated conversations
     base_dir = work / "base"
     train({**DEFAULTS, **SHAPE, "data_dir": str(d), "out_dir": str(base_dir), "init_from": "scratch",
            "dataset": "base", "max_iters": 40, "eval_interval": 40, "eval_iters": 4, "batch_size": 8,

@@ -31,6 +31,9 @@ def dispatch(argv: list[str]) -> int:
     dm = sub.add_parser("demo", help="train a small model, fine-tune it far too long, and watch evalkit call stop")
     dm.add_argument("--work", default="demo_run", help="where the demo's models go (default: demo_run/)")
     dm.add_argument("--report", default="reports/demo", help="report directory (default: reports/demo/)")
+    dm.add_argument("--make-base", metavar="DIR", nargs="?", const="data", default=None,
+                    help="make the demo's shipped base instead (DIR/demo_base.pt and demo_tok4096.model; "
+                         "default DIR: data/) and print their digests")
     ev = sub.add_parser("eval", help="judge one checkpoint: exit 0 passes, 1 fails a criterion, 2 error")
     ev.add_argument("checkpoint")
     ev.add_argument("--suite", default=None, help="prompt suite TOML (default: prompts/default.toml)")
@@ -128,9 +131,12 @@ def run_data(argv) -> int:
 
 
 def run_demo(args) -> int:
-    from .demo import demo
+    from .demo import demo, make_base
 
     try:
+        if args.make_base is not None:
+            make_base(Path(args.make_base))
+            return 0
         return demo(args.work, args.report)
     except KeyboardInterrupt:
         print("demo stopped", file=sys.stderr)

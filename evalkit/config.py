@@ -51,7 +51,7 @@ class Thresholds:
     #: Largest rise in loss per token (nats) on held-out base English over the base.
     max_drift: float = 0.5
     #: Q/A validation loss this far (nats) above its lowest, while Q/A train loss falls, is a rise.
-    max_val_rise: float = 0.02
+    max_val_rise: float = 0.05
     #: val_loss - train_loss above this (as our trainer records them) is a warning sign.
     overfit_gap: float = 0.5
     #: Saves in a row clearly worse (or with the Q/A val loss risen) before the verdict says STOP.

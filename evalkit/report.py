@@ -232,16 +232,23 @@ def base_scores(base: dict | None) -> CheckpointScores | None:
                             base["result"].get("metrics") or {})
 
 
-def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, parts, suite_path, out_dir,
-                 watching: bool, result: Callable[[dict], dict | None]) -> tuple[dict, RunVerdict | None]:
-    """The report's data and the verdict: every evaluated (or diverged) version judged against the base, with
-    the broken and unjudged ones shown too. rows: the watcher's versions; base: the base's store row;
-    result(row): a version's whole result, loaded only for the checkpoints shown with samples."""
+def run_scores(rows: list[dict], base: dict | None) -> tuple[list[dict], dict[str, str], list[CheckpointScores]]:
+    """The versions the verdict judges (evaluated or diverged, the base's own weights left out), their labels
+    and their scores."""
     base_weights = base["weights"] if base else None
     ok = [r for r in rows if r["status"] in ("ok", "diverged") and r["weights"] != base_weights]
     labels = _labels(ok)
     scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"] or {},
                                r["error"] if r["status"] == "diverged" else None) for r in ok]
+    return ok, labels, scores
+
+
+def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, parts, suite_path, out_dir,
+                 watching: bool, result: Callable[[dict], dict | None]) -> tuple[dict, RunVerdict | None]:
+    """The report's data and the verdict: every evaluated (or diverged) version judged against the base, with
+    the broken and unjudged ones shown too. rows: the watcher's versions; base: the base's store row;
+    result(row): a version's whole result, loaded only for the checkpoints shown with samples."""
+    ok, labels, scores = run_scores(rows, base)
     drift_note = parts.drift_note if parts else ""
     v = judge(scores, base_scores(base), thresholds, drift_note) if scores else None
     judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}

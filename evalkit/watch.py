@@ -30,7 +30,7 @@ from .config import load_config, load_part_paths
 from .errors import EvalkitError
 from .evaluate import Diverged, evaluate as evaluate_checkpoint
 from .parts import find_base, find_parts
-from .report import assemble_run, base_scores, render_report
+from .report import assemble_run, base_scores, render_report, run_scores
 from .results import Results
 from .suite import DEFAULT_SUITE, load_suite
 from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria
@@ -378,6 +378,11 @@ class Watcher:
         run, self.verdict = assemble_run(self.results.versions(), self.baseline, self.thresholds, self.parts,
                                          self.suite.path, self.out_dir, watching, self.results.result)
         return run
+
+    def run_scores(self):
+        """What the verdict judges: every judged version's scores, the base's and the drift note."""
+        return run_scores(self.results.versions(), self.baseline)[2], base_scores(self.baseline), \
+            self.parts.drift_note if self.parts else ""
 
     def update(self, watching: bool):
         """Judge, say the headline when it changes, write the STOP files and the report; retry what failed."""

@@ -94,8 +94,10 @@ def write_tokens(path, ids, dtype=np.uint16):
     atomic_write(path, lambda f: f.write(arr.astype(dtype).tobytes()))
 
 
-def build(data_dir=DATA_DIR, vocab_size=4096, log=print) -> dict:
-    """Train the tokenizer on base_corpus.txt + conversations.jsonl, write the four shards and two masks."""
+def build(data_dir=DATA_DIR, vocab_size=4096, log=print, tokenizer=None) -> dict:
+    """Train the tokenizer on base_corpus.txt + conversations.jsonl, write the four shards and two masks.
+
+    tokenizer: a sentencepiece model to use instead (copied to tok{V}.model), as for a base trained with it."""
     data_dir = Path(data_dir)
     conv_path, base_path = data_dir / "conversations.jsonl", data_dir / "base_corpus.txt"
     conversations = read_conversations(conv_path)
@@ -109,11 +111,20 @@ def build(data_dir=DATA_DIR, vocab_size=4096, log=print) -> dict:
     qa_text_path = shard_dir(data_dir, vocab_size) / "qa_all.txt"
     qa_text = "".join(conversation_text(c) for c in conversations)
     atomic_write(qa_text_path, lambda f: f.write(qa_text.encode()))
-    log(f"training a {vocab_size}-piece BPE tokenizer on {base_path.name} + {conv_path.name}")
-    try:
-        tok = train_tokenizer([base_path, qa_text_path], vocab_size, tokenizer_path(data_dir, vocab_size))
-    except RuntimeError as e:
-        raise DataError(f"{base_path}: tokenizer training failed ({str(e).strip().splitlines()[0]})") from None
+    if tokenizer is not None:
+        tok = Tokenizer(tokenizer)
+        if tok.vocab_size != vocab_size:
+            raise DataError(f"{tokenizer}: {tok.vocab_size} pieces, not --vocab_size={vocab_size}")
+        if Path(tokenizer).resolve() != tokenizer_path(data_dir, vocab_size).resolve():
+            atomic_write(tokenizer_path(data_dir, vocab_size), lambda f: f.write(Path(tokenizer).read_bytes()))
+        tok = Tokenizer(tokenizer_path(data_dir, vocab_size))
+        log(f"using the tokenizer {tokenizer} ({vocab_size} pieces)")
+    else:
+        log(f"training a {vocab_size}-piece BPE tokenizer on {base_path.name} + {conv_path.name}")
+        try:
+            tok = train_tokenizer([base_path, qa_text_path], vocab_size, tokenizer_path(data_dir, vocab_size))
+        except RuntimeError as e:
+            raise DataError(f"{base_path}: tokenizer training failed ({str(e).strip().splitlines()[0]})") from None
 
     out = shard_dir(data_dir, vocab_size)
     n_val = max(1, int(len(base) * BASE_VAL_SHARE))

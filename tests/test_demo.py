@@ -1,34 +1,102 @@
-"""`evalkit demo` end to end, shrunk: base model, background fine-tune, live watch, STOP, trainer stopped."""
+"""`evalkit demo` end to end, as users run it: the shipped base, the default suite and thresholds, a background
+fine-tune and a live watch. It must tell the whole story: CONTINUE while the format is unlearned, READY at a save
+a reader accepts, then (trained on past it, on purpose) worse saves and STOP — OVERFIT back to that READY save.
+The saves it leaves are judged again from scratch by `evalkit watch --once`: a run that stops at its READY save
+is READY, the whole run rolls back to it. Outcomes and checkpoints are pinned."""
 
+import hashlib
+import json
 import re
+import shutil
 
-from evalkit.demo import demo
+import pytest
 
-from .conftest import LENIENT, TINY
+from evalkit.cli import main
+from evalkit.demo import SHIPPED_BASE, SHIPPED_SHA256, SHIPPED_TOKENIZER, demo, make_base, shipped_file
+from evalkit.errors import EvalkitError
 
-SHAPE = {k: TINY[k] for k in ("dim", "n_layers", "n_heads", "n_kv_heads", "max_seq_len", "vocab_size")}
-BASE = dict(dataset="base", max_iters=30, eval_interval=30, eval_iters=2, log_interval=10, batch_size=8,
-            gradient_accumulation_steps=1, learning_rate=3e-3)
-# max_iters far beyond what the test waits for: the trainer must be stopped by the stop-file, however slowly a
-# loaded machine judges the first checkpoint
-FINETUNE = dict(dataset="qa", max_iters=20000, eval_interval=10, eval_iters=2, log_interval=10, batch_size=8,
-                gradient_accumulation_steps=1, learning_rate=1e-3, answer_only_loss=True)
+READY_AT = "ckpt_000100.pt"  # the first save that qualifies: format, topic, English like the base's
 
 
-def test_demo_stops_the_trainer_at_a_stop_verdict(tiny_data, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "evalkit.toml").write_text(LENIENT)  # every checkpoint passes: READY at the first one
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    """The real demo, run once: its printed lines, exit code, work and report directories."""
+    root = tmp_path_factory.mktemp("demo")
     lines = []
-    code = demo(tmp_path / "work", tmp_path / "report", data_dir=tiny_data, shape=SHAPE, base=BASE,
-                finetune=FINETUNE, log=lambda m, **kw: lines.append(m))
-    text = "\n".join(lines)
+    code = demo(root / "work", root / "report", log=lambda m, **kw: lines.append(m))
+    return "\n".join(lines), code, root / "work", root / "report"
+
+
+def test_the_demo_goes_continue_ready_then_overfit_back_to_the_ready_save(story):
+    text, code, work, report = story
     assert code == 0, text
-    # every checkpoint qualifies: READY at the first scan that judged one (the least drift among those judged)
-    used = re.search(r"STOP — READY: use (ckpt_\d{6}\.pt)", text)
-    assert used and (tmp_path / "work" / "out" / used.group(1)).exists(), text
-    assert (tmp_path / "work" / "out" / "STOP").exists()
-    assert (tmp_path / "report" / "index.html").exists() and (tmp_path / "report" / "verdict.json").exists()
-    log = (tmp_path / "work" / "finetune.log").read_text()
-    assert "stopping: " in log  # the trainer saw the stop-file and stopped long before max_iters
-    numbered = sorted(p.name for p in (tmp_path / "work" / "out").glob("ckpt_*.pt"))
-    assert numbered and numbered[-1] < "ckpt_020000.pt"
+    assert f"READY at {READY_AT}. In real use the trainer stops here" in text
+    assert f"STOP — OVERFIT: roll back to {READY_AT}" in text
+    table = text.split("one line per save")[1].split("\n\n")[0]
+    assert "base.pt (base)" in table
+    timeline = [line.strip() for line in table.splitlines() if line.strip().startswith("ckpt_")]
+    states = [line.split()[1] for line in timeline]
+    first_ready = states.index("READY")
+    assert timeline[first_ready].split()[0] == READY_AT and timeline[first_ready].split()[2] == f"({READY_AT})"
+    assert timeline[first_ready].endswith("qualifies")
+    assert set(states[:first_ready]) == {"CONTINUE"} and "misses format" in timeline[0]
+    assert "clearly worse: drift" in timeline[-1]  # what training on costs: the base's English
+    assert states[-1] == "OVERFIT" and set(states[first_ready:]) <= {"READY", "OVERFIT"}
+    assert all(f"({READY_AT})" in line for line in timeline[first_ready:])
+    verdict = json.loads((report / "verdict.json").read_text())
+    assert verdict["outcome"] == "OVERFIT" and verdict["checkpoint"] == READY_AT
+    assert verdict["recommended_path"] and verdict["recommended_path"].endswith(READY_AT)
+    # the demo stopped its trainer at OVERFIT, long before max_iters; never at READY
+    saves = sorted(p.name for p in (work / "out").glob("ckpt_*.pt"))
+    assert READY_AT < saves[-1] < "ckpt_001000.pt"
+    assert "stopping: " in (work / "finetune.log").read_text()
+    assert (report / "index.html").exists()
+
+
+def watch_saves(story, tmp_path, monkeypatch, until=None):
+    """`evalkit watch out/ --once`, defaults, over the demo's saves (up to `until`) copied into a fresh out/."""
+    _, _, work, _ = story
+    out = tmp_path / "out"
+    out.mkdir()
+    for p in sorted((work / "out").glob("ckpt_*.pt")):
+        if until is None or p.name <= until:
+            shutil.copy2(p, out / p.name)
+    monkeypatch.chdir(tmp_path)
+    code = main(["watch", "out", "--once", "--baseline", str(work / "base" / "base.pt"), "--interval", "0.2"])
+    path = tmp_path / "reports" / "verdict.json"
+    return code, json.loads(path.read_text()) if path.exists() else None
+
+
+def test_a_run_stopped_at_its_ready_save_is_ready(story, tmp_path, monkeypatch):
+    code, verdict = watch_saves(story, tmp_path, monkeypatch, until=READY_AT)
+    assert (code, verdict["outcome"], verdict["checkpoint"]) == (0, "READY", READY_AT)
+    assert (tmp_path / "out" / "STOP").read_text().startswith(f"STOP — READY: use {READY_AT}")
+
+
+def test_the_whole_run_judged_again_rolls_back_to_the_ready_save(story, tmp_path, monkeypatch):
+    code, verdict = watch_saves(story, tmp_path, monkeypatch)
+    assert (code, verdict["outcome"], verdict["checkpoint"]) == (1, "OVERFIT", READY_AT)
+    assert verdict["headline"] == f"STOP — OVERFIT: roll back to {READY_AT}"
+
+
+def test_the_shipped_base_is_checked_by_its_digest(tmp_path, monkeypatch):
+    for name in (SHIPPED_BASE, SHIPPED_TOKENIZER):
+        assert hashlib.sha256(shipped_file(name).read_bytes()).hexdigest() == SHIPPED_SHA256[name]
+    damaged = tmp_path / SHIPPED_BASE
+    damaged.parent.mkdir(parents=True)
+    data = bytearray(shipped_file(SHIPPED_BASE).read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte of the weights changed
+    damaged.write_bytes(bytes(data))
+    monkeypatch.setattr("evalkit.demo.shipped", lambda rel: tmp_path / rel)
+    with pytest.raises(EvalkitError, match=re.escape(f"{damaged}: its sha256 is not the one")) as info:
+        shipped_file(SHIPPED_BASE)
+    assert "\n" not in str(info.value)
+
+
+def test_make_base_is_deterministic(tmp_path):
+    tiny = dict(dataset="base", max_iters=3, eval_interval=3, eval_iters=1, log_interval=1, batch_size=4,
+                gradient_accumulation_steps=1, learning_rate=1e-3, warmup_iters=1, min_lr=1e-4, seed=1337)
+    first = make_base(tmp_path / "a", tiny, base_chars=200_000, log=lambda m: None)
+    again = make_base(tmp_path / "b", tiny, base_chars=200_000, log=lambda m: None)
+    assert first == again and set(first) == {SHIPPED_BASE, SHIPPED_TOKENIZER}
+    assert b"/tmp" not in (tmp_path / "a" / "demo_base.pt").read_bytes()  # no paths, no times: same bytes

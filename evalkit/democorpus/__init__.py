@@ -422,6 +422,32 @@ def generate_corpus(n_chars: int = 3_000_000, seed: int = 0) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def generate_conversations(n: int = 450, seed: int = 0) -> list[list[dict]]:
+    """n one-turn chat conversations (the JSONL's turns), deterministic in seed: a question of
+    conversations.toml and an answer of facts from its theme, as the base English states them.
+
+    Themes take turns, so every theme gets about n / 24 conversations. The first fact opens on the theme
+    ("An echo is ...": the question's subject first, a habit a small model can learn; one that names it
+    where none opens on it); the rest follow in their order.
+    """
+    gen = Generator(random.Random(seed))
+    questions, (lo, hi) = DATA["QUESTIONS"], DATA["conversation"]["facts"]
+    themes = sorted(questions)
+    out = []
+    for i in range(n):
+        theme = themes[i % len(themes)]
+        facts = DATA["THEMES"][theme]["facts"]
+        opening = [j for j, f in enumerate(facts) if re.match(rf"!?(?:(?:a|an|the) )?{theme[:5]}", f, re.I)]
+        naming = opening or [j for j, f in enumerate(facts) if re.search(rf"\b{theme[:5]}", f, re.I)] or [0]
+        first = gen.c(naming)
+        rest = gen.r.sample([j for j in range(len(facts)) if j != first], gen.r.randint(lo, hi) - 1)
+        gen.new_cast()
+        answer = " ".join(gen.sentence(facts[j], "present") for j in [first, *sorted(rest)])
+        out.append([{"role": "user", "content": gen.c(questions[theme])},
+                    {"role": "assistant", "content": answer}])
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evalkit.democorpus", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="path of the text file to write")

@@ -18,8 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import LENIENT, ROOT, TINY_SUITE, ckpts, put_base
-from ..test_demo import BASE, FINETUNE, SHAPE
+from ..conftest import LENIENT, ROOT, TINY, TINY_SUITE, ckpts, put_base
+
+# the demo shrunk to the tests' tiny base: its shape, and a short fine-tune (every save qualifies under LENIENT)
+SHAPE = {k: TINY[k] for k in ("dim", "n_layers", "n_heads", "n_kv_heads", "max_seq_len", "vocab_size")}
+FINETUNE = dict(dataset="qa", max_iters=30, eval_interval=10, eval_iters=2, log_interval=10, batch_size=8,
+                gradient_accumulation_steps=1, learning_rate=1e-3, answer_only_loss=True)
 
 LLAMA2C_FILES = {
     "model.py": "raise ImportError(\"this is llama2.c's model.py: evalkit imported it\")\n",
@@ -124,11 +128,13 @@ def test_the_wheel_works_outside_the_checkout(wheel_venv, base_run, tiny_data, t
     assert "error" not in summary and sum(int(w) for w in summary.split() if w.isdigit()) == 6, gates.stdout
     assert summary.split(" in ")[0] == outcomes(same.stdout).split(" in ")[0]
 
-    # the demo, shrunk, from here: its runs and report under the current directory, none in site-packages
-    shutil.copytree(tiny_data, here / "data", dirs_exist_ok=True)
+    # the demo, shrunk to the tiny base, from here: its runs and report under the current directory, none in
+    # site-packages
     (here / "evalkit.toml").write_text(LENIENT)
+    base, tok = ckpts(base_run) / "ckpt_000060.pt", tiny_data / "tok512.model"
     script = (f"from evalkit.demo import demo\n"
-              f"raise SystemExit(demo(shape={SHAPE!r}, base={BASE!r}, finetune={FINETUNE!r}))\n")
+              f"raise SystemExit(demo(shape={SHAPE!r}, finetune={FINETUNE!r}, base_ckpt={str(base)!r}, "
+              f"tokenizer={str(tok)!r}, base_chars=150_000))\n")
     demoed = run([str(python), "-c", script], here)
     assert demoed.returncode == 0, demoed.stdout[-3000:] + demoed.stderr[-3000:]
     assert (here / "demo_run" / "out" / "STOP").exists() and (here / "reports" / "demo" / "index.html").exists()
