@@ -259,3 +259,22 @@ def test_held_in_and_out(suite, conversations):
     for q in ("What is resonance?", "What is consciousness?", "What is an echo?",
               "What is silence?", "What is memory?", "What is attention?"):
         assert q in held_in_questions
+
+
+def test_demo_conversations_ask_the_held_in_questions_and_none_held_out(suite):
+    """The demo's generated conversations (evalkit.democorpus): every held-in prompt is asked verbatim, no held-out
+    one is, and every answer opens on its theme in sentences the base English says."""
+    from evalkit.democorpus import DATA, generate_conversations
+
+    convs = generate_conversations(450)
+    asked = {c[0]["content"] for c in convs}
+    assert {p["question"] for p in suite["prompt"] if p["held"] == "in"} <= asked
+    assert not {p["question"] for p in suite["prompt"] if p["held"] == "out"} & asked
+    assert generate_conversations(450) == convs  # deterministic
+    facts = {theme: v["facts"] for theme, v in DATA["THEMES"].items()}
+    themes = {q: t for t, qs in DATA["QUESTIONS"].items() for q in qs}
+    for c in convs:
+        theme, answer = themes[c[0]["content"]], c[1]["content"]
+        assert answer.lower().startswith((theme[:5], f"a {theme[:5]}", f"an {theme[:5]}", f"the {theme[:5]}")) or \
+            theme[:5] in answer.lower(), (theme, answer)
+        assert 2 <= answer.count(". ") + 1 <= 4, answer
