@@ -87,7 +87,9 @@ class Watcher:
         self.out_dir, self.report_dir = Path(out_dir), Path(report_dir)
         self.device = device
         self.interval, self.once, self.exit_on_stop, self.log = interval, once, exit_on_stop, log
-        if not self.out_dir.is_dir():
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise WatchError(f"{out_dir}: not a directory (the trainer's out_dir)")
+        if once and not self.out_dir.is_dir():  # a watcher that runs on waits for it (wait_for_out_dir)
             raise WatchError(f"{out_dir}: no such directory (the trainer's out_dir)")
         if not interval > 0:
             raise WatchError(f"--interval {interval}: must be above 0 seconds")
@@ -104,7 +106,8 @@ class Watcher:
         self.said: set[str] = set()
         self.results = Results(self.report_dir, self.suite, self.say)  # the report directory is ours now
         self.kept_dir = self.results.kept_dir
-        remove_dead_temps(self.out_dir, ".STOP.tmp-*")  # only a dead watcher's: the trainer cleans up its own
+        if self.out_dir.is_dir():
+            remove_dead_temps(self.out_dir, ".STOP.tmp-*")  # only a dead watcher's: the trainer cleans up its own
         self.files: dict[str, Track] = {}
         self.baseline_track: tuple[Path, Track] | None = None
         self.baseline: dict | None = None  # the baseline's store row, once evaluated
@@ -134,6 +137,7 @@ class Watcher:
     def run(self, until: Callable[[], bool] | None = None) -> int:
         """Watch until stopped: --once, until everything there now is judged; --exit-on-stop, until a STOP;
         until(), a caller's condition (the demo: its trainer exited), then until what is there is judged."""
+        self.wait_for_out_dir()
         warm_up()
         self.find_parts_at_start()
         while True:
@@ -153,6 +157,14 @@ class Watcher:
             self.say(f"no checkpoint to judge in {self.out_dir} yet")
             return 3
         return self.verdict.exit_code
+
+    def wait_for_out_dir(self):
+        """A watcher started before its trainer (in a second terminal, as with TensorBoard) waits for OUT_DIR."""
+        if self.out_dir.is_dir():
+            return
+        self.say(f"waiting for {self.out_dir}/ to appear")
+        while not self.out_dir.is_dir():
+            time.sleep(self.interval)
 
     def scan(self) -> bool:
         """One look at OUT_DIR; True while some file is still settling or being retried."""

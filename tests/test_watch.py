@@ -242,3 +242,30 @@ def test_judging_beside_a_trainer_takes_one_thread_then_gives_it_back(monkeypatc
             assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_watcher_started_before_its_trainer_waits_for_out_dir(work):
+    import threading
+
+    from evalkit.watch import Watcher
+
+    said, codes = [], []
+
+    def watch():  # the watcher's store lives in the thread that made it
+        w = Watcher(work / "later", work / "rep", suite="suite.toml", interval=0.05,
+                    log=lambda m, **kw: said.append(m))
+        try:
+            codes.append(w.run(until=lambda: True))
+        finally:
+            w.close()
+
+    t = threading.Thread(target=watch, daemon=True)
+    t.start()
+    for _ in range(2000):  # a loaded machine: wait on the condition, not a fixed time
+        if said:
+            break
+        t.join(0.01)
+    assert said == [f"waiting for {work / 'later'}/ to appear"] and t.is_alive()
+    (work / "later").mkdir()
+    t.join(60)
+    assert codes == [3] and said[-1] == f"no checkpoint to judge in {work / 'later'} yet"
