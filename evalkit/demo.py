@@ -8,11 +8,13 @@
 3. fine-tune it on the conversations in a background process, on purpose for far too long;
 4. meanwhile `evalkit watch` judges every checkpoint as it lands: CONTINUE while the format is not learned,
    READY once a save qualifies (in real use the trainer stops there: the watcher writes out/STOP), then, as the
-   demo trains on past it, saves that copy the answers or lose the base's English, until STOP — OVERFIT rolls
-   back to the READY save; the demo then stops the trainer and prints the timeline, one line per save.
+   demo trains on past it with no base English mixed in, saves that lose the base's English (drift over its
+   limit), until STOP — OVERFIT rolls back to the READY save; the demo then stops the trainer and prints the
+   timeline, one line per save.
 """
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -39,7 +41,7 @@ VOCAB = 4096
 CONVERSATIONS = 450  # the demo's Q/A set: about 19 per theme
 BASE_CHARS = 3_000_000  # the demo's base English (about 700K tokens)
 SHAPE = dict(dim=128, n_layers=4, n_heads=4, n_kv_heads=4, max_seq_len=128, vocab_size=VOCAB, dropout=0.0)
-# The shipped base: `evalkit demo --make-base` trains it with these settings (about 6 minutes on 2 CPU cores).
+# The shipped base: `evalkit demo --make-base` trains it with these settings (7 minutes on 2 CPU cores).
 MAKE_BASE = dict(dataset="base", max_iters=800, eval_interval=200, eval_iters=10, log_interval=100,
                  batch_size=32, gradient_accumulation_steps=1, learning_rate=2e-3, warmup_iters=50, min_lr=2e-4,
                  seed=1337)
@@ -58,8 +60,6 @@ FINETUNE = dict(dataset="qa", max_iters=1000, eval_interval=25, eval_iters=5, lo
 
 def write_demo_text(data_dir, base_chars=BASE_CHARS, conversations=CONVERSATIONS, log=print):
     """The demo's conversations.jsonl and base_corpus.txt in data_dir, each only where absent (yours stay)."""
-    import json
-
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     conv, base = data_dir / "conversations.jsonl", data_dir / "base_corpus.txt"

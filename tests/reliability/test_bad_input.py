@@ -218,14 +218,15 @@ def test_a_bad_suite_makes_each_gate_an_error_of_one_line(inner, base_run, case)
     assert snapshot(inner.path) == before
 
 
-@pytest.mark.parametrize("command", [["demo"], ["data", "--vocab_size=512"]])
-def test_bad_conversations_are_one_line_exit_2_for_the_demo_and_data(tmp_path, monkeypatch, capsys, command):
-    """Every user error reaches the CLI as one EvalkitError kind (here the data pipeline's): one line, no traceback."""
+@pytest.mark.parametrize("command, data", [(["demo"], "demo_run/data"), (["data", "--vocab_size=512"], "data")])
+def test_bad_conversations_are_one_line_exit_2_for_the_demo_and_data(tmp_path, monkeypatch, capsys, command, data):
+    """Every user error reaches the CLI as one EvalkitError kind (here the data pipeline's): one line, no traceback.
+    The demo keeps its data in demo_run/data/ (an edited conversations file there stays); `evalkit data` in data/."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "conversations.jsonl").write_text('[{"role": "user", "content": "hi"}]\nnot json\n')
+    (tmp_path / data).mkdir(parents=True)
+    (tmp_path / data / "conversations.jsonl").write_text('[{"role": "user", "content": "hi"}]\nnot json\n')
     assert main(command) == 2
     err = capsys.readouterr().err
-    assert err == (f"evalkit {command[0]}: data/conversations.jsonl:1: expected a list of user/assistant turns "
+    assert err == (f"evalkit {command[0]}: {data}/conversations.jsonl:1: expected a list of user/assistant turns "
                    f"in pairs\n")
-    assert not (tmp_path / "demo_run").exists() and not (tmp_path / "data" / "tok512.model").exists()
+    assert not (tmp_path / "demo_run" / "out").exists() and not list((tmp_path / data).glob("tok*.model"))
