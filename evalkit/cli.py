@@ -53,6 +53,10 @@ def dispatch(argv: list[str]) -> int:
     wa.add_argument("--once", action="store_true", help="judge what is there now, then exit with the verdict's "
                     "code (READY 0, OVERFIT or DIVERGED 1, CONTINUE 3)")
     wa.add_argument("--exit-on-stop", action="store_true", help="exit with the verdict's code at a STOP verdict")
+    wa.add_argument("--keep-as", default=None, metavar="PATH", help="with -- COMMAND: where the recommended "
+                    "checkpoint is kept (default: OUT_DIR/ckpt_best.pt)")
+    wa.epilog = ("evalkit watch OUT_DIR [flags] -- COMMAND ...: run COMMAND (your trainer) as a child, judge its "
+                 "saves, stop it at a STOP verdict and keep the recommended checkpoint")
     ex = sub.add_parser("export", help="write a checkpoint as llama2.c's run.c .bin (+ tokenizer.bin) or as .npz")
     ex.add_argument("checkpoint")
     ex.add_argument("out", help="output file: OUT.bin for llama2c, OUT.npz for npz")
@@ -70,7 +74,14 @@ def dispatch(argv: list[str]) -> int:
         return train_main(rest)
     if command == "data":
         return run_data(rest)
+    trainer = []
+    if command == "watch" and "--" in argv:  # evalkit watch OUT_DIR [flags] -- COMMAND ...
+        at = argv.index("--")
+        argv, trainer = argv[:at], argv[at + 1:]
+        if not trainer:
+            parser.error("watch: nothing after --: give the trainer's command, e.g. -- python train.py")
     args = parser.parse_args(argv)  # an unknown command is argparse's one-line error, exit 2
+    args.trainer = trainer
     if args.command == "eval":
         return run_eval(args)
     if args.command == "demo":
@@ -164,7 +175,7 @@ def run_watch(args) -> int:
     shell started it in the background with SIGINT ignored: the evaluation in flight is abandoned, the report
     says it stopped, the store is closed (no -wal/-shm left)."""
     previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
-    watcher = None
+    watcher = trainer = None
     with ExitStack() as restore:
         restore.callback(lambda: [signal.signal(s, handler) for s, handler in previous.items()])
         try:
@@ -175,6 +186,11 @@ def run_watch(args) -> int:
                               tokenizer=args.tokenizer, qa=args.qa, base_text=args.base_text,
                               allow_words=args.allow_words, device=args.device, interval=args.interval,
                               once=args.once, exit_on_stop=args.exit_on_stop)
+            if args.trainer:
+                from .trainer import Trainer
+
+                trainer = Trainer(args.trainer, Path(args.report) / "trainer.log")
+                return watch_trainer(watcher, trainer, args)
             return watcher.run()
         except sqlite3.Error as e:  # the store cannot even be read: what is saved in it is safe
             from .store import STORE_FILE
@@ -183,6 +199,8 @@ def run_watch(args) -> int:
         except Stopped as e:
             for s in STOP_SIGNALS:  # a second signal must not cut the clean-up short: it takes well under a second
                 signal.signal(s, signal.SIG_IGN)
+            if trainer is not None and trainer.poll() is None:  # the trainer first: it must not outlive us
+                print(trainer.stop(Path(args.out_dir), print), flush=True)
             if watcher is not None:
                 try:
                     watcher.update(watching=False)  # the report says it is no longer watching
@@ -194,6 +212,35 @@ def run_watch(args) -> int:
         finally:
             if watcher is not None:
                 watcher.close()
+
+
+def watch_trainer(watcher, trainer, args) -> int:
+    """The closed loop: judge the trainer's saves; at a STOP verdict stop it; keep the recommended checkpoint.
+    Exit code: the verdict's; a trainer that failed on its own is said, with its exit code and last lines."""
+    from .trainer import keep
+    from .verdict import STOP_OUTCOMES
+
+    out_dir = Path(args.out_dir)
+
+    def done() -> bool:
+        v = watcher.verdict
+        if v is not None and v.outcome in STOP_OUTCOMES and not trainer.stopped_by_us and trainer.poll() is None:
+            watcher.say(f"{v.headline}: {trainer.stop(out_dir, watcher.say)}")
+        return trainer.poll() is not None
+
+    code = watcher.run(until=done)
+    trainer.wait_output()
+    if not trainer.stopped_by_us and trainer.proc.returncode != 0:
+        watcher.say(f"the trainer failed (exit {trainer.proc.returncode}); its last lines:")
+        for line in trainer.tail:
+            watcher.say(f"  {line}")
+    elif not trainer.stopped_by_us:
+        watcher.say("the trainer finished by itself")
+    recommended = (watcher.last_run or {}).get("recommended_path")
+    if recommended:
+        dest = Path(args.keep_as) if args.keep_as else out_dir / "ckpt_best.pt"
+        watcher.say(keep(Path(recommended), dest, watcher.baseline_path()))
+    return code
 
 
 def scorecard(j) -> str:
