@@ -35,6 +35,7 @@ from .democorpus import generate_conversations, generate_corpus
 from .criteria import BY_KEY
 from .errors import EvalkitError
 from .verdict import DIVERGED, OVERFIT, READY, STOP_OUTCOMES, timeline
+from .report import base_scores, run_scores
 from .watch import Watcher, beside_trainer
 
 VOCAB = 4096
@@ -229,7 +230,8 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
         watcher = Watcher(out, report, baseline=base, interval=0.5, log=lambda m, **kw: log("      " + m, **kw))
         with beside_trainer("cpu"):  # the trainer has one core, the watcher the other
             watcher.run(until=done)  # the watch loop itself, until the trainer has stopped
-        scores, base_scores, drift_note = watcher.run_scores()
+        scores = run_scores(watcher.results.versions(), watcher.baseline)[2]
+        judged_base, drift_note = base_scores(watcher.baseline), watcher.parts.drift_note if watcher.parts else ""
     finally:
         if watcher is not None:
             watcher.close()
@@ -247,7 +249,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
         log(f"no checkpoint was judged; see {work / 'finetune.log'}")
         return 1
     log("The run, one line per save (the verdict when it landed, and why):")
-    for line in timeline_lines(timeline(scores, base_scores, watcher.thresholds, drift_note), base_scores):
+    for line in timeline_lines(timeline(scores, judged_base, watcher.thresholds, drift_note), judged_base):
         log("  " + line)
     log("")
     log(verdict.headline)

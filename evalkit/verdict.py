@@ -164,7 +164,7 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
         why = [ch[k].text for k in LANGUAGE if ch[k].status == FAIL and not (k == "invented" and learning[i])]
         why += [ch[k].text for k in COPYING if ch[k].status == FAIL]
         if ch["format"].status == FAIL and any(checks[j]["format"].status == PASS for j in range(i)) and \
-                significantly_below(run[i].get("format"), run[i].get("format.answers"), t.min_format, t.confidence):
+                significantly_below(run[i].get("format"), run[i].get("format_answers"), t.min_format, t.confidence):
             why.append(f"{ch['format'].text} (it reached the floor before)")
         best_before = best_of([j for j in range(i) if good[j]])
         if best_before is not None and ch["invented"].status != FAIL and \

@@ -30,7 +30,7 @@ from .config import load_config, load_part_paths
 from .errors import EvalkitError
 from .evaluate import Diverged, evaluate as evaluate_checkpoint
 from .parts import find_base, find_parts
-from .report import assemble_run, base_scores, render_report, run_scores
+from .report import assemble_run, base_scores, render_report
 from .results import Results
 from .suite import DEFAULT_SUITE, load_suite
 from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria
@@ -73,6 +73,14 @@ def beside_trainer(device: str):
         yield
     finally:
         torch.set_num_threads(threads)
+
+
+def wait_for(out_dir: Path, interval: float, say):
+    """A watcher started before its trainer (in a second terminal, as with TensorBoard) waits for OUT_DIR."""
+    if not out_dir.is_dir():
+        say(f"waiting for {out_dir}/ to appear")
+        while not out_dir.is_dir():
+            time.sleep(interval)
 
 
 def judged(row: dict | None) -> bool:
@@ -137,7 +145,7 @@ class Watcher:
     def run(self, until: Callable[[], bool] | None = None) -> int:
         """Watch until stopped: --once, until everything there now is judged; --exit-on-stop, until a STOP;
         until(), a caller's condition (the demo: its trainer exited), then until what is there is judged."""
-        self.wait_for_out_dir()
+        wait_for(self.out_dir, self.interval, self.say)
         warm_up()
         self.find_parts_at_start()
         while True:
@@ -157,14 +165,6 @@ class Watcher:
             self.say(f"no checkpoint to judge in {self.out_dir} yet")
             return 3
         return self.verdict.exit_code
-
-    def wait_for_out_dir(self):
-        """A watcher started before its trainer (in a second terminal, as with TensorBoard) waits for OUT_DIR."""
-        if self.out_dir.is_dir():
-            return
-        self.say(f"waiting for {self.out_dir}/ to appear")
-        while not self.out_dir.is_dir():
-            time.sleep(self.interval)
 
     def scan(self) -> bool:
         """One look at OUT_DIR; True while some file is still settling or being retried."""
@@ -390,11 +390,6 @@ class Watcher:
         run, self.verdict = assemble_run(self.results.versions(), self.baseline, self.thresholds, self.parts,
                                          self.suite.path, self.out_dir, watching, self.results.result)
         return run
-
-    def run_scores(self):
-        """What the verdict judges: every judged version's scores, the base's and the drift note."""
-        return run_scores(self.results.versions(), self.baseline)[2], base_scores(self.baseline), \
-            self.parts.drift_note if self.parts else ""
 
     def update(self, watching: bool):
         """Judge, say the headline when it changes, write the STOP files and the report; retry what failed."""

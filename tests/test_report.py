@@ -67,8 +67,9 @@ def judged(ckpts, base=BASE_ROW):
 
 def make_run():
     """The base, two evaluated checkpoints (the first invents 3x the base's words, fails format and carries hostile
-    text) and a broken one: READY."""
-    bad = metrics(**dict(GOOD, invented_tokens=60, format=0.5, base_loss=2.0, qa_val_loss=2.5, qa_train_loss=2.4))
+    text) and a broken one: READY. The first is no longer learning (its Q/A val loss is above the base's), so its
+    invented words make it worse (evalkit.verdict, rule 2)."""
+    bad = metrics(**dict(GOOD, invented_tokens=60, format=0.5, base_loss=2.0, qa_val_loss=3.2, qa_train_loss=2.4))
     c1 = checkpoint(1, 100, bad, lambda pid, s: EVIL if (pid, s) == ("rain", 0) else
                     f"The Surfive rain is surfive, not surfived {pid} {s}.",
                     invented=[("surfive", [{"prompt_id": "sea", "sample": 1}, {"prompt_id": "clock", "sample": 0}])],
@@ -272,8 +273,9 @@ def test_size_at_500_checkpoints(tmp_path):
     page = path.read_text(encoding="utf-8")
     print(f"\n500 checkpoints x 19 prompts x 4 samples: {size / 1e6:.2f} MB in {seconds:.2f} s")
     assert size < 5_000_000
-    assert page.count('<details class="ckpt"') == 22  # first, recommended (iter 2010), last 20; not the base
-    assert run["verdict"]["outcome"] == "OVERFIT" and run["verdict"]["checkpoint"] == "ckpt_002010.pt"
+    assert page.count('<details class="ckpt"') == 22  # first, recommended (iter 1920), last 20; not the base
+    # the least drift is at iter 2010; 1920 is the earliest within DRIFT_TIE of it
+    assert run["verdict"]["outcome"] == "OVERFIT" and run["verdict"]["checkpoint"] == "ckpt_001920.pt"
     assert "Samples are shown for 22 of 501 checkpoints" in page and "the others appear in the table only" in page
     assert page.count("<tr") == 502  # header, the base, 500 checkpoints
     assert '<details class="ckpt" id="ck-2"' in page and 'id="ck-1"' not in page  # the first is after the base

@@ -469,7 +469,7 @@ def test_format_falling_back_under_the_floor_is_clearly_worse_but_never_reached_
 
 def test_format_a_few_answers_under_the_floor_is_noise_not_a_fall_back():
     # 76 answers: 0.86 is three answers under the 0.90 floor (z 1.2), 0.79 is eight (z 3.2)
-    n = {"format.answers": 76}
+    n = {"format_answers": 76}
     noisy = verdict([ck(100, fmt=0.97, **n), ck(200, fmt=0.86, **n), ck(300, fmt=0.87, **n)], confidence=0.99)
     assert (noisy.outcome, noisy.checkpoint) == (READY, "ckpt_000100")
     assert all(not r["worse"] for r in noisy.per_checkpoint) and not any(r["meets"] for r in noisy.per_checkpoint[2:])

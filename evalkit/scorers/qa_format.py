@@ -26,7 +26,7 @@ Named checks per answer (all must pass for the answer to count as well-formed):
 ``sane_length``
     between ``MIN_WORDS`` (3) and ``MAX_WORDS`` (150) words inclusive.
 
-Metrics: ``format`` (fraction of answers passing every check), ``format.answers`` (how many) and
+Metrics: ``format`` (fraction of answers passing every check), ``format_answers`` (how many) and
 ``format.<check>`` (pass fraction per check).  value = ``format``.
 """
 
@@ -100,7 +100,7 @@ def score(answers: list[Answer], ctx: Context) -> Score:
             all_ok += 1
     n = len(answers)
     fmt = all_ok / n if n else 0.0
-    metrics = {"format": fmt, "format.answers": float(n)}
+    metrics = {"format": fmt, "format_answers": float(n)}
     for c in CHECKS:
         metrics[f"format.{c}"] = passes[c] / n if n else 0.0
     return Score("qa_format", fmt, metrics, {"failures": failures, "answers": n})
