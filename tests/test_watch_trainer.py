@@ -60,3 +60,17 @@ def test_sigterm_to_evalkit_stops_the_trainer_first(tmp_path, tiny_data, base_ru
     assert "stopped the trainer (pid " in out and out.index("stopped the trainer") < out.index("stopped (SIGTERM)")
     trainer_pid = int(out.split("stopped the trainer (pid ")[1].split(")")[0])
     assert not os.path.exists(f"/proc/{trainer_pid}")
+
+
+def test_a_trainer_that_fails_is_named_with_its_exit_code_and_last_lines(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
+    failing = [sys.executable, "-c", "import sys; print('loading data'); print('boom: no shards'); sys.exit(3)"]
+    r = subprocess.run([sys.executable, "-m", "evalkit.cli", "watch", "out", "--report", "rep", "--suite",
+                        "suite.toml", "--interval", "0.2", "--", *failing], cwd=tmp_path, capture_output=True,
+                       text=True, env=subprocess_env(), timeout=300)
+    assert r.returncode == 3, r.stdout + r.stderr  # nothing judged: CONTINUE's code
+    assert "the trainer failed (exit 3); its last lines:\n  loading data\n  boom: no shards\n" in r.stdout
+    assert r.stdout.index("boom: no shards") < r.stdout.index("the trainer failed")  # passed through first
+    assert (tmp_path / "rep" / "trainer.log").read_text() == "loading data\nboom: no shards\n"
+    assert (tmp_path / "rep" / "index.html").exists()
