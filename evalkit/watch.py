@@ -75,6 +75,14 @@ def beside_trainer(device: str):
         torch.set_num_threads(threads)
 
 
+def check_out_dir(out_dir: Path, once: bool):
+    """OUT_DIR must be a directory; a missing one is an error only for --once (a watcher waits for it)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise WatchError(f"{out_dir}: not a directory (the trainer's out_dir)")
+    if once and not out_dir.is_dir():
+        raise WatchError(f"{out_dir}: no such directory (the trainer's out_dir)")
+
+
 def wait_for(out_dir: Path, interval: float, say):
     """A watcher started before its trainer (in a second terminal, as with TensorBoard) waits for OUT_DIR."""
     if not out_dir.is_dir():
@@ -95,10 +103,7 @@ class Watcher:
         self.out_dir, self.report_dir = Path(out_dir), Path(report_dir)
         self.device = device
         self.interval, self.once, self.exit_on_stop, self.log = interval, once, exit_on_stop, log
-        if self.out_dir.exists() and not self.out_dir.is_dir():
-            raise WatchError(f"{out_dir}: not a directory (the trainer's out_dir)")
-        if once and not self.out_dir.is_dir():  # a watcher that runs on waits for it (wait_for_out_dir)
-            raise WatchError(f"{out_dir}: no such directory (the trainer's out_dir)")
+        check_out_dir(self.out_dir, once)
         if not interval > 0:
             raise WatchError(f"--interval {interval}: must be above 0 seconds")
         self.flags = load_part_paths(Path.cwd(), dict(tokenizer=tokenizer, qa=qa, base_text=base_text,
@@ -114,8 +119,7 @@ class Watcher:
         self.said: set[str] = set()
         self.results = Results(self.report_dir, self.suite, self.say)  # the report directory is ours now
         self.kept_dir = self.results.kept_dir
-        if self.out_dir.is_dir():
-            remove_dead_temps(self.out_dir, ".STOP.tmp-*")  # only a dead watcher's: the trainer cleans up its own
+        remove_dead_temps(self.out_dir, ".STOP.tmp-*")  # only a dead watcher's: the trainer cleans up its own
         self.files: dict[str, Track] = {}
         self.baseline_track: tuple[Path, Track] | None = None
         self.baseline: dict | None = None  # the baseline's store row, once evaluated

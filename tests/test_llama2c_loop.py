@@ -73,6 +73,7 @@ def test_evalkit_runs_llama2c_train_py_and_stops_it_at_the_stop_verdict(run):
     assert r.returncode == 0, out[-4000:] + r.stderr[-2000:]
     verdict = json.loads((run / "reports" / "verdict.json").read_text())
     assert verdict["outcome"] == "READY", out[-4000:]
+    assert verdict["headline"] in (run / "reports" / "index.html").read_text()  # the report agrees
     assert "base out/ckpt_v1_base.pt (iter 60, named as a base)" in out
     assert f"STOP — READY: use {verdict['checkpoint']}: stopped the trainer (pid " in out  # at the first save
     trainer_pid = int(out.split("stopped the trainer (pid ")[1].split(")")[0])
