@@ -161,6 +161,8 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
     worse: list[list[str]] = []  # why each checkpoint is clearly worse (empty: it is not)
     good: list[bool] = []  # qualifies and is not clearly worse: the only ones to compare with or recommend
     learning = [_still_learning(run, i, checks, base, t) for i in range(n)]
+    not_counted = [f"{checks[i]['invented'].text}, {learning[i]}" if learning[i] and checks[i]["invented"].status == FAIL
+                   else None for i in range(n)]  # invented words shown as a warning, not counted as worse
     for i, ch in enumerate(checks):
         why = [ch[k].text for k in LANGUAGE if ch[k].status == FAIL and not (k == "invented" and learning[i])]
         why += [ch[k].text for k in COPYING if ch[k].status == FAIL]
@@ -230,9 +232,9 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
         if tail:
             reasons.append(f"Warning: {run[-1].name} is clearly worse ({'; '.join(worse[-1])}); "
                            f"STOP after {t.patience} in a row.")
-    if learning[-1] and checks[-1]["invented"].status == FAIL:
-        reasons.append(f"Warning: {run[-1].name}: {checks[-1]['invented'].text}, {learning[-1]}: not counted as "
-                       f"worse until the format is learned or the Q/A val loss stops falling.")
+    if not_counted[-1]:
+        reasons.append(f"Warning: {run[-1].name}: {not_counted[-1]}: not counted as worse until the format is "
+                       f"learned or the Q/A val loss stops falling.")
     if rises[-1] is not None and not stop_loss:
         reasons.append(f"Warning: {rises[-1]} (STOP after {t.patience} saves in a row).")
     gap = _gap_warning(run[-1], t)
@@ -247,8 +249,7 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
             "degraded": bool(worse[i]) and i >= onset, "worse": worse[i] + ([rises[i]] if rises[i] else []),
             "criteria": {k: dict(c.__dict__) for k, c in checks[i].items()},
             "metrics": dict(s.metrics) | ({"drift": d} if d is not None else {}),
-            "warnings": [w for w in [_gap_warning(s, t)] if w] + ([f"{checks[i]['invented'].text}, {learning[i]}"]
-                                                                  if learning[i] and checks[i]["invented"].status == FAIL else []),
+            "warnings": [w for w in [_gap_warning(s, t), not_counted[i]] if w],
         })
     return RunVerdict(outcome, None if best is None else run[best].name, reasons, per_checkpoint, least_bad)
 
