@@ -22,7 +22,7 @@ from evalkit.model.transformer import generate_text
 
 from .errors import EvalkitError
 from .parts import RunParts
-from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Score
+from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Origins, Score
 from .suite import Suite
 
 LOSS_WINDOWS = 16  # fixed windows of held-out text for the loss measurements: same text for every checkpoint
@@ -44,8 +44,9 @@ class Evaluation:
 
 
 @torch.no_grad()
-def heldout_loss(model, tokens: np.ndarray, bos_id: int) -> float:
-    """Mean loss per token over the first LOSS_WINDOWS windows of held-out text (fixed, so comparable)."""
+def heldout_loss(model, tokens: np.ndarray, bos_id: int, mask: np.ndarray | None = None) -> float:
+    """Mean loss per token over the first LOSS_WINDOWS windows of held-out text (fixed, so comparable);
+    with a mask (1 where a token counts, as model.data.answer_mask gives), over the masked tokens only."""
     T = model.args.max_seq_len
     n = min(LOSS_WINDOWS, (len(tokens) - 1) // T)
     if n < 1:
@@ -54,6 +55,9 @@ def heldout_loss(model, tokens: np.ndarray, bos_id: int) -> float:
     x = torch.stack([chunk[i * T : (i + 1) * T] for i in range(n)])
     y = torch.stack([chunk[i * T + 1 : (i + 1) * T + 1] for i in range(n)])
     y[y == bos_id] = -1  # predicting the start of the next document is noise, not English
+    if mask is not None:
+        m = torch.from_numpy(mask[1 : n * T + 1].astype(bool)).view(n, T)
+        y[~m] = -1
     device = model.output.weight.device
     return model(x.to(device), y.to(device))[1].item()
 
@@ -107,12 +111,16 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
             raise EvalkitError(f"prompt {prompt.id!r} is {n} tokens, too long for this model's max_seq_len "
                                f"{ckpt.args.max_seq_len}; shorten it in the suite", ckpt.path)
     answers = sample_answers(model, tok, suite)
-    ctx = Context(known_words=lexicon(parts), training_text=parts.qa_text, base_text=parts.base_english)
+    ctx = Context(known_words=lexicon(parts), training_text=parts.qa_text, base_text=parts.base_english,
+                  origins=origins(parts))
     scores = [scorer(answers, ctx) for scorer in ALL_SCORERS]
     metrics |= {k: v for s in scores for k, v in s.metrics.items()}
     for key in ("train_loss", "val_loss"):
         if getattr(ckpt, key) is not None:
             metrics[key] = getattr(ckpt, key)
+    steps = optimizer_steps(ckpt.optimizer)
+    if steps is not None:
+        metrics["optimizer_steps"] = steps
     return Evaluation(str(path), ckpt.iter_num, metrics, scores, answers)
 
 
@@ -120,6 +128,22 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
 def lexicon(parts: RunParts) -> Lexicon:
     """Known words: wordfreq's English, every word of the run's training text, and the allow-list."""
     return Lexicon(parts.known, parts.allow_words)
+
+
+@lru_cache(maxsize=4)
+def origins(parts: RunParts) -> Origins:
+    """The answers' and the base text's words, counted: where invented words came from (scorers.origins)."""
+    return Origins(parts.answers, parts.base_text.docs if parts.base_text else ())
+
+
+def optimizer_steps(state) -> float | None:
+    """The steps an AdamW state dict has taken (its largest per-parameter `step`), or None. Untrusted input:
+    anything but that shape is None."""
+    try:
+        steps = [float(v["step"]) for v in state["state"].values() if "step" in v]
+    except (TypeError, KeyError, AttributeError, ValueError, RuntimeError):
+        return None
+    return max(steps) if steps and all(math.isfinite(x) for x in steps) else None
 
 
 @lru_cache(maxsize=4)

@@ -21,15 +21,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from evalkit.model.checkpoint import Checkpoint
 from evalkit.model.data import read_conversations
-from evalkit.model.qa import conversation_text, is_qa_document
+from evalkit.model.qa import answers_in, conversation_text, is_qa_document
 from evalkit.model.tokenizer import Tokenizer
 
 from .errors import EvalkitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .diagnosis import DomainGap
 
 QA_SHARE = 0.5  # a shard folder whose documents are at least this share "Q: ..." blocks is Q/A data
 QA_VAL_EVERY = 10  # without a val shard, every 10th conversation is held out (as model.data does)
@@ -69,10 +73,16 @@ class RunParts:
     base_why: str = ""
     base_iter: int | None = None  # once the base was read
     notes: list[str] = field(default_factory=list)  # what was ambiguous or missing, and the flag that settles it
+    gap: "DomainGap | None" = None  # the base against the answers, once the base is known (evalkit.diagnosis)
 
     @property
     def qa_text(self) -> str:
         return "".join(self.qa.docs) if self.qa else ""
+
+    @cached_property
+    def answers(self) -> list[str]:
+        """The Q/A data's answers (what the fine-tune learns to write)."""
+        return [doc[a:b] for doc in (self.qa.docs if self.qa else []) for a, b in answers_in(doc)]
 
     @cached_property
     def base_english(self) -> str:
@@ -94,7 +104,7 @@ class RunParts:
             out.append(f"allow-list {len(self.allow_words)} words")
         if suite_path:
             out.append(f"suite {suite_path}")
-        return out + self.notes
+        return out + (self.gap.lines() if self.gap else []) + self.notes
 
 
 # --------------------------------------------------------------------------- reading token shards

@@ -47,6 +47,7 @@ from typing import Any, Iterable, Sequence
 from .config import Thresholds
 from .criteria import (COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPPED, Check, Scores, check, drift,
                        invented_above, significantly_below)
+from .diagnosis import DomainGap, advise
 from .errors import EvalkitError
 from .store import finite
 
@@ -54,9 +55,6 @@ CONTINUE, READY, OVERFIT, DIVERGED = "CONTINUE", "READY", "OVERFIT", "DIVERGED"
 EXIT_CODES = {READY: 0, OVERFIT: 1, DIVERGED: 1, CONTINUE: 3}
 STOP_OUTCOMES = (READY, OVERFIT, DIVERGED)
 DRIFT_TIE = 0.02  # nats: qualifying saves this close in drift are equal, and the earliest is recommended
-ADVICE = ("train for fewer iterations or with a lower learning rate, on the answer tokens only "
-          "(--answer_only_loss=True) with base English mixed in (--base_mix=0.25), and from a fresh optimizer "
-          "state rather than the pre-training one")
 
 
 @dataclass(frozen=True)
@@ -80,6 +78,8 @@ class RunVerdict:
     reasons: list[str]
     per_checkpoint: list[dict[str, Any]]
     least_bad: str | None = None  # OVERFIT with nothing qualifying: the one that misses least
+    advice: list[dict] = field(default_factory=list)  # what to change, one item per cause (evalkit.diagnosis)
+    gap: DomainGap | None = None  # the run's domain gap, as judged with
 
     @property
     def exit_code(self) -> int:
@@ -104,6 +104,7 @@ class RunVerdict:
     def to_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "headline": self.headline, "checkpoint": self.checkpoint,
                 "least_bad": self.least_bad, "exit_code": self.exit_code, "reasons": list(self.reasons),
+                "advice": list(self.advice), "domain_gap": finite(self.gap.to_dict()) if self.gap else None,
                 "per_checkpoint": finite(self.per_checkpoint)}
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -139,15 +140,16 @@ def _val_rise(run: Sequence[CheckpointScores], i: int, t: Thresholds) -> str | N
 
 
 def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = None,
-          thresholds: Thresholds | None = None, drift_note: str = "") -> RunVerdict:
-    """The verdict over a run. See the module docstring for the rules."""
+          thresholds: Thresholds | None = None, drift_note: str = "", gap: DomainGap | None = None) -> RunVerdict:
+    """The verdict over a run (see the module docstring for the rules), with what to change where the run's
+    evidence says (evalkit.diagnosis; gap: the run's domain gap, where measured)."""
     t = thresholds or Thresholds()
     run = sorted(scores, key=lambda s: s.iter_num)
     if not run:
         raise EvalkitError("no checkpoints to judge")
     first_bad = next((i for i, s in enumerate(run) if s.diverged), None)
     if first_bad is not None:
-        return _diverged(run, first_bad, base, t, drift_note)
+        return _diverged(run, first_bad, base, t, drift_note, gap)
     n = len(run)
     checks = [check_criteria(s, base, t, drift_note) for s in run]
     meets = [all(c.ok for c in ch.values()) for ch in checks]
@@ -159,11 +161,13 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
                    key=lambda i: run[i].iter_num, default=None)
 
     worse: list[list[str]] = []  # why each checkpoint is clearly worse (empty: it is not)
+    invented_worse: list[bool] = []  # ... and whether invented words are one reason
     good: list[bool] = []  # qualifies and is not clearly worse: the only ones to compare with or recommend
     learning = [_still_learning(run, i, checks, base, t) for i in range(n)]
     not_counted = [f"{checks[i]['invented'].text}, {learning[i]}" if learning[i] and checks[i]["invented"].status == FAIL
                    else None for i in range(n)]  # invented words shown as a warning, not counted as worse
     for i, ch in enumerate(checks):
+        invented = ch["invented"].status == FAIL and not learning[i]
         why = [ch[k].text for k in LANGUAGE if ch[k].status == FAIL and not (k == "invented" and learning[i])]
         why += [ch[k].text for k in COPYING if ch[k].status == FAIL]
         if ch["format"].status == FAIL and any(checks[j]["format"].status == PASS for j in range(i)) and \
@@ -172,8 +176,10 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
         best_before = best_of([j for j in range(i) if good[j]])
         if best_before is not None and ch["invented"].status != FAIL and \
                 invented_above(run[i].metrics, run[best_before].metrics, t.confidence):
+            invented = True
             why.append(f"significantly more invented words than {run[best_before].name} "
                        f"({_rate(run[i])} vs {_rate(run[best_before])})")
+        invented_worse.append(invented)
         worse.append(why)
         good.append(meets[i] and not why)
     rises = [_val_rise(run, i, t) for i in range(n)]
@@ -212,7 +218,6 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
             least_bad = run[lb].name
             reasons.append(f"No checkpoint learned the format and topic while keeping the base's English. "
                            f"The least bad is {least_bad}; it misses: {_missed(checks[lb])}.")
-            reasons.append(f"To get one: {ADVICE}.")
     elif best is not None:
         outcome = READY
         reasons.append(_meets_sentence(run[best], checks[best]))
@@ -237,9 +242,9 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
                        f"learned or the Q/A val loss stops falling.")
     if rises[-1] is not None and not stop_loss:
         reasons.append(f"Warning: {rises[-1]} (STOP after {t.patience} saves in a row).")
-    gap = _gap_warning(run[-1], t)
-    if gap:
-        reasons.append(f"Warning: {gap}.")
+    overfit_gap = _gap_warning(run[-1], t)
+    if overfit_gap:
+        reasons.append(f"Warning: {overfit_gap}.")
 
     per_checkpoint = [] if base is None else [_base_row(base)]
     for i, s in enumerate(run):
@@ -251,15 +256,18 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
             "metrics": dict(s.metrics) | ({"drift": d} if d is not None else {}),
             "warnings": [w for w in [_gap_warning(s, t), not_counted[i]] if w],
         })
-    return RunVerdict(outcome, None if best is None else run[best].name, reasons, per_checkpoint, least_bad)
+    advice = advise(run, base, checks, worse, invented_worse, rises, gap)
+    return RunVerdict(outcome, None if best is None else run[best].name, reasons, per_checkpoint, least_bad, advice,
+                      gap)
 
 
 def timeline(scores: Iterable[CheckpointScores], base: CheckpointScores | None = None,
-             thresholds: Thresholds | None = None, drift_note: str = "") -> list[tuple[CheckpointScores, RunVerdict]]:
+             thresholds: Thresholds | None = None, drift_note: str = "",
+             gap: DomainGap | None = None) -> list[tuple[CheckpointScores, RunVerdict]]:
     """The verdict as the run grew: each save with the verdict over the saves up to it (what a watcher said
     when it landed). Quadratic in the saves: for a run's story (the demo, a summary), not for every update."""
     run = sorted(scores, key=lambda s: s.iter_num)
-    return [(run[i], judge(run[: i + 1], base, thresholds, drift_note)) for i in range(len(run))]
+    return [(run[i], judge(run[: i + 1], base, thresholds, drift_note, gap)) for i in range(len(run))]
 
 
 def _still_learning(run: Sequence[CheckpointScores], i: int, checks, base: CheckpointScores | None,
@@ -281,10 +289,11 @@ def _base_row(base: CheckpointScores) -> dict[str, Any]:
             "degraded": False, "worse": [], "criteria": {}, "metrics": dict(base.metrics), "warnings": []}
 
 
-def _diverged(run: list[CheckpointScores], first_bad: int, base, t: Thresholds, drift_note: str) -> RunVerdict:
+def _diverged(run: list[CheckpointScores], first_bad: int, base, t: Thresholds, drift_note: str,
+              gap: DomainGap | None) -> RunVerdict:
     """DIVERGED: the checkpoints before the first diverged one judged by the other rules, the rest named."""
     bad = run[first_bad]
-    before = judge(run[:first_bad], base, t, drift_note) if first_bad else None
+    before = judge(run[:first_bad], base, t, drift_note, gap) if first_bad else None
     keep = before.checkpoint if before else None
     last = run[first_bad - 1].name if first_bad else None
     reasons = [f"{s.diverged}." for s in run[first_bad:] if s.diverged]
@@ -299,7 +308,7 @@ def _diverged(run: list[CheckpointScores], first_bad: int, base, t: Thresholds, 
     rows += [{"name": s.name, "iter_num": s.iter_num, "base": False, "meets": False, "best": False,
               "degraded": True, "worse": [] if s.diverged else ["after the run diverged"], "criteria": {},
               "metrics": dict(s.metrics), "warnings": [], "diverged": s.diverged} for s in run[first_bad:]]
-    return RunVerdict(DIVERGED, keep, reasons, rows, None if keep else last)
+    return RunVerdict(DIVERGED, keep, reasons, rows, None if keep else last, before.advice if before else [], gap)
 
 
 def _first_stop(flags: Sequence[bool], patience: int) -> tuple[int, int] | None:

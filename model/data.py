@@ -20,7 +20,7 @@ import torch
 
 from .checkpoint import atomic_write
 from .flags import parse_flags
-from .qa import answer_spans, conversation_text
+from .qa import answer_spans, answers_in, conversation_text
 from .tokenizer import Tokenizer, train_tokenizer
 from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
 
@@ -73,6 +73,21 @@ def encode_conversation(tok: Tokenizer, pairs):
     spans = answer_spans(pairs)
     mask = [int(i > 0 and any(a <= s < b for a, b in spans)) for i, s in enumerate(starts)]
     return ids, mask
+
+
+def answer_mask(tok: Tokenizer, ids: np.ndarray) -> np.ndarray:
+    """1 where a token of BOS-separated Q/A token ids belongs to an answer: encode_conversation's mask, found
+    again in the decoded text, so it works on any trainer's shards."""
+    mask = np.zeros(len(ids), np.uint8)
+    bounds = [*np.flatnonzero(ids == tok.bos_id), len(ids)]
+    for a, b in zip(bounds, bounds[1:]):
+        doc = ids[a:b].tolist()
+        # byte_starts counts sentencepiece's dummy space; latin-1 makes one character per byte, and the
+        # markers answers_in looks for are ASCII, so its offsets are byte offsets
+        text = (" " + tok.decode(doc[1:])).encode().decode("latin-1")
+        spans = answers_in(text)
+        mask[a + 1:b] = [any(s <= p < e for s, e in spans) for p in tok.byte_starts(doc)[1:]]
+    return mask
 
 
 def paragraphs(text: str) -> list[str]:

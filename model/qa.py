@@ -58,6 +58,18 @@ def extract_answer(raw: str) -> str:
     return _TRAILING_A.sub("", text.strip()).strip()
 
 
+_ANSWER_LINE = re.compile(r"(?:^|\n)A:([^\n]*\n?)")
+
+
+def answers_in(doc: str) -> list[tuple[int, int]]:
+    """Where each answer of a decoded Q/A document is: (start, end) of the text after `A:` through its newline,
+    as answer_spans marks them when a conversation is written (the closing blank line ends the last one too)."""
+    spans = [m.span(1) for m in _ANSWER_LINE.finditer(doc)]
+    if spans and doc[spans[-1][1]:spans[-1][1] + 1] == "\n":
+        spans[-1] = (spans[-1][0], spans[-1][1] + 1)
+    return spans
+
+
 def is_qa_document(doc: str) -> bool:
     """Whether a decoded document (one BOS-separated shard document) is a Q/A conversation."""
     return doc.lstrip().startswith("Q:") and "\nA:" in doc

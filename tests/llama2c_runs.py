@@ -49,14 +49,15 @@ SCENARIOS = {
 SCENARIOS["inplace"] = "improves"  # the same versions; the point is ckpt.pt rewritten in place
 
 
-def build_run(root: Path, shared: Path) -> Path:
-    """root/run in llama2.c's layout, with out/ckpt_v1_base.pt and no out/ckpt.pt yet."""
+def build_run(root: Path, shared: Path, conversations: Path = CONVERSATIONS) -> Path:
+    """root/run in llama2.c's layout, with out/ckpt_v1_base.pt and no out/ckpt.pt yet; its Q/A data is
+    `conversations` (a chat JSONL)."""
     run = Path(root) / "run"
     for d in ("out", "data"):
         (run / d).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shared / "llama2c" / "tok4096.model", run / "data" / "tok4096.model")
     shutil.copyfile(shared / "llama2c" / "ckpt.pt", run / "out" / "ckpt_v1_base.pt")
-    shutil.copyfile(CONVERSATIONS, run / "arianna_conversations.jsonl")
+    shutil.copyfile(conversations, run / "arianna_conversations.jsonl")
     for name in ("model.py", "train.py", "tokenizer.py"):
         (run / name).write_text(f"# {name} of a llama2.c checkout (a stand-in: evalkit never runs it)\n")
     tok = Tokenizer(run / "data" / "tok4096.model")
@@ -72,7 +73,7 @@ def build_run(root: Path, shared: Path) -> Path:
     write_shard(run / "data" / "tok4096" / "data00.bin", tok, val)
     write_shard(run / "data" / "tok4096" / "data01.bin", tok, train)
 
-    convs = [conversation_text(c) for c in read_conversations(CONVERSATIONS)]
+    convs = [conversation_text(c) for c in read_conversations(conversations)]
     write_shard(run / "data" / "ft_tok4096" / "ft_corpus.bin", tok, convs[::QA_VAL_EVERY])
     write_shard(run / "data" / "ft_tok4096" / "ft_corpus_2.bin", tok,
                 [c for i, c in enumerate(convs) if i % QA_VAL_EVERY])
@@ -91,7 +92,8 @@ def finetune_versions(run: Path, scenario: str, cache: Path) -> list[Path]:
     settings = SCENARIOS[scenario]
     if isinstance(settings, str):
         return finetune_versions(run, settings, cache)
-    recipe = json.dumps(settings, sort_keys=True).encode() + Path(__file__).read_bytes()
+    recipe = json.dumps(settings, sort_keys=True).encode() + Path(__file__).read_bytes() + \
+        (run / "arianna_conversations.jsonl").read_bytes()
     folder = Path(cache) / f"{scenario}-{hashlib.sha256(recipe).hexdigest()[:10]}"  # new recipe, new folder
     paths = [folder / f"ckpt_{it:06d}.pt" for it in settings["saves"]]
     if not (folder / "done").exists():
@@ -158,7 +160,7 @@ def train_tokens(run: Path, only_suite_questions: bool) -> np.ndarray:
     from evalkit.suite import DEFAULT_SUITE, load_suite
 
     questions = {p.question for p in load_suite(DEFAULT_SUITE).prompts}
-    convs = [c for i, c in enumerate(read_conversations(CONVERSATIONS)) if i % QA_VAL_EVERY]
+    convs = [c for i, c in enumerate(read_conversations(run / "arianna_conversations.jsonl")) if i % QA_VAL_EVERY]
     tok = Tokenizer(run / "data" / "tok4096.model")
     return np.array([t for c in convs if any(q in questions for q, _ in c)
                      for t in tok.encode(conversation_text(c))], dtype=np.uint16)

@@ -11,7 +11,7 @@ from evalkit.config import Thresholds, load_config, load_part_paths
 from evalkit.errors import EvalkitError
 from evalkit.model.qa import extract_answer, prompt_text
 from evalkit.suite import DEFAULT_SUITE, Prompt, Sampling, load_suite
-from evalkit.verdict import ADVICE, CONTINUE, OVERFIT, READY, CheckpointScores, check_criteria, judge
+from evalkit.verdict import CONTINUE, OVERFIT, READY, CheckpointScores, check_criteria, judge
 
 # ------------------------------------------------------------------------------ errors
 
@@ -362,7 +362,8 @@ def test_worse_than_the_base_from_the_first_save_is_overfit_with_nothing_to_roll
     assert has(v, "ckpt_000300: invented words 8.3% of words vs the base's 1.4% (6.0×): significantly more (z 9.6)")
     assert has(v, "The least bad is ckpt_000100; it misses: invented words 4.1% of words vs the base's 1.4%",
                "format 0.60 < 0.90, the base's 0.05")
-    assert v.reasons[-1] == f"To get one: {ADVICE}."
+    assert v.reasons[-1].startswith("No checkpoint learned the format and topic")  # the measurements, no more:
+    assert v.advice == []  # without a measured domain gap no rule's evidence holds (tests/test_diagnosis.py)
     assert [r["degraded"] for r in v.per_checkpoint] == [False, True, True, True]
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from . import lexicon, memorisation, qa_format, repetition, topic
 from .base import Answer, Context, Score, sample_ref
 from .lexicon import Lexicon
+from .origins import Origins
 from .words import words
 
-__all__ = ["Answer", "Context", "Score", "Lexicon", "words", "sample_ref", "ALL_SCORERS"]
+__all__ = ["Answer", "Context", "Score", "Lexicon", "Origins", "words", "sample_ref", "ALL_SCORERS"]
 
 ALL_SCORERS = (
     lexicon.score,        # "invented_words"

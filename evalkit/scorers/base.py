@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from .lexicon import Lexicon
+    from .origins import Origins
 
 __all__ = ["Answer", "Context", "Score", "sample_ref"]
 
@@ -27,6 +28,7 @@ class Context:
     known_words: "Lexicon | None" = None     # see lexicon.py
     training_text: str = ""                  # Q/A fine-tune training text (for memorisation)
     base_text: str = ""                      # base English: phrases it shares with the Q/A text are not copies
+    origins: "Origins | None" = None         # where invented words came from (origins.py)
 
 
 @dataclass

@@ -178,6 +178,7 @@ def score(answers: list[Answer], ctx: Context) -> Score:
                     lst.append(r)
         per_answer.append((sum(counts.values()) - before[0], n_tokens - before[1]))
     invented = sum(counts.values())
+    traced = {w: ctx.origins.trace(w) for w in counts} if ctx.origins is not None else {}
     rate = invented / n_tokens if n_tokens else 0.0
     # Invented words come in clusters (a confused answer invents several), so the rate varies more between
     # samplings than a binomial count says: its variance is estimated over answers (a ratio estimator).
@@ -185,7 +186,7 @@ def score(answers: list[Answer], ctx: Context) -> Score:
     var = (k / (k - 1) * sum((i - rate * w) ** 2 for i, w in per_answer) / n_tokens ** 2) if k > 1 and n_tokens else 0.0
     evidence = {
         "invented": [
-            {"word": w, "count": c, "samples": refs[w]}
+            {"word": w, "count": c, "samples": refs[w]} | ({"from": traced[w]} if traced.get(w) else {})
             for w, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
     }
@@ -195,4 +196,6 @@ def score(answers: list[Answer], ctx: Context) -> Score:
         "word_tokens": float(n_tokens),
         "invented_rate_var": var,
     }
+    if ctx.origins is not None:  # invented words traced to an answer word the base text barely has
+        metrics["invented_rare_qa"] = float(sum(c for w, c in counts.items() if (traced[w] or {}).get("rare_qa")))
     return Score("invented_words", rate, metrics, evidence)
