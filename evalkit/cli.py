@@ -121,7 +121,8 @@ def run_eval(args) -> int:
         return 1
     if args.json:
         out = j.result.to_dict() | {"checks": {k: c.__dict__ for k, c in j.checks.items()}, "passed": j.passed,
-                                    "parts": j.parts.lines(j.suite.path),
+                                    "parts": j.parts.lines(j.suite.path), "advice": j.advice,
+                                    "domain_gap": j.parts.gap.to_dict() if j.parts.gap else None,
                                     "base_metrics": j.base.metrics if j.base else None}
         print(json.dumps(out, indent=2))  # ASCII escapes: the model's text may not be valid UTF-8
     else:
@@ -255,9 +256,11 @@ def scorecard(j) -> str:
         lines.append("  loss per token: " + ", ".join(losses))
     invented = next(s for s in result.scores if s.name == "invented_words").evidence.get("invented", [])
     if invented:
-        lines.append("  invented words: " + ", ".join(f"{w['word']} x{w['count']}" for w in invented[:12]))
+        lines.append("  invented words: " + ", ".join(
+            f"{w['word']} x{w['count']}" + (f" ← {w['from']['source']}" if w.get("from") else "") for w in invented[:12]))
     lines.append("PASS: meets every criterion" if j.passed else
                  "FAIL: " + "; ".join(c.text for c in j.checks.values() if not c.ok))
+    lines += [f"  why, and what to change — {a['cause']}: {a['text']}" for a in j.advice]
     return "\n".join(lines)
 
 

@@ -249,12 +249,17 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
         log(f"no checkpoint was judged; see {work / 'finetune.log'}")
         return 1
     log("The run, one line per save (the verdict when it landed, and why):")
-    for line in timeline_lines(timeline(scores, judged_base, watcher.thresholds, drift_note), judged_base):
+    steps = timeline(scores, judged_base, watcher.thresholds, drift_note, watcher.parts.gap)
+    for line in timeline_lines(steps, judged_base):
         log("  " + line)
     log("")
     log(verdict.headline)
     for reason in verdict.reasons[:6]:
         log(f"  - {reason}")
+    for line in watcher.parts.gap.lines() if watcher.parts.gap else []:
+        log(f"  {line}")
+    for a in verdict.advice:
+        log(f"  why, and what to change — {a['cause']}: {a['text']}")
     kept = watcher.last_run["recommended_path"]
     if kept:
         log(f"checkpoint to keep: {kept}")

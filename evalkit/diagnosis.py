@@ -9,7 +9,8 @@ The rules (advise), each fired by its own evidence and written with its numbers;
 nothing wrong, and where none holds, nothing is said beyond the verdict's measurements:
 
   domain      the first save already lost the base's English (significantly more invented words, or drift
-              over the limit) and the gap is large (answers at least GAP_NATS above the base's own English
+              over the limit, and it does not copy: a save that copies loses its English by copying) and the
+              gap is large (answers at least GAP_NATS above the base's own English
               per token, or at least RARE_SHARE of their words rare to it): continue pretraining the base on
               text that uses the answers' words, or write the answers in words it knows; a learning rate will
               not close the gap.
@@ -17,7 +18,7 @@ nothing wrong, and where none holds, nothing is said beyond the verdict's measur
               are in the base's own words): the base is too weak to keep its spelling through a fine-tune;
               train it longer or on more text first.
   drift       a save's loss on base English rose over the limit with no more invented words than the base,
-              and no domain gap explains it: a lower learning rate, or base English mixed into the batches.
+              and no domain gap or copying explains it: a lower learning rate, or base English mixed into the batches.
   copying     memorisation or seed similarity over its limit: fewer iterations, a lower learning rate, or
               more conversations.
   val rise    the Q/A val loss rose while the train loss fell: stop earlier, at the save where it was lowest.
@@ -88,7 +89,7 @@ class DomainGap:
             out.append(f"domain gap: the base loses {self.answer_loss:.2f} nats per token on the Q/A answers, "
                        f"{self.english_loss:.2f} on its own held-out English ({self.nats:+.2f})")
         if self.rare_share is not None:
-            words = f": {self.named()}" if self.rare_words else ""
+            words = f": {self.named(2 * NAMED)}" if self.rare_words else ""
             out.append(f"{'domain gap: ' if not out else '  '}{self.rare_share:.0%} of the answers' "
                        f"{self.answer_words:,} words are words the base text ({self.base_words:,} words) has "
                        f"under 10 times per million{words}")
@@ -144,8 +145,11 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
     run: the checkpoints' scores in order; checks: every criterion per save; worse: why each save is clearly
     worse; invented_worse: whether that includes invented words; rises: a Q/A val loss rise per save."""
     n = len(run)
-    drift_worse = [bool(worse[i]) and checks[i]["drift"].status == FAIL for i in range(n)]
-    lost = [i for i in range(n) if invented_worse[i] or drift_worse[i]]
+    # a save that copies its answers loses its English by copying them: that is its cause, not a gap or the rate
+    copying = [bool(worse[i]) and any(checks[i][k].status == FAIL for k in COPYING) for i in range(n)]
+    drift_worse = [bool(worse[i]) and checks[i]["drift"].status == FAIL and not copying[i] for i in range(n)]
+    invented = [invented_worse[i] and not copying[i] for i in range(n)]
+    lost = [i for i in range(n) if invented[i] or drift_worse[i]]
     out: list[dict] = []
 
     def say(cause: str, text: str):
@@ -153,8 +157,8 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
 
     if lost and lost[0] == 0 and gap is not None and gap.large:
         say("domain", _domain(run, checks, gap))
-    elif any(invented_worse) and gap is not None and gap.large is False:
-        i = invented_worse.index(True)
+    elif any(invented) and gap is not None and gap.large is False:
+        i = invented.index(True)
         say("weak base", f"{run[i].name}: {checks[i]['invented'].text}, although the answers are in the base's "
                          f"own words (it loses {gap.answer_loss:.2f} nats per token on them, {gap.english_loss:.2f}"
                          f" on its own English; {gap.rare_share:.0%} of their words are rare in its text): the "
@@ -166,9 +170,8 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
         say("drift", f"{run[i].name}: {checks[i]['drift'].text}, with {checks[i]['invented'].text}: it forgets "
                      f"the base's English without inventing words. Train with a lower learning rate, or mix base "
                      f"English into the batches (our trainer: --base_mix=0.25).")
-    copies = [i for i in range(n) if worse[i] and any(checks[i][k].status == FAIL for k in COPYING)]
-    if copies:
-        i = copies[0]
+    if any(copying):
+        i = copying.index(True)
         what = "; ".join(checks[i][k].text for k in COPYING if checks[i][k].status == FAIL)
         more = f" (it has {gap.conversations})" if gap is not None and gap.conversations else ""
         say("copying", f"{run[i].name}: {what}. Train for fewer iterations or with a lower learning rate, or "

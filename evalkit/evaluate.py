@@ -171,6 +171,7 @@ class Judgement:
     parts: RunParts
     suite: Suite
     checks: dict
+    advice: list  # what to change, where this checkpoint's evidence says (evalkit.diagnosis)
 
     @property
     def passed(self) -> bool:
@@ -182,9 +183,10 @@ def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flag
     base with the same suite, and check every criterion. flags: tokenizer, baseline, qa, base_text,
     allow_words, suite (paths or None)."""
     from .config import load_config, load_part_paths
+    from .diagnosis import DomainGap, measure_gap
     from .parts import find_parts
     from .suite import DEFAULT_SUITE, load_suite
-    from .verdict import CheckpointScores, check_criteria
+    from .verdict import CheckpointScores, check_criteria, judge
 
     start_dir = Path(start_dir) if start_dir else Path.cwd()
     given = load_part_paths(start_dir, flags)
@@ -196,7 +198,10 @@ def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flag
     itself = parts.base is not None and parts.base.resolve() == ckpt.path.resolve()
     base = result if itself else evaluate_base(suite, parts, device)
     parts.base_iter = base.iter_num if base else None
-    checks = check_criteria(CheckpointScores(str(path), result.iter_num, result.metrics),
-                            CheckpointScores("base", base.iter_num, base.metrics) if base else None, thresholds,
-                            parts.drift_note)
-    return Judgement(result, base, parts, suite, checks)
+    parts.gap = measure_gap(parts, ckpt if itself else read_checkpoint(parts.base), device) if parts.base else \
+        DomainGap(None, None, None, note="not measured (no base found; pass --baseline PATH)")
+    scores = CheckpointScores(str(path), result.iter_num, result.metrics)
+    base_scores = CheckpointScores("base", base.iter_num, base.metrics) if base else None
+    checks = check_criteria(scores, base_scores, thresholds, parts.drift_note)
+    advice = judge([scores], base_scores, thresholds, parts.drift_note, parts.gap).advice  # a run of one save
+    return Judgement(result, base, parts, suite, checks, advice)

@@ -93,7 +93,7 @@ class RunParts:
     def drift_note(self) -> str:
         return "" if self.base_text else "no base-English text found; pass --base-text PATH"
 
-    def lines(self, suite_path=None) -> list[str]:
+    def lines(self, suite_path=None, gap: bool = True) -> list[str]:
         at = f"iter {self.base_iter}, " if self.base_iter is not None else ""
         base = f"base {self.base} ({at}{self.base_why})" if self.base else "base: none yet"
         out = [base, f"tokenizer {self.tokenizer.path}",
@@ -104,7 +104,7 @@ class RunParts:
             out.append(f"allow-list {len(self.allow_words)} words")
         if suite_path:
             out.append(f"suite {suite_path}")
-        return out + (self.gap.lines() if self.gap else []) + self.notes
+        return out + (self.gap.lines() if self.gap and gap else []) + self.notes
 
 
 # --------------------------------------------------------------------------- reading token shards

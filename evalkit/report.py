@@ -23,6 +23,8 @@ from evalkit.model.checkpoint import atomic_write
 
 from .config import Thresholds
 from .criteria import CRITERIA
+from .diagnosis import DomainGap
+from .store import finite
 from .verdict import CheckpointScores, RunVerdict, judge
 
 __all__ = ["assemble_run", "base_scores", "render_report", "clean", "sampled"]
@@ -193,7 +195,7 @@ def _samples(ckpt: dict, baseline: dict | None) -> list[dict]:
     ev = ckpt.get("evaluation") or {}
     scores = ev.get("scores") or {}
     invented: dict[tuple, set[str]] = {}
-    for item in ((scores.get("invented_words") or {}).get("evidence") or {}).get("invented") or []:
+    for item in _invented_items(ckpt):
         for ref in item.get("samples") or []:
             invented.setdefault((ref.get("prompt_id"), ref.get("sample")), set()).add(clean(item.get("word")))
     failed = {(f.get("prompt_id"), f.get("sample")): f.get("failed") or []
@@ -212,6 +214,22 @@ def _samples(ckpt: dict, baseline: dict | None) -> list[dict]:
                           "raw": a.get("raw") if (pid, s) in failed else None,
                           "base": b.get(s, b.get(0)), "has_base": bool(b)})
     return list(groups.values())
+
+
+def _invented_items(ckpt: dict) -> list[dict]:
+    scores = (ckpt.get("evaluation") or {}).get("scores") or {}
+    return ((scores.get("invented_words") or {}).get("evidence") or {}).get("invented") or []
+
+
+def origins(ckpt: dict) -> list[dict]:
+    """Each invented word of a checkpoint with the known word it most likely came from (scorers.origins):
+    `resonanceted ← resonance`, those from answer words the base text barely has first."""
+    out = []
+    for item in _invented_items(ckpt):
+        source = item.get("from") if isinstance(item.get("from"), dict) else {}
+        out.append({"word": clean(item.get("word")), "count": item.get("count"), "source": clean(source.get("source")),
+                    "rare_qa": bool(source.get("rare_qa"))})
+    return sorted(out, key=lambda o: (not o["rare_qa"], not o["source"]))
 
 
 def sampled(statuses: list[str], recommended: int | None) -> set[int]:
@@ -250,7 +268,8 @@ def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, pa
     result(row): a version's whole result, loaded only for the checkpoints shown with samples."""
     ok, labels, scores = run_scores(rows, base)
     drift_note = parts.drift_note if parts else ""
-    v = judge(scores, base_scores(base), thresholds, drift_note) if scores else None
+    gap = parts.gap if parts else None
+    v = judge(scores, base_scores(base), thresholds, drift_note, gap) if scores else None
     judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
     shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],
                    key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
@@ -272,7 +291,8 @@ def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, pa
     run = {"out_dir": str(out_dir), "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "watching": watching,
            "verdict": v.to_dict() if v else None,
            "recommended_path": shown[rec]["kept_path"] if rec is not None else None,
-           "thresholds": thresholds.to_dict(), "parts": parts.lines(suite_path) if parts else [],
+           "thresholds": thresholds.to_dict(), "parts": parts.lines(suite_path, gap=False) if parts else [],
+           "gap": finite(gap.to_dict()) if gap else None,
            "baseline": {"name": base["name"], "answers": base["result"]["answers"],
                         "metrics": base["result"].get("metrics") or {}} if base else None,
            "checkpoints": checkpoints}
@@ -307,7 +327,7 @@ def _context(run: dict) -> dict:
     for i, c in enumerate(ckpts):
         rows.append({"c": c, "index": i, "anchor": f"ck-{i + 1}", "recommended": i == rec, "latest": i == n - 1,
                      "open": i in (rec, latest), "full": i in full,
-                     "cells": _cells(c),
+                     "cells": _cells(c), "origins": origins(c) if i in full else [],
                      "groups": _samples(c, run.get("baseline")) if i in full else None})
     mark_x = _float(ckpts[rec].get("iter_num")) if rec is not None else None
     reasons = list((verdict or {}).get("reasons") or [])
@@ -317,7 +337,8 @@ def _context(run: dict) -> dict:
             "charts": _charts([c for c in ckpts if _evaluated(c)], run.get("thresholds") or {}, run.get("baseline"),
                               mark_x),
             "criteria": [c.label for c in CRITERIA], "parts": run.get("parts") or [], "n_full": len(full), "last_full": LAST_FULL,
-            "baseline": run.get("baseline"), "reasons": shown}
+            "baseline": run.get("baseline"), "reasons": shown, "advice": (verdict or {}).get("advice") or [],
+            "gap": DomainGap.from_dict(run.get("gap"))}
 
 
 def render_report(run: dict, report_dir: Path) -> Path:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,11 +28,13 @@ from typing import Callable
 from evalkit.model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
 
 from .config import load_config, load_part_paths
+from .diagnosis import DomainGap, measure_gap
 from .errors import EvalkitError
 from .evaluate import Diverged, evaluate as evaluate_checkpoint
 from .parts import find_base, find_parts
 from .report import assemble_run, base_scores, render_report
 from .results import Results
+from .store import finite
 from .suite import DEFAULT_SUITE, load_suite
 from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria
 from .versions import NUMBERED, Track, checkpoint_files, file_sig, keep, settled, sha256_file, weights_digest
@@ -314,8 +317,11 @@ class Watcher:
     def show_parts(self, ckpt):
         path, why = self.base_choice()
         self.parts.base, self.parts.base_why = path, why
-        if path is not None and ckpt.path is not None and Path(ckpt.path).resolve() == path.resolve():
+        itself = path is not None and ckpt.path is not None and Path(ckpt.path).resolve() == path.resolve()
+        if itself:
             self.parts.base_iter = ckpt.iter_num
+        if path is not None:
+            self.measure_gap(path, ckpt if itself else None)
         lines = self.parts.lines(self.suite.path)
         if path is None:
             lines[0] = "base: the run's first version (none is named like a base or recorded by the trainer)"
@@ -327,6 +333,21 @@ class Watcher:
         self.results.set_meta("base_path", str(path.resolve()))
         self.say(f"base: {name} (iter {ckpt.iter_num}), the run's first version, kept as {path}; pass --baseline "
                  f"PATH to choose another")
+        self.measure_gap(path, ckpt)
+        self.say("\n".join(f"  {line}" for line in self.parts.gap.lines()))
+
+    def measure_gap(self, path: Path, ckpt=None):
+        """The run's domain gap (evalkit.diagnosis), once its base is known: shown with the parts, stored with
+        the run, and the evidence of the advice."""
+        try:
+            self.parts.gap = measure_gap(self.parts, ckpt or read_checkpoint(path), self.device)
+        except Exception as e:  # noqa: BLE001 - a base that cannot be measured is said again where it is judged
+            why = e if isinstance(e, (EvalkitError, OSError)) else f"{type(e).__name__}: {e}"
+            self.parts.gap = DomainGap(None, None, None, note=f"not measured (the base {path.name}: {why})")
+        try:
+            self.results.set_meta("domain_gap", json.dumps(finite(self.parts.gap.to_dict())))
+        except sqlite3.Error:  # a full disk: the report and verdict.json carry it too
+            pass
 
     def evaluate(self, path: Path, ckpt):
         """Evaluate path (the kept copy, or the file itself if none could be kept) with the run's parts."""
@@ -403,6 +424,8 @@ class Watcher:
         if v is not None and v.headline != self.last_headline:
             self.last_headline = v.headline
             self.say(v.headline)
+        for a in v.advice if v is not None else []:  # each cause once per headline: its numbers are in the report
+            self.say(f"  why, and what to change — {a['cause']}: {a['text']}", once_key=f"{v.headline}:{a['cause']}")
         ok = self.write_stop(run) if v is not None and v.outcome in STOP_OUTCOMES else True
         ok = self.render(run) and ok
         if not ok:  # a full or read-only disk: try again in a while, not at every scan

@@ -47,6 +47,18 @@ SCENARIOS = {
     "copies": dict(learning_rate=1e-3, min_lr=1e-4, batch_size=8, seq_len=128, handful=True, saves=(10, 20, 30, 40)),
 }
 SCENARIOS["inplace"] = "improves"  # the same versions; the point is ckpt.pt rewritten in place
+# Q/A data the novels base does not speak: the demo's generated conversations (resonance, rhythm, awareness...),
+# at a gentle rate with no base English mixed in (run with build_run(..., demo_conversations(tmp)))
+SCENARIOS["domain"] = dict(learning_rate=3e-4, min_lr=3e-5, batch_size=8, seq_len=128, saves=(15, 30, 45))
+
+
+def demo_conversations(folder: Path) -> Path:
+    """The demo's 450 generated conversations as a chat JSONL in folder."""
+    from evalkit.democorpus import generate_conversations
+
+    path = Path(folder) / "demo_conversations.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in generate_conversations()), encoding="utf-8")
+    return path
 
 
 def build_run(root: Path, shared: Path, conversations: Path = CONVERSATIONS) -> Path:

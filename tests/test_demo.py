@@ -46,6 +46,11 @@ def test_the_demo_goes_continue_ready_then_overfit_back_to_the_ready_save(story)
     verdict = json.loads((report / "verdict.json").read_text())
     assert verdict["outcome"] == "OVERFIT" and verdict["checkpoint"] == READY_AT
     assert verdict["recommended_path"] and verdict["recommended_path"].endswith(READY_AT)
+    # answers in the base's own words: a small domain gap, and the advice is the drift's, neither domain nor copying
+    gap = verdict["domain_gap"]
+    assert gap["large"] is False and gap["nats"] < 1.0 and gap["rare_share"] < 0.05, gap
+    assert [a["cause"] for a in verdict["advice"]] == ["drift"], verdict["advice"]
+    assert "why, and what to change — drift: ckpt_" in text and "domain gap: the base loses" in text
     # the demo stopped its trainer at OVERFIT, long before max_iters; never at READY
     saves = sorted(p.name for p in (work / "out").glob("ckpt_*.pt"))
     assert READY_AT < saves[-1] < "ckpt_001000.pt"

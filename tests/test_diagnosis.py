@@ -137,7 +137,7 @@ def test_a_gap_does_not_explain_a_run_that_kept_its_english_at_first_and_drifted
 
 
 def test_a_run_that_copies_gets_the_copying_advice_only():
-    run = [ck(10, mem=0.9), ck(20, mem=0.95, seed=0.8)]
+    run = [ck(10, mem=0.9, base_loss=4.0), ck(20, mem=0.95, seed=0.8, base_loss=5.0)]  # drifting as it copies
     v = judged(run, FAR)
     assert causes(v) == ["copying"]
     assert v.advice[0]["text"] == ("ckpt_000010: memorisation 0.90 > 0.20 (copies the Q/A answers). Train for "
@@ -169,3 +169,18 @@ def test_a_good_run_gets_no_advice():
     v = judged([ck(10, fmt=0.5), ck(20), ck(30)], FAR)
     assert v.outcome == "READY" and v.advice == []
     assert v.to_dict()["domain_gap"]["nats"] == pytest.approx(1.62)
+
+
+def test_optimizer_steps_reads_an_adamw_state_as_llama2c_saves_it_and_nothing_else():
+    import torch
+
+    from evalkit.evaluate import optimizer_steps
+
+    model = torch.nn.Linear(4, 4)
+    opt = torch.optim.AdamW(model.parameters())
+    assert optimizer_steps(opt.state_dict()) is None  # a fresh optimizer: no step yet
+    for _ in range(3):
+        model(torch.ones(1, 4)).sum().backward()
+        opt.step()
+    assert optimizer_steps(opt.state_dict()) == 3.0
+    assert optimizer_steps({"state": "junk"}) is None and optimizer_steps(None) is None  # untrusted input

@@ -7,13 +7,14 @@ real fine-tunes of it written over out/ckpt.pt one save at a time. Skipped witho
 
 import json
 import os
+import re
 
 import pytest
 
 from evalkit.cli import main
 
 from .conftest import SHARED
-from .llama2c_runs import build_run, finetune_versions
+from .llama2c_runs import build_run, demo_conversations, finetune_versions
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +79,10 @@ def test_a_finetune_worse_than_its_base_from_the_start_stops_with_no_checkpoint(
     assert verdict["headline"] == "STOP — OVERFIT: no checkpoint is as good as the base (least bad: ckpt.pt@10)"
     reasons = " ".join(verdict["reasons"])
     assert "drift +1.60 nats on base English (loss 4.89 vs the base's 3.29" in reasons
-    assert "train for fewer iterations or with a lower learning rate" in reasons
+    # the hand-written answers are far from the novels (+1.75 nats) and the run lost its English from its first
+    # save; its Q/A val loss rose too, from its first save
+    assert [a["cause"] for a in verdict["advice"]] == ["domain", "val rise"]
+    assert verdict["advice"][1]["text"].endswith("Stop earlier; the Q/A val loss was lowest at ckpt.pt@10.")
     assert (run / "out" / "STOP").read_text().startswith("STOP — OVERFIT")
     ckpts = rows(verdict)
     assert ckpts["ckpt_v1_base.pt (base)"]["base"] and not any(c["meets"] for c in ckpts.values())
@@ -90,3 +94,29 @@ def test_a_finetune_that_copies_its_answers_stops(llama2c_dir, finetunes, tmp_pa
     assert codes[1] == 1 and verdict["outcome"] == "OVERFIT" and verdict["checkpoint"] is None
     reasons = " ".join(verdict["reasons"])
     assert "(copies the Q/A answers)" in reasons and "memorisation 0.96 > 0.20" in reasons
+    assert [a["cause"] for a in verdict["advice"]] == ["copying"]  # the domain gap is there, but it kept its English
+    assert verdict["advice"][0]["text"].startswith("ckpt.pt@10: memorisation")
+    assert "Train for fewer iterations or with a lower learning rate, or on more conversations (it has 175)." in \
+        verdict["advice"][0]["text"]
+
+
+def test_a_finetune_on_answers_the_base_does_not_speak_is_told_why_and_that_a_learning_rate_will_not_fix_it(
+        llama2c_dir, finetunes, tmp_path, monkeypatch, capsys):
+    run = build_run(tmp_path, SHARED, demo_conversations(tmp_path))
+    verdict, codes, said = watch_run(run, "domain", finetunes, monkeypatch, capsys)
+    first = said[0]  # the domain gap, in the parts block, before anything is judged
+    parts = first.split("evaluating the base")[0]
+    assert "  domain gap: the base loses 4.91 nats per token on the Q/A answers, 3.29 on its own held-out English " \
+           "(+1.62)" in parts
+    assert "resonance: 17 times, 9.7 per million" in parts
+    assert codes == [3, 1, 1] and verdict["outcome"] == "OVERFIT" and verdict["checkpoint"] is None
+    (advice,) = verdict["advice"]
+    assert advice["cause"] == "domain"
+    assert advice["text"].startswith("Your base does not know the words your answers use (rhythm: 36 times in the "
+                                     "answers, 9.7 per million in the base text;")
+    assert "resonance" in advice["text"] and "a lower learning rate will not fix this" in advice["text"]
+    assert "why, and what to change — domain: Your base does not know" in said[-1]
+    assert verdict["domain_gap"]["rare_words"][5] == ["resonance", 17, 9.7]
+    page = (run / "reports" / "index.html").read_text(encoding="utf-8")
+    assert '<section class="card diagnosis" id="diagnosis">' in page and "Your base does not know the words" in page
+    assert re.search(r'<span class="src">← [a-z+]+</span>', page)  # invented words traced in the samples

@@ -160,8 +160,8 @@ def test_the_invented_chart_draws_the_base_rate_it_is_given(tmp_path):
 def test_table_rows_base_and_broken(page):
     table = page.split('<table id="checkpoints">')[1].split("</table>")[0]
     rows = table.split("<tr")[1:]
-    assert len(rows) == 5  # header + the base + 3 checkpoints
-    head, base, bad, good, broken = rows
+    assert len(rows) == 6  # header + the base + 3 checkpoints, the clearly worse one with its reasons beneath
+    head, base, bad, why, good, broken = rows
     assert [h for h in re.findall(r"<th>(.*?)</th>", head)][3:9] == [
         "invented words", "drift", "format", "topic", "memorisation", "seed similarity"]
     # the base: first, tagged, its values and no pass or fail
@@ -173,7 +173,8 @@ def test_table_rows_base_and_broken(page):
         "6.0% ✗", "+0.20 ✓", "50% ✗", "80% ✓", "1% ✓", "10% ✓"]
     assert 'title="format 0.50 &lt; 0.90, the base&#39;s 0.00">50% ✗</td>' in bad
     assert 'title="invented words 6.0% of words vs the base&#39;s 2.0% (3.0×): significantly more (z 4.6)"' in bad
-    assert '<div class="note">worse: invented words 6.0% of words vs the base&#39;s 2.0% (3.0×)' in bad
+    assert why.startswith(' class="why"><td colspan="13">worse: invented words 6.0% of words vs the base&#39;s 2.0% '
+                          '(3.0×)')  # under its row, the whole width: the numbers stay in view
     assert re.findall(r'<td class="num (?:pass|fail)"[^>]*>([^<]*)</td>', good) == [
         "1.8% ✓", "+0.12 ✓", "95% ✓", "80% ✓", "1% ✓", "10% ✓"]
     assert 'class="recommended' in good and "worse:" not in good
@@ -277,7 +278,7 @@ def test_size_at_500_checkpoints(tmp_path):
     # the least drift is at iter 2010; 1920 is the earliest within DRIFT_TIE of it
     assert run["verdict"]["outcome"] == "OVERFIT" and run["verdict"]["checkpoint"] == "ckpt_001920.pt"
     assert "Samples are shown for 22 of 501 checkpoints" in page and "the others appear in the table only" in page
-    assert page.count("<tr") == 502  # header, the base, 500 checkpoints
+    assert page.count("<tr") - page.count('<tr class="why">') == 502  # header, the base, 500 checkpoints
     assert '<details class="ckpt" id="ck-2"' in page and 'id="ck-1"' not in page  # the first is after the base
     assert re.search(r"<summary>\d+ more</summary>", page)  # a long overfit tail of reasons is folded
 

@@ -54,3 +54,29 @@ def test_screenshot(tmp_path, page_url):
     keep = os.environ.get("EVALKIT_SCREENSHOT")  # copy it somewhere to look at it
     if keep:
         shutil.copy(shot, keep)
+
+
+def test_the_checkpoint_table_fits_a_1400px_window_with_every_number_in_view(tmp_path):
+    """The report as Chromium lays it out at 1,400 px: the table needs no horizontal scrolling, however long the
+    reasons a save is worse (they sit under its row). Measured by a copy of the page with a script that writes
+    the widths into the page (the report itself runs no script: its CSP forbids it)."""
+    run = make_run()
+    run["watching"] = False
+    long = "; ".join(["drift +1.13 nats on base English (loss 4.43 vs the base's 3.29; limit 0.50)",
+                      "invented words 3.0% of words vs the base's 1.4% (2.1×): significantly more (z 4.0)"] * 3)
+    for c in run["checkpoints"]:
+        if c.get("worse"):
+            c["worse"] = [long]
+    page = render_report(run, tmp_path / "report").read_text(encoding="utf-8")
+    assert "worse: drift +1.13 nats on base English (loss 4.43" in page
+    probe = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page).replace("</body>", (
+        "<script>const w = document.querySelector('.table-wrap'), t = document.querySelector('#checkpoints');"
+        "document.body.setAttribute('data-widths', [w.clientWidth, w.scrollWidth, t.offsetWidth].join(','));"
+        "</script></body>"))
+    path = tmp_path / "probe.html"
+    path.write_text(probe, encoding="utf-8")
+    done = chromium(tmp_path, "--dump-dom", "--window-size=1400,900", path.resolve().as_uri())
+    found = re.search(r'data-widths="(\d+),(\d+),(\d+)"', done.stdout)
+    assert found, done.stderr[-2000:]
+    client, scroll, table = map(int, found.groups())
+    assert 1000 < client and scroll <= client and table <= client, (client, scroll, table)
