@@ -22,8 +22,9 @@ Rules, in plain words (numbers from :class:`evalkit.config.Thresholds`, criteria
 4. **Outcome.**
    - **OVERFIT** (STOP) as soon as ``patience`` saves in a row are clearly worse, or ``patience`` saves in
      a row show a Q/A val loss rise; later saves do not undo it (the STOP file was written, the trainer told to
-     stop). Roll back to the best qualifying checkpoint before that; when there is none, say so, name the
-     least bad one with what it misses, and what to change.
+     stop). Roll back to the best qualifying checkpoint before that; when there is none, say so and name the
+     least bad one with what it misses. What to change is said apart (RunVerdict.advice, evalkit.diagnosis),
+     only where the run's evidence says.
    - **READY** (STOP) when some checkpoint qualifies and the run has not gone bad: use the best one
      (least drift, then earliest: better to undertrain; drifts less than ``DRIFT_TIE`` apart count as equal,
      so a later save is not preferred for a difference no reader of its samples would notice).
