@@ -159,11 +159,13 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
         say("domain", _domain(run, checks, gap))
     elif any(invented) and gap is not None and gap.large is False:
         i = invented.index(True)
+        measured = [f"it loses {gap.answer_loss:.2f} nats per token on them, {gap.english_loss:.2f} on its own "
+                    f"English" if gap.nats is not None else "",
+                    f"{gap.rare_share:.0%} of their words are rare in its text" if gap.rare_share is not None else ""]
         say("weak base", f"{run[i].name}: {checks[i]['invented'].text}, although the answers are in the base's "
-                         f"own words (it loses {gap.answer_loss:.2f} nats per token on them, {gap.english_loss:.2f}"
-                         f" on its own English; {gap.rare_share:.0%} of their words are rare in its text): the "
-                         f"base itself is too weak to take a fine-tune without losing its spelling. Train it "
-                         f"longer or on more text first; a different learning rate rarely helps.")
+                         f"own words ({'; '.join(m for m in measured if m)}): the base itself is too weak to take a "
+                         f"fine-tune without losing its spelling. Train it longer or on more text first; a "
+                         f"different learning rate rarely helps.")
     drift_only = [i for i in range(n) if drift_worse[i] and checks[i]["invented"].status != FAIL]
     if drift_only and not (out and out[0]["cause"] == "domain"):
         i = drift_only[0]

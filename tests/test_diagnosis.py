@@ -125,6 +125,8 @@ def test_the_same_run_on_a_base_that_speaks_its_answers_language_is_a_weak_base_
     assert "the base itself is too weak" in v.advice[0]["text"]
     assert "it loses 1.65 nats per token on them, 1.07 on its own English; 1% of their words" in v.advice[0]["text"]
     assert causes(judged(run)) == []  # the gap not measured: neither cause can be told, so neither is said
+    words_only = DomainGap(None, None, 0.01)  # no held-out answers to measure a loss on: the rare words decide
+    assert "(1% of their words are rare in its text)" in judged(run, words_only).advice[0]["text"]
 
 
 def test_a_gap_does_not_explain_a_run_that_kept_its_english_at_first_and_drifted_later():
