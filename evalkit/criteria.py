@@ -101,6 +101,12 @@ def significantly_below(rate: float, n: float | None, floor: float, confidence: 
     return rate < floor if se == 0 else (floor - rate) / se > critical_z(confidence)
 
 
+def qa_loss(s, split: str) -> float | None:
+    """The Q/A loss evalkit measured (qa_val_loss / qa_train_loss), else the one the trainer recorded."""
+    own = s.get(f"qa_{split}_loss")
+    return own if own is not None else s.get(f"{split}_loss")
+
+
 def drift(s: Scores, base: Scores | None) -> float | None:
     """Rise of loss per token on base-English text over the base's (nats)."""
     if base is None or s.get("base_loss") is None or base.get("base_loss") is None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
-from .criteria import COPYING, FAIL, Check
+from .criteria import COPYING, FAIL, Check, qa_loss
 
 GAP_NATS = 1.0  # the base loses this much more per token on the answers than on its own English: a gap
 RARE_SHARE = 0.05  # this share of the answers' words rare to the base text: a gap
@@ -180,7 +180,8 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
                        f"on more conversations{more}.")
     risen = [i for i in range(n) if rises[i]]
     if risen:
-        low = min(range(risen[0]), key=lambda j: _val(run[j]), default=None)
+        low = min((j for j in range(risen[0]) if qa_loss(run[j], "val") is not None),
+                  key=lambda j: qa_loss(run[j], "val"), default=None)
         where = f"; the Q/A val loss was lowest at {run[low].name}" if low is not None else ""
         say("val rise", f"{run[risen[0]].name}: {rises[risen[0]]}. Stop earlier{where}.")
     stale = _stale_optimizer(run, base)
@@ -213,12 +214,6 @@ def _traced(run) -> str:
     if not total or run[0].get("invented_rare_qa") is None:
         return ""
     return f"; {rare:.0f} of its {total:.0f} invented words trace to answer words rare to the base"
-
-
-def _val(s) -> float:
-    v = s.get("qa_val_loss")
-    v = s.get("val_loss") if v is None else v
-    return float("inf") if v is None else v
 
 
 def _stale_optimizer(run, base) -> str | None:

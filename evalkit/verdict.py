@@ -47,7 +47,7 @@ from typing import Any, Iterable, Sequence
 
 from .config import Thresholds
 from .criteria import (COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPPED, Check, Scores, check, drift,
-                       invented_above, significantly_below)
+                       invented_above, qa_loss, significantly_below)
 from .diagnosis import DomainGap, advise
 from .errors import EvalkitError
 from .store import finite
@@ -118,25 +118,19 @@ def check_criteria(scores: CheckpointScores, base: CheckpointScores | None, t: T
     return check(scores.metrics, base.metrics if base else None, t, drift_note)
 
 
-def _val(s: CheckpointScores, split: str) -> float | None:
-    """The Q/A loss evalkit measured (qa_val_loss / qa_train_loss), else the one the trainer recorded."""
-    own = s.get(f"qa_{split}_loss")
-    return own if own is not None else s.get(f"{split}_loss")
-
-
 def _val_rise(run: Sequence[CheckpointScores], i: int, t: Thresholds) -> str | None:
     """Why checkpoint i shows a Q/A val loss rise (see rule 3), or None."""
-    val = _val(run[i], "val")
-    earlier = [j for j in range(i) if _val(run[j], "val") is not None]
+    val = qa_loss(run[i], "val")
+    earlier = [j for j in range(i) if qa_loss(run[j], "val") is not None]
     if val is None or not earlier:
         return None
-    low = min(earlier, key=lambda j: _val(run[j], "val"))
-    if val - _val(run[low], "val") <= t.max_val_rise:
+    low = min(earlier, key=lambda j: qa_loss(run[j], "val"))
+    if val - qa_loss(run[low], "val") <= t.max_val_rise:
         return None
-    train, train_low = _val(run[i], "train"), _val(run[low], "train")
+    train, train_low = qa_loss(run[i], "train"), qa_loss(run[low], "train")
     if train is not None and train_low is not None and train >= train_low:
         return None  # not fitting any better either: not this sign
-    text = f"Q/A val loss {val:.3f}, up from {_val(run[low], 'val'):.3f} at {run[low].name}"
+    text = f"Q/A val loss {val:.3f}, up from {qa_loss(run[low], 'val'):.3f} at {run[low].name}"
     return text + (f", while Q/A train loss fell {train_low:.3f} → {train:.3f}" if train is not None else "")
 
 
@@ -277,8 +271,8 @@ def _still_learning(run: Sequence[CheckpointScores], i: int, checks, base: Check
     format floor, and its Q/A val loss is the lowest yet (below the base's and every earlier save's)."""
     if any(checks[j]["format"].status == PASS for j in range(i + 1)):
         return None
-    val = _val(run[i], "val")
-    earlier = [v for v in (_val(s, "val") for s in [*([base] if base else []), *run[:i]]) if v is not None]
+    val = qa_loss(run[i], "val")
+    earlier = [v for v in (qa_loss(s, "val") for s in [*([base] if base else []), *run[:i]]) if v is not None]
     if val is None or not earlier or val >= min(earlier):
         return None
     return (f"while it is still learning the format (format {run[i].get('format') or 0:.2f} < {t.min_format:.2f}; "
