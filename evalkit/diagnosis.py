@@ -8,6 +8,11 @@ learn new words and phrases from a few hundred answers, and writes blends of the
 The rules (advise), each fired by its own evidence and written with its numbers; none fires on a run with
 nothing wrong, and where none holds, nothing is said beyond the verdict's measurements:
 
+  learning rate
+              a save lost the base's English (as below, not by copying) at a learning rate at or above the one
+              the base was pretrained with (both recorded in the checkpoints' configs; the base trained from
+              scratch): lower it well under the base's, or mix base English in. Said first: the domain rule
+              then no longer says a learning rate will not help, and the weak-base and drift rules keep quiet.
   domain      the first save already lost the base's English (significantly more invented words, or drift
               over the limit, and it does not copy: a save that copies loses its English by copying) and the
               gap is large (answers at least GAP_NATS above the base's own English
@@ -35,7 +40,8 @@ from .criteria import COPYING, FAIL, Check, qa_loss
 
 GAP_NATS = 1.0  # the base loses this much more per token on the answers than on its own English: a gap
 RARE_SHARE = 0.05  # this share of the answers' words rare to the base text: a gap
-NAMED = 6  # rare answer words named in a sentence (the report lists more)
+RATE_RATIO = 1.0  # a fine-tune's peak learning rate at least this times the base's pretraining rate: too high
+NAMED = 8  # rare answer words named in a sentence (the report lists more)
 LISTED = 20  # rare answer words kept with the gap
 
 
@@ -89,10 +95,11 @@ class DomainGap:
             out.append(f"domain gap: the base loses {self.answer_loss:.2f} nats per token on the Q/A answers, "
                        f"{self.english_loss:.2f} on its own held-out English ({self.nats:+.2f})")
         if self.rare_share is not None:
-            words = f": {self.named(2 * NAMED)}" if self.rare_words else ""
             out.append(f"{'domain gap: ' if not out else '  '}{self.rare_share:.0%} of the answers' "
-                       f"{self.answer_words:,} words are words the base text ({self.base_words:,} words) has "
-                       f"under 10 times per million{words}")
+                       f"{self.answer_words:,} words are rare in the base text ({self.base_words:,} words: under "
+                       f"10 times per million){':' if self.rare_words else ''}")
+            if self.rare_words:
+                out.append(f"    {self.named()}")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -155,9 +162,12 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
     def say(cause: str, text: str):
         out.append({"cause": cause, "text": text})
 
+    rate = _rate_too_high(run, base, checks, lost[0]) if lost else None
+    if rate:
+        say("learning rate", rate)
     if lost and lost[0] == 0 and gap is not None and gap.large:
-        say("domain", _domain(run, checks, gap))
-    elif any(invented) and gap is not None and gap.large is False:
+        say("domain", _domain(run, checks, gap, rate_too_high=bool(rate)))
+    elif any(invented) and gap is not None and gap.large is False and not rate:
         i = invented.index(True)
         measured = [f"it loses {gap.answer_loss:.2f} nats per token on them, {gap.english_loss:.2f} on its own "
                     f"English" if gap.nats is not None else "",
@@ -167,7 +177,7 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
                          f"fine-tune without losing its spelling. Train it longer or on more text first; a "
                          f"different learning rate rarely helps.")
     drift_only = [i for i in range(n) if drift_worse[i] and checks[i]["invented"].status != FAIL]
-    if drift_only and not (out and out[0]["cause"] == "domain"):
+    if drift_only and not any(a["cause"] in ("domain", "learning rate") for a in out):
         i = drift_only[0]
         say("drift", f"{run[i].name}: {checks[i]['drift'].text}, with {checks[i]['invented'].text}: it forgets "
                      f"the base's English without inventing words. Train with a lower learning rate, or mix base "
@@ -190,9 +200,28 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
     return out
 
 
-def _domain(run, checks, gap: DomainGap) -> str:
+def _lost(checks: dict[str, Check]) -> str:
+    """How a save lost the base's English: its failing invented-word and drift checks, as they read."""
+    return "; ".join(checks[k].text for k in ("invented", "drift") if checks[k].status == FAIL)
+
+
+def _rate_too_high(run, base, checks, i: int) -> str | None:
+    """Save i lost the base's English at a learning rate at least RATE_RATIO times the base's pretraining rate,
+    both as the checkpoints recorded them; None where either is not recorded, or the base did not start from
+    scratch (a base that is the run's own first save says nothing of how the base was made)."""
+    lr, base_lr = run[i].get("learning_rate"), base.get("learning_rate") if base is not None else None
+    if lr is None or base_lr is None or base.get("from_scratch") != 1.0 or run[i].get("from_scratch") == 1.0 \
+            or lr < RATE_RATIO * base_lr:
+        return None
+    return (f"{run[i].name}: {_lost(checks[i])}, at a learning rate of {lr:.1e}, {lr / base_lr:.1f}× the "
+            f"{base_lr:.1e} the base was pretrained with. A fine-tune at its base's own rate rewrites what the "
+            f"base learned; lower it well under the base's (a tenth, {base_lr / 10:.1e}, is a usual start), or "
+            f"mix base English into the batches (our trainer: --base_mix=0.25).")
+
+
+def _domain(run, checks, gap: DomainGap, rate_too_high: bool = False) -> str:
     first = run[0]
-    how = "; ".join(checks[0][k].text for k in ("invented", "drift") if checks[0][k].status == FAIL)
+    how = _lost(checks[0])
     losses = (f"it loses {gap.answer_loss:.2f} nats per token on your answers and {gap.english_loss:.2f} on its "
               f"own English" if gap.nats is not None else "")
     traced = _traced(run)
@@ -202,9 +231,11 @@ def _domain(run, checks, gap: DomainGap) -> str:
     else:
         text = (f"Your base does not know how your answers are written ({losses}, although only "
                 f"{gap.rare_share or 0:.0%} of their words are rare in its text)")
-    return (f"{text}, and the fine-tune lost its English from the first save ({first.name}: {how}){traced}. "
-            f"Continue pretraining the base on text that uses them, or write the answers in words and phrases "
-            f"it knows; a lower learning rate will not fix this.")
+    fix = ("continue pretraining the base on text that uses them, or write the answers in words and phrases it "
+           "knows")
+    then = (f"Lower the learning rate first (above); if a save at a lower rate still loses the base's English, "
+            f"{fix}." if rate_too_high else f"{fix[0].upper()}{fix[1:]}; a lower learning rate will not fix this.")
+    return f"{text}, and the fine-tune lost its English from the first save ({first.name}: {how}){traced}. {then}"
 
 
 def _traced(run) -> str:

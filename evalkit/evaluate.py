@@ -121,6 +121,7 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     steps = optimizer_steps(ckpt.optimizer)
     if steps is not None:
         metrics["optimizer_steps"] = steps
+    metrics |= recorded_rate(ckpt.config)
     return Evaluation(str(path), ckpt.iter_num, metrics, scores, answers)
 
 
@@ -144,6 +145,21 @@ def optimizer_steps(state) -> float | None:
     except (TypeError, KeyError, AttributeError, ValueError, RuntimeError):
         return None
     return max(steps) if steps and all(math.isfinite(x) for x in steps) else None
+
+
+def recorded_rate(config) -> dict[str, float]:
+    """The peak learning rate a checkpoint's trainer recorded in its config (llama2.c, nanoGPT and ours all do)
+    and whether that run started from scratch: {"learning_rate": 5e-4, "from_scratch": 1.0}, or what of it
+    is there. Untrusted input: anything but a finite positive number is absent."""
+    out = {}
+    if not isinstance(config, dict):
+        return out
+    lr = config.get("learning_rate")
+    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0:
+        out["learning_rate"] = float(lr)
+    if isinstance(config.get("init_from"), str):
+        out["from_scratch"] = float(config["init_from"] == "scratch")
+    return out
 
 
 @lru_cache(maxsize=4)

@@ -43,6 +43,10 @@ def test_rare_answer_words_count_a_words_forms_together_and_come_most_used_first
     assert not o.rare("moves") and not o.rare("village")  # in the base text; not an answer word
     assert o.rare_answer_words()[0] == ("push", 3, 0.0)  # the most used first
     assert ("resonance", 2, 0.0) in o.rare_answer_words()
+    forms = Origins(["Vibrations travel; a vibration travels.", "Vibrations again."], BASE_TEXT).rare_answer_words()
+    assert ("vibrations", 3, 0.0) in forms and not any(w == "vibration" for w, _, _ in forms)  # one family
+    listeners = Origins(["Listeners listen."], ["They listen and listen again. " * 40]).rare_answer_words()
+    assert listeners == [("listeners", 1, 0.0)]  # its own family's rate, not that of a shorter stem ("listen")
     assert 0 < o.rare_share() < 1
     assert Origins(ANSWERS).rare_share() is None and not Origins(ANSWERS).rare("resonance")  # no base text
 
@@ -94,8 +98,10 @@ def test_the_domain_gap_says_its_numbers_and_names_the_words_the_base_barely_has
     lines = FAR.lines()
     assert lines[0] == ("domain gap: the base loses 4.91 nats per token on the Q/A answers, 3.29 on its own "
                         "held-out English (+1.62)")
-    assert "6% of the answers' 18,194 words" in lines[1]
-    assert "rhythm: 36 times in the answers, 9.7 per million in the base text; resonance: 17 times" in lines[1]
+    assert lines[1] == "  6% of the answers' 18,194 words are rare in the base text (206,209 words: under 10 times " \
+                       "per million):"
+    assert lines[2] == "    rhythm: 36 times in the answers, 9.7 per million in the base text; resonance: 17 times, " \
+                       "9.7 per million; awareness: 21 times, 0.0 per million"
     phrasing = DomainGap(7.06, 1.07, 0.01)  # every word known, the phrasing not: the loss decides
     assert phrasing.large and not phrasing.words_unknown
     unmeasured = DomainGap(None, None, None, note="not measured (no base-English text found; pass --base-text PATH)")
@@ -116,6 +122,62 @@ def test_a_base_that_does_not_know_the_answers_words_gets_the_domain_advice_and_
     assert "from the first save (ckpt_000015: invented words 3.0%" in text
     assert "20 of its 90 invented words trace to answer words rare to the base" in text
     assert "a lower learning rate will not fix this" in text
+
+
+# the novels base's config: trained from scratch at 5e-4; the fine-tunes record their own peak rate
+PRETRAINED = CheckpointScores("base", 0, BASE.metrics | {"learning_rate": 5e-4, "from_scratch": 1.0})
+
+
+def test_a_run_that_lost_its_english_at_its_bases_own_learning_rate_is_told_to_lower_it_first():
+    run = [ck(10, invented=0.030, base_loss=3.6, learning_rate=4e-3, from_scratch=0.0),
+           ck(20, invented=0.040, base_loss=4.9, learning_rate=4e-3, from_scratch=0.0)]
+    v = judged(run, FAR, base=PRETRAINED)
+    assert causes(v) == ["learning rate", "domain"]
+    assert v.advice[0]["text"].startswith("ckpt_000010: invented words 3.0%")
+    assert "drift +1.60 nats on base English" in v.advice[0]["text"]
+    assert "at a learning rate of 4.0e-03, 8.0× the 5.0e-04 the base was pretrained with" in v.advice[0]["text"]
+    assert "(a tenth, 5.0e-05, is a usual start)" in v.advice[0]["text"]
+    # the gap is still said, but no longer that a lower learning rate will not fix it
+    assert "a lower learning rate will not fix this" not in v.advice[1]["text"]
+    assert v.advice[1]["text"].endswith("Lower the learning rate first (above); if a save at a lower rate still "
+                                        "loses the base's English, continue pretraining the base on text that uses "
+                                        "them, or write the answers in words and phrases it knows.")
+    # on a near base, the rate is said instead of a weak base or a drift
+    assert causes(judged(run, NEAR, base=PRETRAINED)) == ["learning rate"]
+    # under the base's rate, the gap alone speaks
+    gentle = [ck(c.iter_num, **(c.metrics | {"learning_rate": 3e-4})) for c in run]
+    assert causes(judged(gentle, FAR, base=PRETRAINED)) == ["domain"]
+
+
+@pytest.mark.parametrize("base_metrics, run_metrics", [
+    ({"learning_rate": 5e-4}, {"learning_rate": 4e-3}),  # no init_from recorded: how the base was made is unknown
+    ({"learning_rate": 4e-3, "from_scratch": 0.0}, {"learning_rate": 4e-3}),  # the run's own first save as base
+    ({"from_scratch": 1.0}, {"learning_rate": 4e-3}),  # the base's rate not recorded
+    ({"learning_rate": 5e-4, "from_scratch": 1.0}, {}),  # the fine-tune's rate not recorded
+    ({"learning_rate": 5e-4, "from_scratch": 1.0}, {"learning_rate": 4e-3, "from_scratch": 1.0}),  # pretraining
+])
+def test_the_learning_rate_is_blamed_only_where_both_rates_are_recorded_and_the_base_was_pretrained(
+        base_metrics, run_metrics):
+    base = CheckpointScores("base", 0, BASE.metrics | base_metrics)
+    run = [ck(10, invented=0.030, base_loss=3.6, **run_metrics)]
+    assert "learning rate" not in causes(judged(run, FAR, base=base))
+
+
+def test_a_copying_run_at_a_high_rate_is_told_it_copies_not_that_its_rate_lost_its_english():
+    run = [ck(10, mem=0.9, base_loss=4.0, learning_rate=1e-3), ck(20, mem=0.95, base_loss=5.0, learning_rate=1e-3)]
+    assert causes(judged(run, FAR, base=PRETRAINED)) == ["copying"]
+
+
+def test_recorded_rate_reads_a_config_as_untrusted_input():
+    from evalkit.evaluate import recorded_rate
+
+    assert recorded_rate({"learning_rate": 5e-4, "init_from": "scratch"}) == {"learning_rate": 5e-4,
+                                                                               "from_scratch": 1.0}
+    assert recorded_rate({"learning_rate": 3e-4, "init_from": "resume"}) == {"learning_rate": 3e-4,
+                                                                              "from_scratch": 0.0}
+    for junk in ({"learning_rate": "5e-4"}, {"learning_rate": float("nan")}, {"learning_rate": -1.0},
+                 {"learning_rate": True}, {"init_from": 3}, None, "config"):
+        assert recorded_rate(junk) == {}
 
 
 def test_the_same_run_on_a_base_that_speaks_its_answers_language_is_a_weak_base_not_a_domain_gap():

@@ -74,8 +74,14 @@ class Origins:
         return pm is not None and word in self.answer and pm < RARE_PER_MILLION
 
     def rare_answer_words(self) -> list[tuple[str, int, float]]:
-        """(word, times in the answers, per million in the base text) of the rare answer words, most used first."""
-        rare = [(w, c, self.per_million(w)) for w, c in self.answer.items() if self.rare(w)]
+        """(word, times in the answers, per million in the base text) of the rare answer words, most used first;
+        a word's forms count together, named by the form the answers use most (vibration, vibrations)."""
+        forms: dict[str, Counter[str]] = defaultdict(Counter)
+        for w, c in self.answer.items():
+            if self.rare(w):
+                forms[family(w)][w] = c
+        named = [(min(f, key=lambda w: (-f[w], w)), sum(f.values())) for f in forms.values()]
+        rare = [(w, c, self.per_million(w)) for w, c in named]
         return sorted(rare, key=lambda r: (-r[1], r[2], r[0]))
 
     def rare_share(self) -> float | None:
