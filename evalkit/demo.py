@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from textwrap import indent
 
 import torch
 
@@ -185,7 +186,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
     if not (shard_dir(data_dir, vocab) / "qa_train.bin").exists() or \
             tokenizer_path(data_dir, vocab).read_bytes() != tokenizer.read_bytes():
         log(f"[1/4] building the demo data in {data_dir}: conversations and base English from one world")
-        build_demo_data(data_dir, vocab, base_chars, tokenizer=tokenizer, log=lambda m: log("      " + m))
+        build_demo_data(data_dir, vocab, base_chars, tokenizer=tokenizer, log=lambda m: log(indent(m, "      ")))
     else:
         log(f"[1/4] demo data: {data_dir} is built")
 
@@ -227,7 +228,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
         return trainer.poll() is not None
 
     try:
-        watcher = Watcher(out, report, baseline=base, interval=0.5, log=lambda m, **kw: log("      " + m, **kw))
+        watcher = Watcher(out, report, baseline=base, interval=0.5, log=lambda m, **kw: log(indent(m, "      "), **kw))
         with beside_trainer("cpu"):  # the trainer has one core, the watcher the other
             watcher.run(until=done)  # the watch loop itself, until the trainer has stopped
         scores = run_scores(watcher.results.versions(), watcher.baseline)[2]

@@ -73,6 +73,10 @@ def test_evalkit_runs_llama2c_train_py_and_stops_it_at_the_stop_verdict(run):
     assert r.returncode == 0, out[-4000:] + r.stderr[-2000:]
     verdict = json.loads((run / "reports" / "verdict.json").read_text())
     assert verdict["outcome"] == "READY", out[-4000:]
+    # llama2.c resumed the base's AdamW state with its iter_num: the one thing to change, and it is said
+    assert [a["cause"] for a in verdict["advice"]] == ["optimizer"], verdict["advice"]
+    assert verdict["advice"][0]["text"].startswith("ckpt.pt counts on from the base's iteration 60 (iter 100) and its "
+                                                   "optimizer state has taken 100 steps")
     assert verdict["headline"] in (run / "reports" / "index.html").read_text()  # the report agrees
     assert "base out/ckpt_v1_base.pt (iter 60, named as a base)" in out
     assert f"STOP — READY: use {verdict['checkpoint']}: stopped the trainer (pid " in out  # at the first save
