@@ -17,6 +17,7 @@ llama2.c's own checkpoint dict (no `tokenizer`/`data_dir`/`init_ckpt` in config,
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -50,6 +51,9 @@ SCENARIOS["inplace"] = "improves"  # the same versions; the point is ckpt.pt rew
 # Q/A data the novels base does not speak: the demo's generated conversations (resonance, rhythm, awareness...),
 # at a gentle rate with no base English mixed in (run with build_run(..., demo_conversations(tmp)))
 SCENARIOS["domain"] = dict(learning_rate=3e-4, min_lr=3e-5, batch_size=8, seq_len=128, saves=(15, 30, 45))
+# Q/A in the base's own words: sentences of its train text (build_run(..., novel_conversations(tmp, shared))), at
+# the same gentle rate
+SCENARIOS["own-words"] = SCENARIOS["domain"]
 
 
 def demo_conversations(folder: Path) -> Path:
@@ -58,6 +62,34 @@ def demo_conversations(folder: Path) -> Path:
 
     path = Path(folder) / "demo_conversations.jsonl"
     path.write_text("".join(json.dumps(c) + "\n" for c in generate_conversations()), encoding="utf-8")
+    return path
+
+
+def novel_paragraphs(shared: Path) -> tuple[list[str], list[str]]:
+    """(val, train) paragraphs of the novels for a run's base-English shards: from a third into each novel (past
+    title pages and contents), BASE_VAL_CHARS of val then BASE_TRAIN_CHARS of train."""
+    val, train = [], []
+    for novel in sorted((shared / "corpus").glob("*.txt")):
+        paras, chars = paragraphs(novel.read_text(encoding="utf-8")), 0
+        for p in paras[len(paras) // 3:]:
+            (val if chars < BASE_VAL_CHARS else train).append(p)
+            chars += len(p)
+            if chars >= BASE_VAL_CHARS + BASE_TRAIN_CHARS:
+                break
+    return val, train
+
+
+def novel_conversations(folder: Path, shared: Path) -> Path:
+    """Q/A in the base's own words, as a chat JSONL in folder: a sentence of the base's train text asks "What
+    happened next?" and the next two sentences answer (plain narration only: no dialogue, no italics)."""
+    convs = []
+    for p in novel_paragraphs(shared)[1]:
+        sentences = re.split(r"(?<=[.!?])\s+", " ".join(p.split()))
+        if len(sentences) >= 3 and all(20 < len(x) < 200 for x in sentences[:3]) and not re.search(r'["_]', p):
+            convs.append([{"role": "user", "content": f"{sentences[0]} What happened next?"},
+                          {"role": "assistant", "content": " ".join(sentences[1:3])}])
+    path = Path(folder) / "novel_conversations.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in convs), encoding="utf-8")
     return path
 
 
@@ -73,15 +105,7 @@ def build_run(root: Path, shared: Path, conversations: Path = CONVERSATIONS) -> 
     for name in ("model.py", "train.py", "tokenizer.py"):
         (run / name).write_text(f"# {name} of a llama2.c checkout (a stand-in: evalkit never runs it)\n")
     tok = Tokenizer(run / "data" / "tok4096.model")
-
-    val, train = [], []
-    for novel in sorted((shared / "corpus").glob("*.txt")):
-        paras, chars = paragraphs(novel.read_text(encoding="utf-8")), 0
-        for p in paras[len(paras) // 3:]:  # from a third in: past title pages and contents
-            (val if chars < BASE_VAL_CHARS else train).append(p)
-            chars += len(p)
-            if chars >= BASE_VAL_CHARS + BASE_TRAIN_CHARS:
-                break
+    val, train = novel_paragraphs(shared)
     write_shard(run / "data" / "tok4096" / "data00.bin", tok, val)
     write_shard(run / "data" / "tok4096" / "data01.bin", tok, train)
 

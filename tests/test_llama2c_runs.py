@@ -14,7 +14,7 @@ import pytest
 from evalkit.cli import main
 
 from .conftest import SHARED
-from .llama2c_runs import build_run, demo_conversations, finetune_versions
+from .llama2c_runs import build_run, demo_conversations, finetune_versions, novel_conversations
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +124,20 @@ def test_a_finetune_on_answers_the_base_does_not_speak_is_told_why_and_that_a_le
     page = (run / "reports" / "index.html").read_text(encoding="utf-8")
     assert '<section class="card diagnosis" id="diagnosis">' in page and "Your base does not know the words" in page
     assert re.search(r'<span class="src">← [a-z+]+</span>', page)  # invented words traced in the samples
+
+
+def test_a_finetune_on_answers_in_the_bases_own_words_is_told_neither_of_a_gap_nor_of_copying(
+        llama2c_dir, finetunes, tmp_path, monkeypatch, capsys):
+    run = build_run(tmp_path, SHARED, novel_conversations(tmp_path, SHARED))
+    verdict, codes, said = watch_run(run, "own-words", finetunes, monkeypatch, capsys)
+    parts = said[0].split("evaluating the base")[0]  # a small gap: the answers are its own sentences
+    assert "  domain gap: the base loses 3.54 nats per token on the Q/A answers, 3.29 on its own held-out English " \
+           "(+0.25)" in parts
+    assert "4% of the answers' 10,051 words are rare in the base text" in parts
+    assert codes == [3, 3, 1] and verdict["outcome"] == "OVERFIT"  # its first save misses topic: the suite asks
+    # about resonance, these answers tell stories. At the domain run's gentle rate it still forgets some English
+    # at its second save, without inventing words: what it is told is the drift's, no gap, no copying
+    (advice,) = verdict["advice"]
+    assert advice["cause"] == "drift"
+    assert advice["text"].startswith("ckpt.pt@30: drift +0.53 nats on base English (loss 3.83 vs the base's 3.29; "
+                                     "limit 0.50), with invented words 1.3% of words vs the base's 1.4%")
