@@ -248,3 +248,24 @@ def test_optimizer_steps_reads_an_adamw_state_as_llama2c_saves_it_and_nothing_el
         opt.step()
     assert optimizer_steps(opt.state_dict()) == 3.0
     assert optimizer_steps({"state": "junk"}) is None and optimizer_steps(None) is None  # untrusted input
+
+
+TRACE_IN_A_FRESH_PROCESS = """
+import json, random
+from evalkit.scorers.origins import Origins
+rng = random.Random(0)
+vocab = sorted({''.join(rng.choice('abcde') for _ in range(rng.randint(5, 9))) for _ in range(600)})
+o = Origins([' '.join(vocab[::2])], [' '.join(vocab[1::2])] * 2)
+print(json.dumps([o.trace(a[:4] + b[3:]) for a, b in zip(vocab, vocab[7:] + vocab[:7])]))
+"""
+
+
+def test_the_same_words_trace_to_the_same_origins_in_every_process():
+    """A set's order changes with Python's hash seed: candidates tied on shared trigrams must not depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    runs = {subprocess.run([sys.executable, "-c", TRACE_IN_A_FRESH_PROCESS], capture_output=True, text=True,
+                           check=True, env=os.environ | {"PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(runs) == 1 and '"source"' in runs.pop()

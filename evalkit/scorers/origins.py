@@ -106,7 +106,8 @@ class Origins:
                 return {"source": f"{a}+{b}", "how": "glued", "rare_qa": self.rare(a) or self.rare(b)}
         shared = Counter(c for g in _trigrams(w) for c in self._index.get(g, ()))
         best, best_key = None, None
-        for c, _ in shared.most_common(CANDIDATES):
+        # ties in shared trigrams broken by the word, not by set order (which changes with the process's hash seed)
+        for c in sorted(shared, key=lambda c: (-shared[c], c))[:CANDIDATES]:
             ratio = difflib.SequenceMatcher(None, w, c).ratio()
             key = (ratio, self.answer[c], self.base[c], c)
             if ratio >= NEAR and (best_key is None or key > best_key):
