@@ -14,7 +14,6 @@
 """
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -27,7 +26,7 @@ from textwrap import indent
 import torch
 
 from evalkit.model.checkpoint import atomic_write, read_checkpoint
-from evalkit.model.data import build, shard_dir, tokenizer_path
+from evalkit.model.data import build, shard_dir, tokenizer_path, write_conversations
 from evalkit.model.tokenizer import train_tokenizer
 from evalkit.model.train import DEFAULTS, train
 
@@ -66,8 +65,7 @@ def write_demo_text(data_dir, base_chars=BASE_CHARS, conversations=CONVERSATIONS
     data_dir.mkdir(parents=True, exist_ok=True)
     conv, base = data_dir / "conversations.jsonl", data_dir / "base_corpus.txt"
     if not conv.exists():
-        lines = "".join(json.dumps(c) + "\n" for c in generate_conversations(conversations))
-        atomic_write(conv, lambda f: f.write(lines.encode()))
+        write_conversations(conv, generate_conversations(conversations))
         log(f"wrote {conv} ({conversations} generated conversations)")
     if not base.exists():
         text = generate_corpus(base_chars)

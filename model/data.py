@@ -66,6 +66,12 @@ def read_conversations(path) -> list[list[tuple[str, str]]]:
     return conversations
 
 
+def write_conversations(path, conversations):
+    """A chat JSONL (one list of {"role", "content"} turns per line), as read_conversations reads it; atomic."""
+    text = "".join(json.dumps(c) + "\n" for c in conversations)
+    atomic_write(path, lambda f: f.write(text.encode()))
+
+
 def encode_conversation(tok: Tokenizer, pairs):
     """Token ids (BOS first) of one conversation and a 0/1 mask marking answer tokens."""
     ids = tok.encode(conversation_text(pairs), bos=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.demo import build_demo_data
+from evalkit.model.data import write_conversations
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -32,7 +33,7 @@ def tiny_conversations():
 def tiny_data(tmp_path_factory) -> Path:
     """A data dir with 20 conversations, 150k characters of base English and a 512-piece tokenizer."""
     d = tmp_path_factory.mktemp("data")
-    (d / "conversations.jsonl").write_text("".join(json.dumps(c) + "\n" for c in tiny_conversations()))
+    write_conversations(d / "conversations.jsonl", tiny_conversations())
     build_demo_data(d, vocab_size=512, base_chars=150_000, log=lambda *a: None)
     return d
 

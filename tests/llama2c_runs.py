@@ -27,7 +27,7 @@ import torch
 
 from evalkit.model.args import ModelArgs
 from evalkit.model.checkpoint import atomic_write
-from evalkit.model.data import QA_VAL_EVERY, paragraphs, read_conversations
+from evalkit.model.data import QA_VAL_EVERY, paragraphs, read_conversations, write_conversations
 from evalkit.model.qa import conversation_text
 from evalkit.model.tokenizer import Tokenizer
 from evalkit.model.transformer import Transformer
@@ -61,7 +61,7 @@ def demo_conversations(folder: Path) -> Path:
     from evalkit.democorpus import generate_conversations
 
     path = Path(folder) / "demo_conversations.jsonl"
-    path.write_text("".join(json.dumps(c) + "\n" for c in generate_conversations()), encoding="utf-8")
+    write_conversations(path, generate_conversations())
     return path
 
 
@@ -89,7 +89,7 @@ def novel_conversations(folder: Path, shared: Path) -> Path:
             convs.append([{"role": "user", "content": f"{sentences[0]} What happened next?"},
                           {"role": "assistant", "content": " ".join(sentences[1:3])}])
     path = Path(folder) / "novel_conversations.jsonl"
-    path.write_text("".join(json.dumps(c) + "\n" for c in convs), encoding="utf-8")
+    write_conversations(path, convs)
     return path
 
 

@@ -3,11 +3,11 @@ the demo's conversations that ask the suite's held-in questions. It keeps its wo
 answers: the advice must be the copying one, and not the domain one (its base speaks its answers' language).
 No ../shared needed."""
 
-import json
 import shutil
 
 from evalkit.demo import FINETUNE, SHAPE, SHIPPED_BASE, SHIPPED_TOKENIZER, build_demo_data, shipped_file
 from evalkit.democorpus import generate_conversations
+from evalkit.model.data import write_conversations
 from evalkit.model.train import DEFAULTS, train
 from evalkit.suite import DEFAULT_SUITE, load_suite
 
@@ -20,7 +20,7 @@ def test_a_finetune_of_our_own_that_copies_its_answers_gets_the_copying_advice_a
     handful = [c for c in generate_conversations() if c[0]["content"] in questions]
     data, out = tmp_path / "data", tmp_path / "out"
     data.mkdir()
-    (data / "conversations.jsonl").write_text("".join(json.dumps(c) + "\n" for c in handful), encoding="utf-8")
+    write_conversations(data / "conversations.jsonl", handful)
     build_demo_data(data, tokenizer=shipped_file(SHIPPED_TOKENIZER), base_chars=300_000, log=lambda *a: None)
     out.mkdir()
     shutil.copy(shipped_file(SHIPPED_BASE), out / "ckpt.pt")
