@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from .criteria import COPYING, FAIL, Check, qa_loss
+from .scorers.origins import RARE_PER_MILLION
 
 GAP_NATS = 1.0  # the base loses this much more per token on the answers than on its own English: a gap
 RARE_SHARE = 0.05  # this share of the answers' words rare to the base text: a gap
@@ -97,7 +98,7 @@ class DomainGap:
         if self.rare_share is not None:
             out.append(f"{'domain gap: ' if not out else '  '}{self.rare_share:.0%} of the answers' "
                        f"{self.answer_words:,} words are rare in the base text ({self.base_words:,} words: under "
-                       f"10 times per million){':' if self.rare_words else ''}")
+                       f"{RARE_PER_MILLION:g} times per million){':' if self.rare_words else ''}")
             if self.rare_words:
                 out.append(f"    {self.named()}")
         return out
