@@ -246,6 +246,8 @@ def watch_trainer(watcher, trainer, args) -> int:
 
 def scorecard(j) -> str:
     """The terminal summary of one checkpoint against its base: the parts, each criterion, losses, invented words."""
+    from .diagnosis import advice_line
+
     result, m = j.result, j.result.metrics
     lines = [f"{result.checkpoint} (iter {result.iter_num}): {len(j.suite.prompts)} prompts x "
              f"{j.suite.sampling.samples_per_prompt} samples"]
@@ -260,7 +262,7 @@ def scorecard(j) -> str:
             f"{w['word']} x{w['count']}" + (f" ← {w['from']['source']}" if w.get("from") else "") for w in invented[:12]))
     lines.append("PASS: meets every criterion" if j.passed else
                  "FAIL: " + "; ".join(c.text for c in j.checks.values() if not c.ok))
-    lines += [f"  why, and what to change — {a['cause']}: {a['text']}" for a in j.advice]
+    lines += [f"  {advice_line(a)}" for a in j.advice]
     return "\n".join(lines)
 
 

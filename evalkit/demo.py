@@ -32,6 +32,7 @@ from evalkit.model.train import DEFAULTS, train
 
 from . import shipped
 from .democorpus import generate_conversations, generate_corpus
+from .diagnosis import advice_line
 from .criteria import BY_KEY
 from .errors import EvalkitError
 from .verdict import DIVERGED, OVERFIT, READY, STOP_OUTCOMES, timeline
@@ -258,7 +259,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
     for line in watcher.parts.gap.lines() if watcher.parts.gap else []:
         log(f"  {line}")
     for a in verdict.advice:
-        log(f"  why, and what to change — {a['cause']}: {a['text']}")
+        log(f"  {advice_line(a)}")
     kept = watcher.last_run["recommended_path"]
     if kept:
         log(f"checkpoint to keep: {kept}")

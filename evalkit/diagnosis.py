@@ -201,6 +201,11 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
     return out
 
 
+def advice_line(advice: dict) -> str:
+    """One item of advice as watch, eval and the demo print it."""
+    return f"why, and what to change — {advice['cause']}: {advice['text']}"
+
+
 def _lost(checks: dict[str, Check]) -> str:
     """How a save lost the base's English: its failing invented-word and drift checks, as they read."""
     return "; ".join(checks[k].text for k in ("invented", "drift") if checks[k].status == FAIL)

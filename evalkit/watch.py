@@ -28,7 +28,7 @@ from typing import Callable
 from evalkit.model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
 
 from .config import load_config, load_part_paths
-from .diagnosis import DomainGap, measure_gap
+from .diagnosis import DomainGap, advice_line, measure_gap
 from .errors import EvalkitError
 from .evaluate import Diverged, evaluate as evaluate_checkpoint
 from .parts import find_base, find_parts
@@ -425,7 +425,7 @@ class Watcher:
             self.last_headline = v.headline
             self.say(v.headline)
         for a in v.advice if v is not None else []:  # each cause once per headline: its numbers are in the report
-            self.say(f"  why, and what to change — {a['cause']}: {a['text']}", once_key=f"{v.headline}:{a['cause']}")
+            self.say(f"  {advice_line(a)}", once_key=f"{v.headline}:{a['cause']}")
         ok = self.write_stop(run) if v is not None and v.outcome in STOP_OUTCOMES else True
         ok = self.render(run) and ok
         if not ok:  # a full or read-only disk: try again in a while, not at every scan
