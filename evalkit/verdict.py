@@ -25,14 +25,30 @@ Rules, in plain words (numbers from :class:`evalkit.config.Thresholds`, criteria
      stop). Roll back to the best qualifying checkpoint before that; when there is none, say so and name the
      least bad one with what it misses. What to change is said apart (RunVerdict.advice, evalkit.diagnosis),
      only where the run's evidence says.
-   - **READY** (STOP) when some checkpoint qualifies and the run has not gone bad: use the best one
-     (least drift, then earliest: better to undertrain; drifts less than ``DRIFT_TIE`` apart count as equal,
-     so a later save is not preferred for a difference no reader of its samples would notice).
+   - **READY** (STOP) when ``patience`` saves in a row qualify (the same patience as the OVERFIT side) and
+     the run has not gone bad: use the best of the saves in such a stretch (least drift, then earliest: better
+     to undertrain; drifts less than ``DRIFT_TIE`` apart count as equal, so a later save is not preferred for a
+     difference no reader of its samples would notice). Why a confirmation: topic and format are estimates
+     from a few dozen answers against a floor, and every save is another look at them; a save that crosses a
+     floor by one or two answers of noise would make READY come earlier the more often a run saves (measured
+     on a llama2.c fine-tune: saved every 10 iterations READY at 840, every 2 at 832, topic 0.48, 0.52, 0.53
+     at 830, 832, 840). The next save qualifying too is evidence no cadence can inflate: a run saved often
+     is stopped in the same stretch as one saved rarely (bench/cadence.py), at the cost of one save.
+     While a qualifying save waits for its confirmation the verdict is CONTINUE and says so.
+     ``final=True`` (the caller knows no more saves are coming: the trainer has ended) accepts the best
+     qualifying save without its confirmation, and the reasons say it was not confirmed.
    - **CONTINUE** otherwise: the reasons say what the latest checkpoint still misses, with numbers.
    - **DIVERGED** (STOP) when a checkpoint's weights or held-out loss are not finite (NaN, inf): it cannot
      be scored, and a diverged run does not come back. Roll back to the best qualifying checkpoint before it
-     (rules above, over the checkpoints before it); when there is none, name the last one before it.
-   A recommended checkpoint never fails a language criterion: it qualifies.
+     (rules above, over the checkpoints before it, which are all the run will have: taken as final); when
+     there is none, name the last one before it.
+   The rollback of OVERFIT and DIVERGED prefers a confirmed save, and takes an unconfirmed one where the run
+   has no other (it is the best the run has; the reasons say it was not confirmed). A recommended checkpoint
+   never fails a language criterion: it qualifies.
+
+What the verdict rests on (:attr:`RunVerdict.measured`, :attr:`RunVerdict.skipped`, both in verdict.json): the
+criteria measured on the recommended save (else the latest), and those not measured there with the reason; a
+reason line names the latter ("Judged without drift: not measured (no base-English text)").
 
 Exit codes (:attr:`RunVerdict.exit_code`): READY 0, OVERFIT and DIVERGED 1, CONTINUE 3; 2 is the CLI's, for
 user errors.
@@ -46,8 +62,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .config import Thresholds
-from .criteria import (COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPPED, Check, Scores, check, drift,
-                       invented_above, qa_loss, significantly_below)
+from .criteria import (BY_KEY, COPYING, CRITERIA, DEGRADING, FAIL, LANGUAGE, PASS, SKIPPED, Check, Scores, check,
+                       drift, invented_above, qa_loss, significantly_below)
 from .diagnosis import DomainGap, advise
 from .errors import EvalkitError
 from .store import finite
@@ -81,6 +97,9 @@ class RunVerdict:
     least_bad: str | None = None  # OVERFIT with nothing qualifying: the one that misses least
     advice: list[dict] = field(default_factory=list)  # what to change, one item per cause (evalkit.diagnosis)
     gap: DomainGap | None = None  # the run's domain gap, as judged with
+    waiting: str | None = None  # CONTINUE: which save qualifies and waits for its confirmation, in words
+    measured: list[str] = field(default_factory=list)  # the criteria the verdict rests on (module docstring)
+    skipped: dict[str, str] = field(default_factory=dict)  # those not measured there: criterion -> why
 
     @property
     def exit_code(self) -> int:
@@ -100,12 +119,15 @@ class RunVerdict:
                 least = f" (least bad: {self.least_bad})" if self.least_bad else ""
                 return f"STOP — OVERFIT: no checkpoint is as good as the base{least}"
             return f"STOP — OVERFIT: roll back to {self.checkpoint}"
+        if self.waiting:
+            return f"CONTINUE: {self.waiting}"
         return "CONTINUE: no checkpoint meets the criteria yet"
 
     def to_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "headline": self.headline, "checkpoint": self.checkpoint,
                 "least_bad": self.least_bad, "exit_code": self.exit_code, "reasons": list(self.reasons),
                 "advice": list(self.advice), "domain_gap": finite(self.gap.to_dict()) if self.gap else None,
+                "measured": list(self.measured), "skipped": dict(self.skipped),
                 "per_checkpoint": finite(self.per_checkpoint)}
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -135,9 +157,11 @@ def _val_rise(run: Sequence[CheckpointScores], i: int, t: Thresholds) -> str | N
 
 
 def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = None,
-          thresholds: Thresholds | None = None, drift_note: str = "", gap: DomainGap | None = None) -> RunVerdict:
+          thresholds: Thresholds | None = None, drift_note: str = "", gap: DomainGap | None = None,
+          final: bool = False) -> RunVerdict:
     """The verdict over a run (see the module docstring for the rules), with what to change where the run's
-    evidence says (evalkit.diagnosis; gap: the run's domain gap, where measured)."""
+    evidence says (evalkit.diagnosis; gap: the run's domain gap, where measured). final: no more saves are
+    coming (the trainer has ended), so a qualifying save cannot wait for its confirmation."""
     t = thresholds or Thresholds()
     run = sorted(scores, key=lambda s: s.iter_num)
     if not run:
@@ -183,10 +207,14 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
     stop_worse = _first_stop([bool(w) for w in worse], t.patience)  # (first, end) of the bad run, or None
     stop_loss = _first_stop([r is not None for r in rises], t.patience)
     onset = min([r[0] for r in (stop_worse, stop_loss) if r], default=n)  # a STOP stays: later saves do not undo it
-    best = best_of([i for i in range(onset) if good[i]])
+    confirmed = _in_stretch(good[:onset], t.patience) + [False] * (n - onset)  # `patience` in a row qualify
+    best = best_of([i for i in range(onset) if confirmed[i]])
+    if best is None:  # no confirmed save: the best unconfirmed one, for a rollback or a final run (docstring)
+        best = best_of([i for i in range(onset) if good[i]])
+    unconfirmed = None if best is None or confirmed[best] else _unconfirmed(run, good, best, final)
 
     reasons: list[str] = []
-    least_bad = None
+    least_bad = waiting = None
     if stop_worse or stop_loss:
         outcome = OVERFIT
         if stop_worse:
@@ -206,6 +234,8 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
                            f"the run had already gone bad.")
         if best is not None:
             reasons.append(_meets_sentence(run[best], checks[best]))
+            if unconfirmed:
+                reasons.append(f"{run[best].name} was not confirmed ({unconfirmed}); it is the best the run has.")
             reasons.append(f"Roll back to {run[best].name}.")
         else:
             pool = list(range(onset)) or list(range(n))
@@ -213,9 +243,16 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
             least_bad = run[lb].name
             reasons.append(f"No checkpoint learned the format and topic while keeping the base's English. "
                            f"The least bad is {least_bad}; it misses: {_missed(checks[lb])}.")
-    elif best is not None:
+    elif best is not None and (confirmed[best] or final):
         outcome = READY
         reasons.append(_meets_sentence(run[best], checks[best]))
+        if unconfirmed:
+            reasons.append(f"{run[best].name} was not confirmed ({unconfirmed}): taken as the run's best.")
+        elif t.patience > 1:
+            stretch = _stretch(confirmed, best)
+            reasons.append(f"Confirmed: {_names(run, [stretch[0], stretch[-1]])} qualify, {len(stretch)} saves "
+                           f"in a row ({t.patience} needed)." if len(stretch) > 2 else
+                           f"Confirmed: {_names(run, stretch)} qualify, {t.patience} needed in a row.")
         if tail:
             reasons += [f"{run[i].name}: {'; '.join(worse[i])}." for i in range(n - tail, n)]
             reasons.append(f"The last {_plural(tail, 'save')} got worse (STOP — OVERFIT after {t.patience} in a "
@@ -225,13 +262,34 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
                            f"iteration (better to undertrain).")
     else:
         outcome = CONTINUE
-        reasons.append("No checkpoint meets every criterion yet.")
-        latest = checks[-1]
-        missed = [c.text for c in latest.values() if not c.ok]
-        reasons.append(f"{run[-1].name} (latest): {'; '.join(missed) or 'meets every criterion'}.")
+        pending = _trailing(good)  # the latest saves qualify, fewer than `patience` in a row
+        if pending:
+            need = t.patience - pending
+            it = "it" if pending == 1 else "them"
+            waiting = (f"{_names(run, range(n - pending, n))} qualif{'ies' if pending == 1 else 'y'}; READY when "
+                       f"the next {'save confirms' if need == 1 else f'{need} saves confirm'} {it}")
+            reasons.append(f"{waiting} ({t.patience} saves in a row must qualify: one save over a floor may be "
+                           f"a few answers of noise).")
+            reasons.append(_meets_sentence(run[-1], checks[-1]))
+        else:
+            alone = [i for i in range(n) if good[i]]
+            if alone:
+                which = (f"{run[alone[0]].name} qualified, but the save after it did not" if len(alone) == 1 else
+                         f"{len(alone)} saves qualified (the latest {run[alone[-1]].name}), but never {t.patience} "
+                         f"in a row")
+                reasons.append(f"No checkpoint meets every criterion {t.patience} saves in a row yet: {which}.")
+            else:
+                reasons.append("No checkpoint meets every criterion yet.")
+            latest = checks[-1]
+            missed = [c.text for c in latest.values() if not c.ok]
+            reasons.append(f"{run[-1].name} (latest): {'; '.join(missed) or 'meets every criterion'}.")
         if tail:
             reasons.append(f"Warning: {run[-1].name} is clearly worse ({'; '.join(worse[-1])}); "
                            f"STOP after {t.patience} in a row.")
+    rests_on = checks[best if best is not None and outcome != CONTINUE else n - 1]
+    measured, skipped = _rests_on(rests_on)
+    if skipped:
+        reasons.append(_without(skipped))
     if not_counted[-1]:
         reasons.append(f"Warning: {run[-1].name}: {not_counted[-1]}: not counted as worse until the format is "
                        f"learned or the Q/A val loss stops falling.")
@@ -245,24 +303,26 @@ def judge(scores: Iterable[CheckpointScores], base: CheckpointScores | None = No
     for i, s in enumerate(run):
         d = drift(Scores(s.metrics), Scores(base.metrics) if base else None)
         per_checkpoint.append({
-            "name": s.name, "iter_num": s.iter_num, "base": False, "meets": meets[i], "best": i == best,
+            "name": s.name, "iter_num": s.iter_num, "base": False, "meets": meets[i], "confirmed": confirmed[i],
+            "best": i == best and outcome != CONTINUE,
             "degraded": bool(worse[i]) and i >= onset, "worse": worse[i] + ([rises[i]] if rises[i] else []),
             "criteria": {k: dict(c.__dict__) for k, c in checks[i].items()},
             "metrics": dict(s.metrics) | ({"drift": d} if d is not None else {}),
             "warnings": [w for w in [_gap_warning(s, t), not_counted[i]] if w],
         })
     advice = advise(run, base, checks, worse, invented_worse, rises, gap)
-    return RunVerdict(outcome, None if best is None else run[best].name, reasons, per_checkpoint, least_bad, advice,
-                      gap)
+    keep = None if best is None or outcome == CONTINUE else run[best].name
+    return RunVerdict(outcome, keep, reasons, per_checkpoint, least_bad, advice, gap, waiting, measured, skipped)
 
 
 def timeline(scores: Iterable[CheckpointScores], base: CheckpointScores | None = None,
-             thresholds: Thresholds | None = None, drift_note: str = "",
-             gap: DomainGap | None = None) -> list[tuple[CheckpointScores, RunVerdict]]:
+             thresholds: Thresholds | None = None, drift_note: str = "", gap: DomainGap | None = None,
+             final: bool = False) -> list[tuple[CheckpointScores, RunVerdict]]:
     """The verdict as the run grew: each save with the verdict over the saves up to it (what a watcher said
-    when it landed). Quadratic in the saves: for a run's story (the demo, a summary), not for every update."""
+    when it landed; final: as if each were the run's last). Quadratic in the saves: for a run's story (the
+    demo, a summary), not for every update."""
     run = sorted(scores, key=lambda s: s.iter_num)
-    return [(run[i], judge(run[: i + 1], base, thresholds, drift_note, gap)) for i in range(len(run))]
+    return [(run[i], judge(run[: i + 1], base, thresholds, drift_note, gap, final)) for i in range(len(run))]
 
 
 def _still_learning(run: Sequence[CheckpointScores], i: int, checks, base: CheckpointScores | None,
@@ -280,19 +340,27 @@ def _still_learning(run: Sequence[CheckpointScores], i: int, checks, base: Check
 
 
 def _base_row(base: CheckpointScores) -> dict[str, Any]:
-    return {"name": base.name, "iter_num": base.iter_num, "base": True, "meets": False, "best": False,
-            "degraded": False, "worse": [], "criteria": {}, "metrics": dict(base.metrics), "warnings": []}
+    return {"name": base.name, "iter_num": base.iter_num, "base": True, "meets": False, "confirmed": False,
+            "best": False, "degraded": False, "worse": [], "criteria": {}, "metrics": dict(base.metrics),
+            "warnings": []}
 
 
 def _diverged(run: list[CheckpointScores], first_bad: int, base, t: Thresholds, drift_note: str,
               gap: DomainGap | None) -> RunVerdict:
     """DIVERGED: the checkpoints before the first diverged one judged by the other rules, the rest named."""
     bad = run[first_bad]
-    before = judge(run[:first_bad], base, t, drift_note, gap) if first_bad else None
+    before = judge(run[:first_bad], base, t, drift_note, gap, final=True) if first_bad else None
     keep = before.checkpoint if before else None
     last = run[first_bad - 1].name if first_bad else None
     reasons = [f"{s.diverged}." for s in run[first_bad:] if s.diverged]
     if keep:
+        saves = [r for r in before.per_checkpoint if not r["base"]]
+        at = next(i for i, r in enumerate(saves) if r["name"] == keep)
+        if not saves[at]["confirmed"]:
+            after = f"{saves[at + 1]['name']} after it did not qualify" if at + 1 < len(saves) else \
+                f"{bad.name} after it diverged"
+            reasons.append(f"{keep} was not confirmed ({after}); it is the best the run has.")
+        reasons += [_without(before.skipped)] if before.skipped else []
         reasons.append(f"Roll back to {keep}, the best checkpoint before {bad.name}.")
     elif last:
         reasons.append(f"No checkpoint before {bad.name} learned the format and topic while keeping the base's "
@@ -300,10 +368,12 @@ def _diverged(run: list[CheckpointScores], first_bad: int, base, t: Thresholds, 
     reasons.append("To train on: resume from an earlier checkpoint with a lower learning rate, and bfloat16 or "
                    "float32 rather than float16.")
     rows = before.per_checkpoint if before else [_base_row(base)] if base is not None else []
-    rows += [{"name": s.name, "iter_num": s.iter_num, "base": False, "meets": False, "best": False,
-              "degraded": True, "worse": [] if s.diverged else ["after the run diverged"], "criteria": {},
-              "metrics": dict(s.metrics), "warnings": [], "diverged": s.diverged} for s in run[first_bad:]]
-    return RunVerdict(DIVERGED, keep, reasons, rows, None if keep else last, before.advice if before else [], gap)
+    rows += [{"name": s.name, "iter_num": s.iter_num, "base": False, "meets": False, "confirmed": False,
+              "best": False, "degraded": True, "worse": [] if s.diverged else ["after the run diverged"],
+              "criteria": {}, "metrics": dict(s.metrics), "warnings": [], "diverged": s.diverged}
+             for s in run[first_bad:]]
+    return RunVerdict(DIVERGED, keep, reasons, rows, None if keep else last, before.advice if before else [], gap,
+                      None, before.measured if before else [], before.skipped if before else {})
 
 
 def _first_stop(flags: Sequence[bool], patience: int) -> tuple[int, int] | None:
@@ -320,6 +390,55 @@ def _first_stop(flags: Sequence[bool], patience: int) -> tuple[int, int] | None:
                 end += 1
             return first, end
     return None
+
+
+def _in_stretch(flags: Sequence[bool], patience: int) -> list[bool]:
+    """Whether each flag is in a run of at least `patience` flags in a row."""
+    out = [False] * len(flags)
+    i = 0
+    while i < len(flags):
+        end = i
+        while end < len(flags) and flags[end]:
+            end += 1
+        if end - i >= patience:
+            out[i:end] = [True] * (end - i)
+        i = end + 1
+    return out
+
+
+def _stretch(flags: Sequence[bool], i: int) -> range:
+    """The run of flags in a row that i is in."""
+    first, end = i, i + 1
+    while first > 0 and flags[first - 1]:
+        first -= 1
+    while end < len(flags) and flags[end]:
+        end += 1
+    return range(first, end)
+
+
+def _unconfirmed(run: Sequence[CheckpointScores], good: Sequence[bool], i: int, final: bool) -> str:
+    """Why qualifying save i was not confirmed: the save after its stretch did not qualify, or none came."""
+    after = next((j for j in range(i + 1, len(run)) if not good[j]), None)
+    if after is not None:
+        return f"{run[after].name} after it did not qualify"
+    return "the run ended before another save" if final else "no save after it yet"
+
+
+def _rests_on(checks: dict[str, Check]) -> tuple[list[str], dict[str, str]]:
+    """The criteria measured on a save, and those not measured there with why (the check's text without its
+    label: "not measured (no base-English text)")."""
+    measured = [k for k, c in checks.items() if c.status in (PASS, FAIL)]
+    skipped = {k: c.text.removeprefix(f"{BY_KEY[k].label} ") for k, c in checks.items() if k not in measured}
+    return measured, skipped
+
+
+def _without(skipped: dict[str, str]) -> str:
+    return "Judged without " + "; ".join(f"{BY_KEY[k].label}: {why}" for k, why in skipped.items()) + "."
+
+
+def _names(run: Sequence[CheckpointScores], indices) -> str:
+    names = [run[i].name for i in indices]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _trailing(flags: Sequence[bool]) -> int:
@@ -351,10 +470,8 @@ def _rate(s: CheckpointScores) -> str:
 
 
 def _meets_sentence(s: CheckpointScores, checks: dict[str, Check]) -> str:
-    parts = [c.text for c in checks.values() if c.status != SKIPPED]
-    skipped = [c.text for c in checks.values() if c.status == SKIPPED]
-    text = f"{s.name} meets every criterion: {'; '.join(parts)}"
-    return text + (f" ({'; '.join(skipped)})" if skipped else "") + "."
+    """What a qualifying save measured (what it was judged without is said apart: _without)."""
+    return f"{s.name} meets every criterion: {'; '.join(c.text for c in checks.values() if c.status == PASS)}."
 
 
 def _missed(checks: dict[str, Check]) -> str:

@@ -11,7 +11,8 @@ from evalkit.config import Thresholds, load_config, load_part_paths
 from evalkit.errors import EvalkitError
 from evalkit.model.qa import extract_answer, prompt_text
 from evalkit.suite import DEFAULT_SUITE, Prompt, Sampling, load_suite
-from evalkit.verdict import CONTINUE, OVERFIT, READY, CheckpointScores, check_criteria, judge
+from evalkit.verdict import (CONTINUE, DIVERGED, OVERFIT, READY, CheckpointScores, check_criteria, judge,
+                             timeline)
 
 # ------------------------------------------------------------------------------ errors
 
@@ -331,9 +332,9 @@ def ck(iter_num: int, **kw) -> CheckpointScores:
 INVENTED_41 = "invented words 4.1% of words vs the base's 1.4% (3.0×): significantly more (z 5.0)"
 
 
-def verdict(run, base=BASE, drift_note="", **thresholds):
+def verdict(run, base=BASE, drift_note="", final=False, **thresholds):
     """judge(), checking that a recommended checkpoint qualifies: it never fails a language criterion."""
-    v = judge(run, base, Thresholds(**(RULES | thresholds)), drift_note)
+    v = judge(run, base, Thresholds(**(RULES | thresholds)), drift_note, final=final)
     rows = [r for r in v.per_checkpoint if not r["base"]]
     if v.checkpoint is not None:
         (row,) = [r for r in rows if r["name"] == v.checkpoint]
@@ -375,14 +376,15 @@ def test_invented_words_are_a_test_against_the_base_not_a_count(rate, status, ph
     c = check_criteria(ck(100, invented=rate), BASE, Thresholds(**RULES))["invented"]
     assert (c.status, c.text) == (status, phrase)
     assert c.value == pytest.approx(rate, abs=5e-4) and c.limit == pytest.approx(25 / WORDS)
-    v = verdict([ck(100, invented=rate)])
-    assert (v.outcome, v.checkpoint) == ((READY, "ckpt_000100") if status == "pass" else (CONTINUE, None))
+    v = verdict([ck(100, invented=rate), ck(200, invented=rate)])
+    assert (v.outcome, v.checkpoint) == ((READY, "ckpt_000100") if status == "pass" else (OVERFIT, None))
 
 
 def test_one_clearly_worse_save_keeps_ready_two_roll_back():
-    run = [ck(100), ck(200, invented=0.041), ck(300, invented=0.063)]
-    one = verdict(run[:2])
+    run = [ck(100), ck(150), ck(200, invented=0.041), ck(300, invented=0.063)]
+    one = verdict(run[:3])
     assert (one.outcome, one.checkpoint, one.headline) == (READY, "ckpt_000100", "STOP — READY: use ckpt_000100")
+    assert "Confirmed: ckpt_000100 and ckpt_000150 qualify, 2 needed in a row." in one.reasons
     assert f"ckpt_000200: {INVENTED_41}." in one.reasons
     assert one.reasons[-1] == ("The last 1 save got worse (STOP — OVERFIT after 2 in a row): "
                                "stop now and use ckpt_000100.")
@@ -392,9 +394,30 @@ def test_one_clearly_worse_save_keeps_ready_two_roll_back():
     assert has(two, "ckpt_000300: invented words 6.3% of words vs the base's 1.4% (4.5×)")
     assert has(two, "ckpt_000100 meets every criterion: invented words 1.4% of words vs the base's 1.4%",
                "drift +0.10 nats on base English (loss 2.10 vs the base's 2.00; limit 0.30)")
-    assert two.reasons[-1] == "Roll back to ckpt_000100."
-    assert [r["degraded"] for r in two.per_checkpoint] == [False, False, True, True]
-    assert verdict(run, patience=3).outcome == READY
+    assert two.reasons[-1] == "Roll back to ckpt_000100." and not has(two, "not confirmed")
+    assert [r["degraded"] for r in two.per_checkpoint] == [False, False, False, True, True]
+    # patience 3: two worse saves are no STOP, and two qualifying ones no READY
+    three = verdict(run, patience=3)
+    assert (three.outcome, three.checkpoint) == (CONTINUE, None)
+    assert three.reasons[0] == ("No checkpoint meets every criterion 3 saves in a row yet: 2 saves qualified "
+                                "(the latest ckpt_000150), but never 3 in a row.")
+
+
+def test_overfit_rolls_back_to_a_qualifying_save_that_was_never_confirmed():
+    """The save after it was already worse: no READY, but it is the best the run has."""
+    run = [ck(100), ck(200, invented=0.041), ck(300, invented=0.063)]
+    one = verdict(run[:2])
+    assert (one.outcome, one.checkpoint, one.waiting) == (CONTINUE, None, None)
+    assert one.reasons[0] == ("No checkpoint meets every criterion 2 saves in a row yet: ckpt_000100 qualified, "
+                              "but the save after it did not.")
+    assert has(one, f"Warning: ckpt_000200 is clearly worse ({INVENTED_41}); STOP after 2 in a row.")
+    two = verdict(run)
+    assert (two.outcome, two.checkpoint, two.headline) == (OVERFIT, "ckpt_000100",
+                                                           "STOP — OVERFIT: roll back to ckpt_000100")
+    assert two.reasons[-2:] == ["ckpt_000100 was not confirmed (ckpt_000200 after it did not qualify); it is the "
+                                "best the run has.", "Roll back to ckpt_000100."]
+    row = two.per_checkpoint[1]
+    assert (row["meets"], row["confirmed"], row["best"]) == (True, False, True)
 
 
 def test_a_stop_stays_when_a_later_save_looks_fine_again():
@@ -420,7 +443,7 @@ def test_drift_over_the_limit_is_clearly_worse():
     c = check_criteria(run[1], BASE, Thresholds(**RULES))["drift"]
     assert c.status == "fail"
     assert c.text == "drift +0.35 nats on base English (loss 2.35 vs the base's 2.00; limit 0.30)"
-    assert (verdict(run[:2]).outcome, verdict(run[:2]).checkpoint) == (READY, "ckpt_000100")
+    assert (verdict(run[:2]).outcome, verdict(run[:2]).checkpoint) == (CONTINUE, None)  # 100 is not confirmed
     v = verdict(run)
     assert (v.outcome, v.checkpoint) == (OVERFIT, "ckpt_000100")
     assert "ckpt_000300: drift +0.50 nats on base English (loss 2.50 vs the base's 2.00; limit 0.30)." in v.reasons
@@ -434,7 +457,11 @@ def test_drift_not_measured_is_skipped_with_the_reason_and_does_not_block_ready(
                             (base, "no --base_text given", "no --base_text given")]:
         v = verdict(run, b, note)
         assert (v.outcome, v.checkpoint) == (READY, "ckpt_000100")
-        assert v.reasons[0].endswith(f"seed similarity 0.30 ≤ 0.60 (drift not measured ({reason})).")
+        assert v.reasons[0].endswith("memorisation 0.05 ≤ 0.20; seed similarity 0.30 ≤ 0.60.")  # measured only
+        assert f"Judged without drift: not measured ({reason})." in v.reasons
+        assert (v.measured, v.skipped) == (["invented", "format", "topic", "memorisation", "seed_similarity"],
+                                           {"drift": f"not measured ({reason})"})
+        assert json.loads(v.to_json())["skipped"] == {"drift": f"not measured ({reason})"}
         assert v.per_checkpoint[1]["criteria"]["drift"]["status"] == "skipped"
         assert "drift" not in v.per_checkpoint[1]["metrics"]
 
@@ -454,8 +481,8 @@ def test_topic_must_beat_the_base_significantly_and_reach_the_floor():
     assert topic(0.55, 0.6).status == "fail"
     # a topic miss alone is not clearly worse
     v = verdict([ck(100), ck(200, topic=0.3), ck(300, topic=0.3)])
-    assert (v.outcome, v.checkpoint) == (READY, "ckpt_000100")
-    assert all(not r["worse"] for r in v.per_checkpoint) and not has(v, "got worse")
+    assert (v.outcome, v.checkpoint) == (CONTINUE, None)  # nor is 100 confirmed
+    assert all(not r["worse"] for r in v.per_checkpoint) and not has(v, "clearly worse")
 
 
 def test_format_falling_back_under_the_floor_is_clearly_worse_but_never_reached_is_not():
@@ -472,7 +499,7 @@ def test_format_a_few_answers_under_the_floor_is_noise_not_a_fall_back():
     # 76 answers: 0.86 is three answers under the 0.90 floor (z 1.2), 0.79 is eight (z 3.2)
     n = {"format_answers": 76}
     noisy = verdict([ck(100, fmt=0.97, **n), ck(200, fmt=0.86, **n), ck(300, fmt=0.87, **n)], confidence=0.99)
-    assert (noisy.outcome, noisy.checkpoint) == (READY, "ckpt_000100")
+    assert (noisy.outcome, noisy.checkpoint) == (CONTINUE, None)  # 100 alone qualifies: not confirmed
     assert all(not r["worse"] for r in noisy.per_checkpoint) and not any(r["meets"] for r in noisy.per_checkpoint[2:])
     fell = verdict([ck(100, fmt=0.97, **n), ck(200, fmt=0.79, **n), ck(300, fmt=0.78, **n)], confidence=0.99)
     assert (fell.outcome, fell.checkpoint) == (OVERFIT, "ckpt_000100")
@@ -521,8 +548,9 @@ def test_invented_words_significantly_above_the_best_earlier_checkpoint_are_clea
     run = [ck(100, invented=0.0), ck(200, invented=0.02), ck(300, invented=0.02)]  # 2.0% is fine against the base
     assert check_criteria(run[1], BASE, Thresholds(**RULES))["invented"].status == "pass"
     one = verdict(run[:2])
-    assert (one.outcome, one.checkpoint) == (READY, "ckpt_000100")
-    assert "ckpt_000200: significantly more invented words than ckpt_000100 (2.0% vs 0.0%)." in one.reasons
+    assert (one.outcome, one.checkpoint) == (CONTINUE, None)  # 100 is not confirmed
+    assert has(one, "Warning: ckpt_000200 is clearly worse (significantly more invented words than ckpt_000100 "
+               "(2.0% vs 0.0%))")
     v = verdict(run)
     assert (v.outcome, v.checkpoint) == (OVERFIT, "ckpt_000100")
     assert "ckpt_000300: significantly more invented words than ckpt_000100 (2.0% vs 0.0%)." in v.reasons
@@ -530,7 +558,7 @@ def test_invented_words_significantly_above_the_best_earlier_checkpoint_are_clea
 
 def test_a_clearly_worse_save_is_never_recommended_even_with_less_drift():
     run = [ck(100, invented=0.0, base_loss=2.2), ck(200, invented=0.02), ck(300, invented=0.02)]
-    assert verdict(run[:2]).checkpoint == "ckpt_000100"
+    assert verdict(run[:2], final=True).checkpoint == "ckpt_000100"
     assert (verdict(run).outcome, verdict(run).checkpoint) == (OVERFIT, "ckpt_000100")
 
 
@@ -538,25 +566,28 @@ def test_no_base_nothing_qualifies():
     v = verdict([ck(100), ck(200)], None)
     assert (v.outcome, v.checkpoint, v.exit_code) == (CONTINUE, None, 3)
     assert v.headline == "CONTINUE: no checkpoint meets the criteria yet"
-    assert v.reasons[-1] == ("ckpt_000200 (latest): invented words 1.4% of words (no base to compare with); "
-                             "topic 0.80 (no base to compare with).")
+    assert v.reasons[1] == ("ckpt_000200 (latest): invented words 1.4% of words (no base to compare with); "
+                            "drift not measured (no base to compare with); topic 0.80 (no base to compare with).")
+    assert v.reasons[-1] == ("Judged without invented words: 1.4% of words (no base to compare with); drift: not "
+                             "measured (no base to compare with); topic: 0.80 (no base to compare with).")
+    assert v.measured == ["format", "memorisation", "seed_similarity"]
     assert [r["name"] for r in v.per_checkpoint] == ["ckpt_000100", "ckpt_000200"]
     crit = v.per_checkpoint[1]["criteria"]
     assert (crit["invented"]["status"], crit["topic"]["status"], crit["drift"]["status"]) == (
-        "not measured", "not measured", "skipped")
+        "skipped", "skipped", "skipped")
     assert crit["drift"]["text"] == "drift not measured (no base to compare with)"
 
 
 def test_absolute_cap_on_invented_words():
     c = check_criteria(ck(100, invented=1 / WORDS), BASE, Thresholds(max_invented_rate=0.0))["invented"]
     assert (c.status, c.text) == ("fail", "invented words 0.1% of words > the limit 0.0%")
-    assert verdict([ck(100, invented=1 / WORDS)], max_invented_rate=0.0).outcome == CONTINUE
-    assert verdict([ck(100, invented=0.0)], max_invented_rate=0.0).outcome == READY
-    assert verdict([ck(100, invented=1 / WORDS)]).outcome == READY  # off by default
+    assert verdict([ck(100, invented=1 / WORDS)], max_invented_rate=0.0, final=True).outcome == CONTINUE
+    assert verdict([ck(100, invented=0.0)], max_invented_rate=0.0, final=True).outcome == READY
+    assert verdict([ck(100, invented=1 / WORDS)], final=True).outcome == READY  # off by default
 
 
 def test_gap_warning():
-    v = verdict([ck(100, train_loss=1.0, val_loss=1.8)])
+    v = verdict([ck(100, train_loss=1.0, val_loss=1.8)], final=True)
     assert (v.outcome, v.checkpoint) == (READY, "ckpt_000100")
     assert v.reasons[-1] == ("Warning: ckpt_000100: val loss 1.80 is 0.80 above train loss 1.00 "
                              "(warning sign above 0.50).")
@@ -629,6 +660,8 @@ def test_invented_words_while_still_learning_the_format_are_a_warning_not_a_wors
     assert has(early, "Warning: ckpt_000050: invented words 3.6%", "while it is still learning the format "
                "(format 0.70 < 0.90; Q/A val loss 2.100, its lowest yet)", "not counted as worse")
     assert all(not r["worse"] for r in early.per_checkpoint)
+    assert verdict(run, base).waiting == "ckpt_000075 qualifies; READY when the next save confirms it"
+    run.append(ck(100, qa_val_loss=2.0))
     assert (verdict(run, base).outcome, verdict(run, base).checkpoint) == (READY, "ckpt_000075")
     # no longer learning (the Q/A val loss did not fall): the same blends are worse saves, two of them a STOP
     stalled = [ck(25, invented=0.041, fmt=0.2, qa_val_loss=2.3), ck(50, invented=0.036, fmt=0.7, qa_val_loss=2.4)]
@@ -640,3 +673,116 @@ def test_invented_words_while_still_learning_the_format_are_a_warning_not_a_wors
     after = [ck(25, qa_val_loss=2.3), ck(50, invented=0.041, fmt=0.7, qa_val_loss=2.1),
              ck(75, invented=0.05, fmt=0.7, qa_val_loss=2.0)]
     assert (verdict(after, base).outcome, verdict(after, base).checkpoint) == (OVERFIT, "ckpt_000025")
+
+
+# ------------------------------------------------------------------------------ READY is confirmed
+
+
+def test_a_qualifying_save_waits_for_the_next_one_to_confirm_it():
+    v = verdict([ck(100, fmt=0.7), ck(200)])
+    assert (v.outcome, v.checkpoint, v.exit_code) == (CONTINUE, None, 3)
+    assert v.waiting == "ckpt_000200 qualifies; READY when the next save confirms it"
+    assert v.headline == "CONTINUE: ckpt_000200 qualifies; READY when the next save confirms it"
+    assert v.reasons[0] == ("ckpt_000200 qualifies; READY when the next save confirms it (2 saves in a row must "
+                            "qualify: one save over a floor may be a few answers of noise).")
+    assert v.reasons[1].startswith("ckpt_000200 meets every criterion: invented words 1.4%")
+    assert [(r["meets"], r["confirmed"], r["best"]) for r in v.per_checkpoint[1:]] == [(False, False, False),
+                                                                                       (True, False, False)]
+    # the next save misses the topic (not worse, just not qualifying): still CONTINUE, and nothing waits
+    missed = verdict([ck(100, fmt=0.7), ck(200), ck(300, topic=0.45)])
+    assert (missed.outcome, missed.checkpoint, missed.waiting) == (CONTINUE, None, None)
+    assert missed.reasons == ["No checkpoint meets every criterion 2 saves in a row yet: ckpt_000200 qualified, but "
+                              "the save after it did not.", "ckpt_000300 (latest): topic 0.45 < 0.50."]
+    assert missed.headline == "CONTINUE: no checkpoint meets the criteria yet"
+    assert (verdict([ck(100)], patience=1).outcome, verdict([ck(100)], patience=1).checkpoint) == (READY, "ckpt_000100")
+    # patience 3 waits for two more
+    assert verdict([ck(100)], patience=3).waiting == "ckpt_000100 qualifies; READY when the next 2 saves confirm it"
+    assert verdict([ck(100), ck(200)], patience=3).waiting == ("ckpt_000100 and ckpt_000200 qualify; READY when the "
+                                                               "next save confirms them")
+
+
+def test_two_qualifying_saves_in_a_row_are_ready_on_the_least_drift():
+    v = verdict([ck(100, fmt=0.7), ck(200, base_loss=2.2), ck(300, base_loss=2.12)])
+    assert (v.outcome, v.checkpoint, v.waiting) == (READY, "ckpt_000300", None)
+    assert v.reasons[:2] == [v.reasons[0], "Confirmed: ckpt_000200 and ckpt_000300 qualify, 2 needed in a row."]
+    assert v.reasons[0].startswith("ckpt_000300 meets every criterion")
+    assert [r["confirmed"] for r in v.per_checkpoint[1:]] == [False, True, True]
+    # within DRIFT_TIE: the earliest of the stretch; a longer stretch is named by its ends
+    tie = verdict([ck(100), ck(200, base_loss=2.11), ck(300, base_loss=2.11)])
+    assert tie.checkpoint == "ckpt_000100"
+    assert "Confirmed: ckpt_000100 and ckpt_000300 qualify, 3 saves in a row (2 needed)." in tie.reasons
+
+
+def test_a_noisy_topic_saved_often_is_ready_only_where_two_saves_in_a_row_cross_the_floor():
+    """The llama2.c run of the issue: topic over 64 answers at 0.48, 0.52, 0.49, 0.53, 0.55, a save every 2
+    iterations. The old rule said READY at 832, one answer over the floor; the confirmed stretch starts at 836."""
+    topics = {830: 0.48, 832: 0.52, 834: 0.49, 836: 0.53, 838: 0.55}
+    run = [ck(i, topic=topic, scored=64, base_loss=2.1 + (i - 830) / 1000) for i, topic in topics.items()]
+    steps = timeline(run, BASE, Thresholds(**RULES))
+    assert [(v.outcome, v.checkpoint, v.waiting) for _, v in steps] == [
+        (CONTINUE, None, None),
+        (CONTINUE, None, "ckpt_000832 qualifies; READY when the next save confirms it"),
+        (CONTINUE, None, None),
+        (CONTINUE, None, "ckpt_000836 qualifies; READY when the next save confirms it"),
+        (READY, "ckpt_000836", None)]
+    assert steps[2][1].reasons[0] == ("No checkpoint meets every criterion 2 saves in a row yet: ckpt_000832 "
+                                      "qualified, but the save after it did not.")
+    # each save taken as the run's last (final=True: what the old rule said at every save) is READY at 832
+    old = timeline(run, BASE, Thresholds(**RULES), final=True)
+    assert [(v.outcome, v.checkpoint) for _, v in old] == [(CONTINUE, None), (READY, "ckpt_000832"),
+                                                           (READY, "ckpt_000832"), (READY, "ckpt_000832"),
+                                                           (READY, "ckpt_000836")]
+
+
+def test_final_accepts_a_qualifying_save_without_its_confirmation_and_says_so():
+    run = [ck(100, fmt=0.7), ck(200)]
+    v = verdict(run, final=True)
+    assert (v.outcome, v.checkpoint, v.headline) == (READY, "ckpt_000200", "STOP — READY: use ckpt_000200")
+    assert v.reasons[1] == ("ckpt_000200 was not confirmed (the run ended before another save): taken as the run's "
+                            "best.")
+    # the save after it did not qualify: still the run's best, and the reason names that save
+    later = verdict(run + [ck(300, topic=0.45)], final=True)
+    assert (later.outcome, later.checkpoint) == (READY, "ckpt_000200")
+    assert "ckpt_000200 was not confirmed (ckpt_000300 after it did not qualify): taken as the run's best." in \
+        later.reasons
+    # a confirmed save is preferred to a later unconfirmed one with less drift; final does not make a READY of nothing
+    mixed = verdict([ck(100, base_loss=2.2), ck(200, base_loss=2.2), ck(300, topic=0.45), ck(400, base_loss=2.05)],
+                    final=True)
+    assert mixed.checkpoint == "ckpt_000100" and not has(mixed, "not confirmed")
+    assert verdict([ck(100, fmt=0.7)], final=True).outcome == CONTINUE
+
+
+def test_diverged_rolls_back_to_an_unconfirmed_qualifying_save():
+    bad = CheckpointScores("ckpt_000300", 300, {}, "weights contain NaN (layers.0.attention.wq): the run diverged")
+    v = verdict([ck(100, fmt=0.7), ck(200), bad])
+    assert (v.outcome, v.checkpoint, v.headline) == (DIVERGED, "ckpt_000200", "STOP — DIVERGED: roll back to "
+                                                                              "ckpt_000200")
+    assert v.reasons[:3] == ["weights contain NaN (layers.0.attention.wq): the run diverged.",
+                             "ckpt_000200 was not confirmed (ckpt_000300 after it diverged); it is the best the run "
+                             "has.", "Roll back to ckpt_000200, the best checkpoint before ckpt_000300."]
+    assert v.measured == ["invented", "drift", "format", "topic", "memorisation", "seed_similarity"]
+    assert v.per_checkpoint[-1]["confirmed"] is False
+    earlier = verdict([ck(100), ck(200, topic=0.4), bad])
+    assert earlier.checkpoint == "ckpt_000100"
+    assert "ckpt_000100 was not confirmed (ckpt_000200 after it did not qualify); it is the best the run has." in \
+        earlier.reasons
+    confirmed = verdict([ck(100), ck(200), bad])
+    assert confirmed.checkpoint == "ckpt_000100" and not has(confirmed, "not confirmed")
+
+
+def test_the_verdict_says_which_criteria_it_rests_on():
+    run = [ck(100, mem=None), ck(200, mem=None)]
+    v = verdict(run)
+    assert (v.outcome, v.checkpoint) == (READY, "ckpt_000100")
+    assert v.measured == ["invented", "drift", "format", "topic", "seed_similarity"]
+    why = v.per_checkpoint[1]["criteria"]["memorisation"]["text"].removeprefix("memorisation ")
+    assert v.skipped == {"memorisation": why} and why.startswith("not measured (")
+    assert f"Judged without memorisation: {why}." in v.reasons
+    data = json.loads(v.to_json())
+    assert (data["measured"], data["skipped"]) == (v.measured, v.skipped)
+    # every criterion measured: nothing skipped, no such line; CONTINUE rests on the latest save
+    full = verdict([ck(100, fmt=0.7)])
+    assert (full.measured, full.skipped) == (["invented", "drift", "format", "topic", "memorisation",
+                                              "seed_similarity"], {})
+    assert not has(full, "Judged without")
+    assert json.loads(full.to_json())["skipped"] == {}
