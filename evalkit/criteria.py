@@ -20,6 +20,13 @@ same suite:
   answer counts) -- or, for a base already at the floor, no fewer than the base's.
 - memorisation (share of generated word 8-grams found in the Q/A answers) at most
   ``max_memorisation``; seed similarity (same answer whatever the seed) at most ``max_seed_similarity``.
+
+Nothing unmeasured passes: a criterion with nothing to measure (no Q/A data, no base-English text, no base, no
+answers, answers without words, a prompt suite without topic words, one sample per prompt, a NaN) is SKIPPED
+with the reason, never given a number that passes. The scorers leave such a metric out, and the counts they
+keep (``word_tokens``, ``format_answers``, ``topic.scored``, ``ngrams``, ...) say why. A skipped criterion
+neither passes nor stands in the way (:attr:`Check.ok`), except one that could not be compared with a base: no
+checkpoint qualifies as no worse than a base it was never compared with.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Callable
 
-PASS, FAIL, MISSING, SKIPPED = "pass", "fail", "not measured", "skipped"
+PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
 
 
 @dataclass(frozen=True)
@@ -37,14 +44,17 @@ class Check:
     """One criterion judged on one checkpoint."""
 
     criterion: str
-    status: str  # PASS, FAIL, MISSING or SKIPPED
+    status: str  # PASS, FAIL or SKIPPED (not measured: the text says why)
     value: float | None
     limit: float | None
-    text: str  # plain words with the checkpoint's numbers and the base's
+    text: str  # plain words with the checkpoint's numbers and the base's, or why it was not measured
+    needs_base: bool = False  # skipped for want of a base (or of the base's number) to compare with
 
     @property
     def ok(self) -> bool:
-        return self.status in (PASS, SKIPPED)
+        """Not in the way of qualifying: passed, or skipped for a reason that leaves the others to judge it.
+        Skipped for want of a base it is in the way: "no worse than the base" cannot be said without one."""
+        return self.status == PASS or (self.status == SKIPPED and not self.needs_base)
 
 
 class Scores:
@@ -58,6 +68,11 @@ class Scores:
         if v is None or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             return None
         return float(v)
+
+    def why(self, key: str) -> str:
+        """Why get(key) is None, in words: the metric is not there, or it is not a finite number."""
+        v = self.metrics.get(key)
+        return f"no {key} in the results" if v is None else f"{key} is {v}"
 
 
 def z_score(hits: float, n: float, base_hits: float, base_n: float) -> float:
@@ -117,18 +132,31 @@ def drift(s: Scores, base: Scores | None) -> float | None:
 # --------------------------------------------------------------------------- the checks
 
 
+def _skip(key: str, text: str, value: float | None = None, limit: float | None = None,
+          needs_base: bool = False) -> Check:
+    return Check(key, SKIPPED, value, limit, text, needs_base)
+
+
 def _invented(s: Scores, base: Scores | None, t) -> Check:
     bad, n = s.get("invented_tokens"), s.get("word_tokens")
     if bad is None or n is None:
-        return Check("invented", MISSING, None, None, "invented words not measured")
-    rate = bad / n if n else 0.0
+        why = s.why("word_tokens" if bad is not None else "invented_tokens")
+        return _skip("invented", f"invented words not measured ({why})")
+    if n == 0:
+        return _skip("invented", "invented words not measured (the answers have no words)")
+    rate = bad / n
     if rate > t.max_invented_rate:
         return Check("invented", FAIL, rate, t.max_invented_rate,
                      f"invented words {rate:.1%} of words > the limit {t.max_invented_rate:.1%}")
-    if base is None or base.get("invented_tokens") is None or base.get("word_tokens") is None:
-        return Check("invented", MISSING, rate, None, f"invented words {rate:.1%} of words (no base to compare with)")
+    if base is None:
+        return _skip("invented", f"invented words {rate:.1%} of words (no base to compare with)", rate, None, True)
     b_bad, b_n = base.get("invented_tokens"), base.get("word_tokens")
-    b_rate = b_bad / b_n if b_n else 0.0
+    if b_bad is None or b_n is None or b_n == 0:
+        why = "its answers have no words" if b_n == 0 else \
+            base.why("word_tokens" if b_bad is not None else "invented_tokens")
+        return _skip("invented", f"invented words {rate:.1%} of words (the base's not measured: {why})", rate,
+                     None, True)
+    b_rate = b_bad / b_n
     z = invented_z(s, base)
     ratio = f" ({rate / b_rate:.1f}×)" if b_rate > 0 and rate > b_rate else ""
     text = f"invented words {rate:.1%} of words vs the base's {b_rate:.1%}{ratio}"
@@ -140,8 +168,15 @@ def _invented(s: Scores, base: Scores | None, t) -> Check:
 def _drift(s: Scores, base: Scores | None, t, why_missing: str = "") -> Check:
     value = s.get("drift") if s.get("drift") is not None else drift(s, base)
     if value is None:
-        reason = why_missing or ("no base to compare with" if base is None else "no base-English text")
-        return Check("drift", SKIPPED, None, t.max_drift, f"drift not measured ({reason})")
+        if why_missing:
+            reason = why_missing
+        elif base is None:
+            reason = "no base to compare with"
+        elif "base_loss" not in s.metrics or "base_loss" not in base.metrics:
+            reason = "no base-English text"
+        else:  # both there, one not a number
+            reason = s.why("base_loss") if s.get("base_loss") is None else f"the base's {base.why('base_loss')}"
+        return _skip("drift", f"drift not measured ({reason})", None, t.max_drift, base is None)
     ok = value <= t.max_drift
     own, was = s.get("base_loss"), (base.get("base_loss") if base else None)
     losses = f"loss {own:.2f} vs the base's {was:.2f}; " if own is not None and was is not None else ""
@@ -151,8 +186,10 @@ def _drift(s: Scores, base: Scores | None, t, why_missing: str = "") -> Check:
 
 def _format(s: Scores, base: Scores | None, t) -> Check:
     value = s.get("format")
+    if s.get("format_answers") == 0:
+        return _skip("format", "format not measured (no answers)", None, t.min_format)
     if value is None:
-        return Check("format", MISSING, None, t.min_format, "format not measured")
+        return _skip("format", f"format not measured ({s.why('format')})", None, t.min_format)
     was = f", the base's {base.get('format'):.2f}" if base and base.get("format") is not None else ""
     ok = value >= t.min_format
     return Check("format", PASS if ok else FAIL, value, t.min_format,
@@ -161,13 +198,18 @@ def _format(s: Scores, base: Scores | None, t) -> Check:
 
 def _topic(s: Scores, base: Scores | None, t) -> Check:
     value, n = s.get("topic"), s.get("topic.scored")
+    if n == 0:
+        return _skip("topic", "topic not measured (no prompt of the suite has topic words)", None, t.min_topic)
     if value is None:
-        return Check("topic", MISSING, None, t.min_topic, "topic not measured")
+        return _skip("topic", f"topic not measured ({s.why('topic')})", None, t.min_topic)
     if value < t.min_topic:
         return Check("topic", FAIL, value, t.min_topic, f"topic {value:.2f} < {t.min_topic:.2f}")
-    if base is None or base.get("topic") is None:
-        return Check("topic", MISSING, value, t.min_topic, f"topic {value:.2f} (no base to compare with)")
+    if base is None:
+        return _skip("topic", f"topic {value:.2f} (no base to compare with)", value, t.min_topic, True)
     b_value, b_n = base.get("topic"), base.get("topic.scored")
+    if b_value is None or b_n == 0:
+        why = "none of its prompts has topic words" if b_n == 0 else base.why("topic")
+        return _skip("topic", f"topic {value:.2f} (the base's not measured: {why})", value, t.min_topic, True)
     text = f"topic {value:.2f} vs the base's {b_value:.2f} (≥ {t.min_topic:.2f}"
     if b_value >= t.min_topic and value >= b_value:  # a base already on topic: keeping it is enough
         return Check("topic", PASS, value, t.min_topic, f"{text}, as the base)")
@@ -180,11 +222,27 @@ def _topic(s: Scores, base: Scores | None, t) -> Check:
     return Check("topic", PASS, value, t.min_topic, f"{text}, significantly above)")
 
 
-def _at_most(key: str, label: str, limit_key: str, note: str) -> Callable:
+def _nothing_copied(s: Scores) -> str | None:
+    """Why memorisation has nothing to measure: no Q/A text to copy from, or no answer 8 words long."""
+    if s.get("training_ngrams") == 0:
+        return "no Q/A data found; pass --qa PATH"
+    if s.get("ngrams") == 0:
+        return "no answer is 8 words long"
+    return None
+
+
+def _one_sample(s: Scores) -> str | None:
+    """Why seed similarity has nothing to measure: no prompt has two samples to compare."""
+    if s.get("seed_similarity.prompts") == 0:
+        return "one sample per prompt: nothing to compare across seeds (samples_per_prompt ≥ 2)"
+    return None
+
+
+def _at_most(key: str, label: str, limit_key: str, note: str, nothing: Callable[[Scores], str | None]) -> Callable:
     def check(s: Scores, base: Scores | None, t) -> Check:
-        value, limit = s.get(key), getattr(t, limit_key)
-        if value is None:
-            return Check(key, MISSING, None, limit, f"{label} not measured")
+        value, limit, why = s.get(key), getattr(t, limit_key), nothing(s)
+        if why or value is None:
+            return _skip(key, f"{label} not measured ({why or s.why(key)})", None, limit)
         ok = value <= limit
         return Check(key, PASS if ok else FAIL, value, limit,
                      f"{label} {value:.2f} {'≤' if ok else '>'} {limit:.2f}" + ("" if ok else f" ({note})"))
@@ -209,10 +267,11 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("format", "format", "format", "{:.0%}", "degradation", False, "min_format", _format),
     Criterion("topic", "topic", "topic", "{:.0%}", None, False, "min_topic", _topic),
     Criterion("memorisation", "memorisation", "memorisation", "{:.0%}", "copying", False, "max_memorisation",
-              _at_most("memorisation", "memorisation", "max_memorisation", "copies the Q/A answers")),
+              _at_most("memorisation", "memorisation", "max_memorisation", "copies the Q/A answers", _nothing_copied)),
     Criterion("seed_similarity", "seed_similarity", "seed similarity", "{:.0%}", "copying", False,
               "max_seed_similarity",
-              _at_most("seed_similarity", "seed similarity", "max_seed_similarity", "same answer whatever the seed")),
+              _at_most("seed_similarity", "seed similarity", "max_seed_similarity", "same answer whatever the seed",
+                       _one_sample)),
 )
 BY_KEY = {c.key: c for c in CRITERIA}
 LANGUAGE = tuple(c.key for c in CRITERIA if c.language)
@@ -233,4 +292,4 @@ def invented_above(metrics: dict, other: dict, confidence: float) -> bool:
     """True when metrics' invented-word rate is significantly above other's (the same test as the base's)."""
     s, o = Scores(metrics), Scores(other)
     vals = (s.get("invented_tokens"), s.get("word_tokens"), o.get("invented_tokens"), o.get("word_tokens"))
-    return None not in vals and invented_z(s, o) > critical_z(confidence)
+    return None not in vals and vals[1] > 0 and vals[3] > 0 and invented_z(s, o) > critical_z(confidence)

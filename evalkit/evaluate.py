@@ -20,6 +20,7 @@ from evalkit.model.qa import STOP, extract_answer
 from evalkit.model.tokenizer import Tokenizer
 from evalkit.model.transformer import generate_text
 
+from .criteria import FAIL, PASS, SKIPPED
 from .errors import EvalkitError
 from .parts import RunParts
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Origins, Score
@@ -191,7 +192,23 @@ class Judgement:
 
     @property
     def passed(self) -> bool:
-        return all(c.ok for c in self.checks.values())
+        """Every measured criterion passes (the skipped ones are said apart), and at least one was measured."""
+        statuses = [c.status for c in self.checks.values()]
+        return FAIL not in statuses and PASS in statuses
+
+    @property
+    def skipped(self) -> list[str]:
+        """The criteria that could not be measured (each check's text says why)."""
+        return [k for k, c in self.checks.items() if c.status == SKIPPED]
+
+    @property
+    def summary(self) -> str:
+        """The last line of `evalkit eval`: PASS or FAIL, with what was skipped."""
+        skipped = f" (skipped: {', '.join(self.skipped)})" if self.skipped else ""
+        if self.passed:
+            return f"PASS: meets every {'measured ' if skipped else ''}criterion{skipped}"
+        failed = [c.text for c in self.checks.values() if c.status == FAIL]
+        return f"FAIL: {'; '.join(failed) or 'no criterion could be measured'}{skipped}"
 
 
 def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flags) -> Judgement:

@@ -22,10 +22,11 @@ from ``[tool.pytest.ini_options]``; relative ini paths are relative to the ini f
     --evalkit-allow-words FILE  EVALKIT_ALLOW_WORDS  evalkit_allow_words
 
 Without a checkpoint there are no gates (the fixtures below skip, with the reason); a criterion that cannot
-be measured (no base found, no base-English text) is skipped with the reason. A checkpoint (or suite) that
-cannot be loaded makes every gate fail with evalkit's one-line message. The checkpoint and its base are
-evaluated once per session (:func:`evalkit.evaluate.judge_checkpoint`); tests of your own get the same
-results from the session fixtures ``evalkit_result`` and ``evalkit_baseline_result``.
+be measured (no base found, no base-English text, no Q/A data, one sample per prompt, ...) is skipped with the
+reason, never passed. A checkpoint (or suite) that cannot be loaded makes every gate fail with evalkit's
+one-line message. The checkpoint and its base are evaluated once per session
+(:func:`evalkit.evaluate.judge_checkpoint`); tests of your own get the same results from the session fixtures
+``evalkit_result`` and ``evalkit_baseline_result``.
 
 The limits are the verdict's thresholds (``[tool.evalkit.thresholds]``, see :mod:`evalkit.config`), with
 ``[tool.evalkit.gates]`` (or ``[gates]`` in evalkit.toml) overriding any of the same keys for the gates
@@ -55,7 +56,7 @@ from typing import Any, Callable
 import pytest
 
 from .config import THRESHOLD_RULES, Thresholds, check_limits, find_config, find_table, load_config
-from .criteria import CRITERIA, FAIL, PASS
+from .criteria import CRITERIA, PASS, SKIPPED
 from .errors import EvalkitError
 from .scorers.words import normalise_quotes, words
 
@@ -278,8 +279,9 @@ class GateItem(pytest.Item):
         check = self.judgement.checks[self.criterion]
         if check.status == PASS:
             return
-        if check.status != FAIL:  # not measured: no base, no base-English text
-            pytest.skip(f"{check.text}; {NO_BASELINE}" if self.judgement.base is None else check.text)
+        if check.status == SKIPPED:  # not measured (no base, no Q/A data, ...): skipped with the reason, never passed
+            hint = check.needs_base and self.judgement.base is None
+            pytest.skip(f"{check.text}; {NO_BASELINE}" if hint else check.text)
         pytest.fail("\n".join([check.text, *DETAILS[self.criterion](self.judgement.result)]), pytrace=False)
 
     def reportinfo(self):

@@ -71,11 +71,82 @@ def test_cli_scorecard_and_exit_codes(ckpt, base_run, suite_file, tmp_path, monk
     assert result["base_metrics"]["word_tokens"] > 0
 
 
-def test_no_base_means_the_relative_criteria_are_not_measured(ckpt, suite_file, tmp_path, monkeypatch, capsys):
+def test_no_base_means_the_relative_criteria_are_skipped(ckpt, suite_file, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["eval", str(ckpt), "--suite", str(suite_file)]) == 1
-    out = capsys.readouterr().out
-    assert "NOT MEASURED invented words" in out and "(no base to compare with)" in out
+    assert main(["eval", str(ckpt), "--suite", str(suite_file)]) == 1  # the toy fails format and topic
+    out = capsys.readouterr().out.splitlines()
+    assert "  SKIPPED      drift not measured (no base to compare with)" in out
+    assert any(line.startswith("  SKIPPED      invented words ") and line.endswith("(no base to compare with)")
+               for line in out), out
+    assert out[-1].startswith("FAIL: format ") and out[-1].endswith("(skipped: invented, drift)")
+    assert "(no base to compare with)" not in out[-1].split(" (skipped")[0]  # skipped is not failed
+
+
+def llama2c_layout(ckpt, tiny_data, root):
+    """root/out/ckpt.pt as llama2.c saves it (nothing recorded in its config) beside root/data/ with the tokenizer
+    and the base-English shards under llama2.c's names (data00.bin is validation): no Q/A data anywhere."""
+    import shutil
+
+    import torch
+
+    obj = torch.load(ckpt, weights_only=True)
+    obj["config"] = {}
+    (root / "out").mkdir()
+    torch.save(obj, root / "out" / "ckpt.pt")
+    (root / "data" / "tok512").mkdir(parents=True)
+    shutil.copy(tiny_data / "tok512.model", root / "data" / "tok512.model")
+    for i, name in enumerate(("base_val", "base_train")):
+        shutil.copy(tiny_data / "tok512" / f"{name}.bin", root / "data" / "tok512" / f"data{i:02d}.bin")
+    return root / "out" / "ckpt.pt"
+
+
+def test_without_qa_data_memorisation_is_skipped_never_passed(ckpt, base_run, tiny_data, suite_file, tmp_path,
+                                                              monkeypatch, capsys):
+    """No Q/A data: memorisation has nothing to compare with. It is SKIPPED with the reason (text and --json),
+    never `PASS memorisation 0.00`, and the exit code is the measured criteria's."""
+    path = llama2c_layout(ckpt, tiny_data, tmp_path)
+    monkeypatch.chdir(tmp_path / "out")
+    (tmp_path / "out" / "evalkit.toml").write_text(LENIENT)
+    args = ["eval", str(path), "--suite", str(suite_file), "--baseline", str(base_run[0] / "ckpt_000020.pt")]
+    assert main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "  SKIPPED      memorisation not measured (no Q/A data found; pass --qa PATH)" in out
+    assert not any("memorisation 0.00" in line or line.startswith("  PASS         memorisation") for line in out)
+    assert [line.split()[0] for line in out if line.startswith("  ") and line.split()[0] in
+            ("PASS", "FAIL", "SKIPPED")] == ["PASS", "PASS", "PASS", "PASS", "SKIPPED", "PASS"]
+    assert out[-1] == "PASS: meets every measured criterion (skipped: memorisation)"
+    assert main([*args, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["checks"]["memorisation"] == {
+        "criterion": "memorisation", "status": "skipped", "value": None, "limit": 1.0,  # LENIENT
+        "text": "memorisation not measured (no Q/A data found; pass --qa PATH)", "needs_base": False}
+    assert "memorisation" not in result["metrics"] and result["metrics"]["training_ngrams"] == 0
+    assert result["scores"]["memorisation"]["value"] is None and result["passed"] is True
+    # and a measured criterion that fails still fails, with the skipped one said
+    (tmp_path / "out" / "evalkit.toml").write_text(LENIENT.replace("min_format = 0.0", "min_format = 1.0"))
+    assert main(args) == 1
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("FAIL: format ") and last.endswith(" < 1.00, the base's 0.00 (skipped: memorisation)")
+
+
+def judgement(**statuses):
+    """A Judgement of nothing but its checks: criterion=status."""
+    from evalkit.criteria import Check
+    from evalkit.evaluate import Judgement
+
+    checks = {k: Check(k, s, None, None, f"{k} {s}") for k, s in statuses.items()}
+    return Judgement(None, None, None, None, checks, [])
+
+
+def test_eval_passes_on_what_was_measured_and_says_what_was_skipped():
+    j = judgement(format="pass", memorisation="skipped", drift="skipped")
+    assert (j.passed, j.skipped, j.summary) == (
+        True, ["memorisation", "drift"], "PASS: meets every measured criterion (skipped: memorisation, drift)")
+    assert judgement(format="pass").summary == "PASS: meets every criterion"
+    j = judgement(format="fail", topic="pass", memorisation="skipped")
+    assert (j.passed, j.summary) == (False, "FAIL: format fail (skipped: memorisation)")
+    j = judgement(format="skipped", memorisation="skipped")  # nothing measured is nothing passed
+    assert (j.passed, j.summary) == (False, "FAIL: no criterion could be measured (skipped: format, memorisation)")
 
 
 def one_line_error(capsys):
@@ -110,20 +181,9 @@ def test_tokenizer_not_found_names_the_flag(ckpt, suite_file, tmp_path):
 
 
 def test_llama2c_layout_is_found_without_flags(ckpt, tiny_data, suite_file, tmp_path, monkeypatch):
-    import shutil
-
-    import torch
-
-    obj = torch.load(ckpt, weights_only=True)
-    obj["config"] = {}
-    (tmp_path / "out").mkdir()
-    torch.save(obj, tmp_path / "out" / "ckpt.pt")
-    (tmp_path / "data" / "tok512").mkdir(parents=True)
-    shutil.copy(tiny_data / "tok512.model", tmp_path / "data" / "tok512.model")
-    for i, name in enumerate(("base_val", "base_train")):  # llama2.c names: data00.bin is validation
-        shutil.copy(tiny_data / "tok512" / f"{name}.bin", tmp_path / "data" / "tok512" / f"data{i:02d}.bin")
+    path = llama2c_layout(ckpt, tiny_data, tmp_path)
     monkeypatch.chdir(tmp_path / "out")
-    j = judge_checkpoint(tmp_path / "out" / "ckpt.pt", suite=suite_file)
+    j = judge_checkpoint(path, suite=suite_file)
     assert j.result.metrics["base_loss"] < np.log(512)
     assert j.parts.base_text.source.endswith("data/tok512") and j.parts.qa is None  # no Q/A data here
     assert any("pass --qa PATH" in n for n in j.parts.notes), j.parts.notes

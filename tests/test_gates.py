@@ -13,6 +13,7 @@ from evalkit.errors import EvalkitError
 from evalkit.gates import NO_BASELINE, NO_CHECKPOINT, load_gates, mark_invented
 
 from .conftest import TINY_SUITE
+from .test_evaluate import llama2c_layout
 
 pytest_plugins = ["pytester"]
 
@@ -159,6 +160,19 @@ def test_without_a_base_the_relative_criteria_are_skipped_and_the_others_fail_wi
                                  "FAILED evalkit::format - Failed: format * < 0.90",
                                  "FAILED evalkit::topic - Failed: topic * < 0.50"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_without_qa_data_the_memorisation_gate_is_skipped_with_the_reason_not_passed(inner, ckpt, base, tiny_data,
+                                                                                       tmp_path):
+    path = llama2c_layout(ckpt, tiny_data, tmp_path)  # base English, and no Q/A data anywhere
+    inner.makepyprojecttoml(LENIENT)
+    result = run(inner, f"--evalkit-checkpoint={path}", f"--evalkit-baseline={base}")
+    result.assert_outcomes(passed=5, skipped=1)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] evalkit: memorisation not measured (no Q/A data found; "
+                                 "pass --qa PATH)"])
+    assert "PASSED evalkit::memorisation" not in result.stdout.str()
+    assert NO_BASELINE not in result.stdout.str()  # a base was given: no hint to pass one
 
 
 def test_failing_gates_carry_the_checkpoint_and_the_base_numbers(inner, ckpt, base):

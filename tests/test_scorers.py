@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from evalkit.config import Thresholds
+from evalkit.criteria import FAIL, PASS, SKIPPED, check
 from evalkit.scorers import ALL_SCORERS, Answer, Context, Lexicon, Score, words
 from evalkit.scorers import lexicon, memorisation, qa_format, repetition, topic
 
@@ -228,7 +230,9 @@ def test_memorisation_copy_and_novel():
     novel = ans("Silence settles over the valley like snow while the old clock keeps counting quietly.")
     n = memorisation.score([novel], ctx)
     assert n.value == 0.0 and n.metrics["longest_copy"] == 0.0 and n.evidence["spans"] == []
-    assert memorisation.score([novel], Context()).value == 0.0
+    # no training text: nothing to copy from is not "nothing copied"
+    alone = memorisation.score([novel], Context())
+    assert alone.value is None and alone.metrics == {"ngrams": 7.0, "training_ngrams": 0.0}
 
 
 def test_ngram_index_cached_and_spans():
@@ -288,3 +292,103 @@ def test_memorisation_leaves_out_what_the_base_english_already_says():
     whole = memorisation.score(a, Context(training_text=TRAIN, base_text=copied_text))
     assert whole.value == 0.0 and whole.metrics["base_ngrams"] == 14.0 and whole.evidence["spans"] == []
     assert memorisation.score(a, Context(training_text=TRAIN)).value == 1.0  # no base text: as before
+
+
+# ------------------------------------------------- nothing to measure: left out by the scorer, skipped by the check
+COPIED = ("An echo is a sound that bounces back from a distant hard surface such as a cliff wall and returns "
+          "later.")
+
+
+def test_scorers_leave_out_what_they_cannot_measure(lex):
+    wordless = [ans("", raw=" ", sample=0), ans("3 4.", sample=1)]
+    s = lexicon.score(wordless, Context(known_words=lex))
+    assert s.value is None and s.metrics == {"invented_tokens": 0.0, "word_tokens": 0.0}
+    assert s.evidence["note"] == "the answers have no words: no invented-word rate"
+    one = lexicon.score([ans("The surfive hums.")], Context(known_words=lex))  # one answer: no spread to measure
+    assert one.metrics == {"invented_rate": pytest.approx(1 / 3), "invented_tokens": 1.0, "word_tokens": 3.0}
+    f = qa_format.score([], Context())
+    assert f.value is None and f.metrics == {"format_answers": 0.0} and f.evidence["note"]
+    t = topic.score([ans("Rain falls on the roof."), ans("It hums.", pid="p2")], Context())
+    assert t.value is None and t.metrics == {"topic.scored": 0.0} and t.evidence["note"]
+    m = memorisation.score([ans(COPIED)], Context())
+    assert m.value is None and m.metrics == {"ngrams": 14.0, "training_ngrams": 0.0} and m.evidence["note"]
+    short = memorisation.score([ans("An echo is a sound that bounces.")], Context(training_text=TRAIN))
+    assert short.value is None and "memorisation" not in short.metrics and short.metrics["ngrams"] == 0.0
+    r = repetition.score([ans("the sea is calm", pid="p1"), ans("the sea is calm", pid="p2")], Context())
+    assert r.value is None and r.metrics == {"seed_similarity.prompts": 0.0} and r.evidence["note"]
+
+
+def measured_base() -> dict:
+    """A base's metrics with every criterion measurable (the verdict tests' base)."""
+    return {"invented_tokens": 25.0, "word_tokens": 1800.0, "format": 0.05, "format_answers": 40.0, "topic": 0.2,
+            "topic.scored": 40.0, "memorisation": 0.0, "ngrams": 900.0, "training_ngrams": 5000.0,
+            "seed_similarity": 0.1, "seed_similarity.prompts": 20.0, "base_loss": 2.0}
+
+
+def scored(answers, **ctx) -> dict:
+    """The flat metrics evaluate() keeps: every scorer's."""
+    return {k: v for f in ALL_SCORERS for k, v in f(answers, Context(**ctx)).metrics.items()}
+
+
+@pytest.mark.parametrize("case, answers, ctx, criterion, text", [
+    ("no words", [ans("", raw=" ", sample=0), ans("...", sample=1)], {"training_text": TRAIN},
+     "invented", "invented words not measured (the answers have no words)"),
+    ("no answers", [], {"training_text": TRAIN}, "format", "format not measured (no answers)"),
+    ("no topic words", [ans("Rain falls softly on the old roof.", sample=i) for i in range(2)],
+     {"training_text": TRAIN}, "topic", "topic not measured (no prompt of the suite has topic words)"),
+    ("no Q/A data", [ans(COPIED, sample=i) for i in range(2)], {},
+     "memorisation", "memorisation not measured (no Q/A data found; pass --qa PATH)"),
+    ("short answers", [ans("It rings.", sample=i) for i in range(2)], {"training_text": TRAIN},
+     "memorisation", "memorisation not measured (no answer is 8 words long)"),
+    ("one sample per prompt", [ans(COPIED, pid=f"p{i}") for i in range(2)], {"training_text": TRAIN},
+     "seed_similarity", "seed similarity not measured (one sample per prompt: nothing to compare across seeds "
+                        "(samples_per_prompt ≥ 2))"),
+])
+def test_a_criterion_with_nothing_to_measure_is_skipped_with_the_reason_never_passed(case, answers, ctx,
+                                                                                   criterion, text):
+    metrics = scored(answers, **ctx)
+    c = check(metrics, measured_base(), Thresholds())[criterion]
+    assert (c.status, c.value, c.text) == (SKIPPED, None, text)
+    assert c.ok and not c.needs_base  # skipped: neither passed nor in the way of the others
+    # the same criterion with something to measure is judged (here, a copying, identical, on-topic answer)
+    judged = scored([ans(COPIED, sample=i, topics=("echo",)) for i in range(2)], training_text=TRAIN)
+    assert check(judged, measured_base(), Thresholds())[criterion].status in (PASS, FAIL)
+
+
+def test_no_base_skips_the_comparisons_and_blocks_qualifying():
+    own = measured_base() | {"format": 0.95, "topic": 0.8, "memorisation": 0.05, "seed_similarity": 0.3}
+    checks = check(own, None, Thresholds())
+    assert {k: (c.status, c.needs_base, c.ok) for k, c in checks.items()} == {
+        "invented": (SKIPPED, True, False), "drift": (SKIPPED, True, False), "format": (PASS, False, True),
+        "topic": (SKIPPED, True, False), "memorisation": (PASS, False, True), "seed_similarity": (PASS, False, True)}
+    assert checks["invented"].text == "invented words 1.4% of words (no base to compare with)"
+    assert checks["topic"].text == "topic 0.80 (no base to compare with)"
+    # a base with nothing measured for a comparison is no base for it
+    wordless = measured_base() | {"invented_tokens": 0.0, "word_tokens": 0.0}
+    c = check(own, wordless, Thresholds())["invented"]
+    assert (c.status, c.needs_base, c.text) == (
+        SKIPPED, True, "invented words 1.4% of words (the base's not measured: its answers have no words)")
+    c = check(own, measured_base() | {"topic.scored": 0.0}, Thresholds())["topic"]
+    assert (c.status, c.text) == (SKIPPED, "topic 0.80 (the base's not measured: none of its prompts has topic words)")
+    # an absolute floor is measured without a base: under it fails
+    assert check(own | {"topic": 0.3}, None, Thresholds())["topic"].status == FAIL
+
+
+def test_nan_and_missing_metrics_are_skipped_with_the_reason():
+    nan = float("nan")
+    own = measured_base() | {"format": nan, "memorisation": float("inf"), "seed_similarity": None,
+                             "base_loss": nan, "word_tokens": nan}
+    checks = check({k: v for k, v in own.items() if v is not None}, measured_base(), Thresholds())
+    assert {k: c.text for k, c in checks.items() if c.status == SKIPPED} == {
+        "invented": "invented words not measured (word_tokens is nan)",
+        "drift": "drift not measured (base_loss is nan)",
+        "format": "format not measured (format is nan)",
+        "memorisation": "memorisation not measured (memorisation is inf)",
+        "seed_similarity": "seed similarity not measured (no seed_similarity in the results)"}
+    c = check(measured_base(), measured_base() | {"base_loss": nan}, Thresholds())["drift"]
+    assert (c.status, c.text) == (SKIPPED, "drift not measured (the base's base_loss is nan)")
+    # older results that stored 0.0 for nothing measured are read by their counts: skipped, not passed
+    old = measured_base() | {"format": 0.0, "format_answers": 0.0, "memorisation": 0.0, "ngrams": 0.0,
+                             "topic": 0.0, "topic.scored": 0.0}
+    assert [k for k, c in check(old, measured_base(), Thresholds()).items() if c.status == SKIPPED] == [
+        "format", "topic", "memorisation"]

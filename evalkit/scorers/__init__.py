@@ -2,6 +2,10 @@
 
 Each returns a headline ``value``, flat ``metrics`` and JSON-serialisable
 ``evidence`` that points at samples as ``{"prompt_id": ..., "sample": ...}``.
+With nothing to measure (no answers, no words, no Q/A text, one sample per
+prompt) a scorer leaves its metric out and its value None, keeps the counts
+that say why, and says it in ``evidence["note"]``: an absent metric is a
+skipped criterion (evalkit.criteria), never a made-up 0.0 that passes.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ class Context:
 @dataclass
 class Score:
     name: str                   # scorer name, e.g. "invented_words"
-    value: float                # the headline number
+    value: float | None         # the headline number; None when there was nothing to measure (never a made-up 0)
     metrics: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
 

@@ -179,23 +179,24 @@ def score(answers: list[Answer], ctx: Context) -> Score:
         per_answer.append((sum(counts.values()) - before[0], n_tokens - before[1]))
     invented = sum(counts.values())
     traced = {w: ctx.origins.trace(w) for w in counts} if ctx.origins is not None else {}
-    rate = invented / n_tokens if n_tokens else 0.0
-    # Invented words come in clusters (a confused answer invents several), so the rate varies more between
-    # samplings than a binomial count says: its variance is estimated over answers (a ratio estimator).
-    k = len(per_answer)
-    var = (k / (k - 1) * sum((i - rate * w) ** 2 for i, w in per_answer) / n_tokens ** 2) if k > 1 and n_tokens else 0.0
+    rate = invented / n_tokens if n_tokens else None  # no words: no rate (not 0%)
     evidence = {
         "invented": [
             {"word": w, "count": c, "samples": refs[w]} | ({"from": traced[w]} if traced.get(w) else {})
             for w, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
     }
-    metrics = {
-        "invented_rate": rate,
-        "invented_tokens": float(invented),
-        "word_tokens": float(n_tokens),
-        "invented_rate_var": var,
-    }
+    metrics = {"invented_tokens": float(invented), "word_tokens": float(n_tokens)}
+    if rate is None:
+        evidence["note"] = "the answers have no words: no invented-word rate"
+    else:
+        metrics["invented_rate"] = rate
+    # Invented words come in clusters (a confused answer invents several), so the rate varies more between
+    # samplings than a binomial count says: its variance is estimated over answers (a ratio estimator), from
+    # two answers up (one answer has no spread to measure: the criterion then uses the binomial test).
+    k = len(per_answer)
+    if rate is not None and k > 1:
+        metrics["invented_rate_var"] = k / (k - 1) * sum((i - rate * w) ** 2 for i, w in per_answer) / n_tokens ** 2
     if ctx.origins is not None:  # invented words traced to an answer word the base text barely has
         metrics["invented_rare_qa"] = float(sum(c for w, c in counts.items() if (traced[w] or {}).get("rare_qa")))
     return Score("invented_words", rate, metrics, evidence)

@@ -13,7 +13,11 @@
   is 0 or >= 8.  Computed by seeding at copied 8-grams (position index) and
   extending each alignment once: linear in answer length for ordinary text, and
   never quadratic in the training text size.
-* ``ngrams``, ``copied_ngrams`` -- the counts behind ``memorisation`` (shown by the gates).
+* ``ngrams``, ``copied_ngrams`` -- the counts behind ``memorisation`` (shown by the gates);
+  ``training_ngrams`` -- the training text's distinct 8-grams.  Nothing to measure
+  leaves ``memorisation`` out: no training text (``training_ngrams`` 0: then
+  ``longest_copy`` and the copy counts are left out too), or no answer 8 words long
+  (``ngrams`` 0).
 
 The index is built by :func:`build_ngram_index`, cached on (text, n), and the
 training 8-grams the base English shares by :func:`shared_ngrams`, cached on
@@ -101,11 +105,13 @@ def score(answers: list[Answer], ctx: Context) -> Score:
                 continue  # the base English says all of it: not a copy of the fine-tune data
             longest = max(longest, length)
             spans_ev.append({**sample_ref(a), "start": s, "length": length, "text": " ".join(aw[s:s + length])})
-    mem = copied / total if total else 0.0
     spans_ev.sort(key=lambda d: (-d["length"], d["prompt_id"], d["sample"]))
-    metrics = {"memorisation": mem, "longest_copy": float(longest), "ngrams": float(total),
-               "copied_ngrams": float(copied), "base_ngrams": float(in_base)}
+    metrics = {"ngrams": float(total), "training_ngrams": float(len(idx.positions))}
     evidence = {"n": N, "spans": spans_ev[:MAX_SPANS], "spans_total": len(spans_ev)}
-    if not ctx.training_text:
-        evidence["note"] = "no training text given: nothing can count as copied"
-    return Score("memorisation", mem, metrics, evidence)
+    if not idx.positions:  # nothing to copy from: not "nothing copied"
+        return Score("memorisation", None, metrics, evidence | {"note": "no Q/A text given: nothing to compare with"})
+    metrics |= {"longest_copy": float(longest), "copied_ngrams": float(copied), "base_ngrams": float(in_base)}
+    if not total:
+        return Score("memorisation", None, metrics, evidence | {"note": f"no answer is {N} words long"})
+    metrics["memorisation"] = copied / total
+    return Score("memorisation", metrics["memorisation"], metrics, evidence)

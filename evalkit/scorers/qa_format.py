@@ -27,7 +27,8 @@ Named checks per answer (all must pass for the answer to count as well-formed):
     between ``MIN_WORDS`` (3) and ``MAX_WORDS`` (150) words inclusive.
 
 Metrics: ``format`` (fraction of answers passing every check), ``format_answers`` (how many) and
-``format.<check>`` (pass fraction per check).  value = ``format``.
+``format.<check>`` (pass fraction per check).  value = ``format``.  Without answers only
+``format_answers`` (0) is there.
 """
 
 from __future__ import annotations
@@ -99,8 +100,11 @@ def score(answers: list[Answer], ctx: Context) -> Score:
         else:
             all_ok += 1
     n = len(answers)
-    fmt = all_ok / n if n else 0.0
-    metrics = {"format": fmt, "format_answers": float(n)}
+    metrics = {"format_answers": float(n)}
+    evidence = {"failures": failures, "answers": n}
+    if not n:  # no answers: no share of them (not 0%)
+        return Score("qa_format", None, metrics, evidence | {"note": "no answers: nothing to check"})
+    metrics["format"] = all_ok / n
     for c in CHECKS:
-        metrics[f"format.{c}"] = passes[c] / n if n else 0.0
-    return Score("qa_format", fmt, metrics, {"failures": failures, "answers": n})
+        metrics[f"format.{c}"] = passes[c] / n
+    return Score("qa_format", metrics["format"], metrics, evidence)

@@ -4,7 +4,8 @@
   Jaccard similarity of the samples' word 3-gram sets; averaged over prompts.
   1.0 means every seed produced the same answer (a memorisation sign).  Two
   answers too short to have a 3-gram count as 1.0 when their words are equal,
-  else 0.0.  value = ``seed_similarity``.
+  else 0.0.  value = ``seed_similarity``; ``seed_similarity.prompts`` counts the
+  prompts compared (0, one sample each: ``seed_similarity`` is left out).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def score(answers: list[Answer], ctx: Context) -> Score:
             continue
         vals = [jaccard(x[1], y[1]) for x, y in combinations(samples, 2)]
         sims.append({"prompt_id": pid, "similarity": sum(vals) / len(vals), "samples": len(samples)})
-    seed = sum(s["similarity"] for s in sims) / len(sims) if sims else 0.0
     sims.sort(key=lambda s: (-s["similarity"], s["prompt_id"]))
-    return Score("repetition", seed, {"seed_similarity": seed}, {"seed_similarity": sims})
+    metrics = {"seed_similarity.prompts": float(len(sims))}
+    if not sims:  # one sample per prompt: nothing to compare (not "all different")
+        return Score("repetition", None, metrics, {"seed_similarity": sims,
+                                                   "note": "one sample per prompt: nothing to compare across seeds"})
+    metrics["seed_similarity"] = sum(s["similarity"] for s in sims) / len(sims)
+    return Score("repetition", metrics["seed_similarity"], metrics, {"seed_similarity": sims})

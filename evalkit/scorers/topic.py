@@ -23,7 +23,7 @@ word.  An answer *covers* its topics when it uses at least one form of at least
 one topic word.  Answers whose prompt has no topics are not scored.
 
 Metrics: ``topic`` (fraction of scored answers covering), ``topic.scored``
-(number scored).  value = ``topic``.  Evidence: per prompt, coverage fraction
+(number scored; when 0, ``topic`` is left out).  value = ``topic``.  Evidence: per prompt, coverage fraction
 and the matched answer words.
 """
 
@@ -105,7 +105,7 @@ def score(answers: list[Answer], ctx: Context) -> Score:
             p["matched"].update(hits)
         else:
             p["uncovered"].append(sample_ref(a))
-    frac = covered / scored if scored else 0.0
+    frac = covered / scored if scored else None  # no prompt with topic words: no share (not 0%)
     prompts = [
         {
             "prompt_id": pid,
@@ -116,4 +116,6 @@ def score(answers: list[Answer], ctx: Context) -> Score:
         }
         for pid, p in sorted(per.items(), key=lambda kv: (kv[1]["covered"] / kv[1]["answers"], kv[0]))
     ]
-    return Score("topic", frac, {"topic": frac, "topic.scored": float(scored)}, {"prompts": prompts})
+    metrics = {"topic.scored": float(scored)} | ({"topic": frac} if frac is not None else {})
+    evidence = {"prompts": prompts} | ({} if scored else {"note": "no prompt has topic words: nothing to score"})
+    return Score("topic", frac, metrics, evidence)
