@@ -1,28 +1,49 @@
 """The `evalkit` command: one subcommand per job, each a thin door into a module that does the work."""
 
 import argparse
+import os
 import signal
 import sqlite3
 import sys
+import traceback
 from contextlib import ExitStack
 from pathlib import Path
 
 from .errors import EvalkitError
 
 
+# Exit codes, one meaning each (the README's table). The verdict's own: READY 0, OVERFIT or DIVERGED 1, CONTINUE 3
+# (evalkit.verdict.EXIT_CODES); 130 and 143 for SIGINT and SIGTERM.
+EXIT_ERROR = 2  # evalkit could not do its job: a user error, or a failure of evalkit itself
+EXIT_TRAINER = 4  # `watch -- COMMAND`: the trainer failed, or ended before any save of it was judged
+
+
 def main(argv=None) -> int:
-    """Every user error (evalkit.errors.EvalkitError and its kinds) ends here: one line, exit 2, no traceback."""
+    """Every failure ends here as one line and exit 2, never a traceback: a user error (evalkit.errors.EvalkitError)
+    says what to fix; anything else is a failure of evalkit itself (EVALKIT_DEBUG=1 shows its traceback)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         return dispatch(argv)
     except EvalkitError as e:
         print(f"evalkit {argv[0]}: {e}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    except BrokenPipeError:  # `evalkit ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as e:  # noqa: BLE001 - a bug must not look like a verdict (exit 1 is OVERFIT's)
+        if os.environ.get("EVALKIT_DEBUG"):
+            raise
+        where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(traceback.extract_tb(e.__traceback__))
+                      if "evalkit" in f.filename), "?")
+        print(f"evalkit {argv[0]}: evalkit failed ({type(e).__name__}: {e} at {where}); this is a bug in evalkit: "
+              f"EVALKIT_DEBUG=1 shows the traceback", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def dispatch(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="evalkit", description="Judge every checkpoint of a small "
                                      "llama2.c-style fine-tune and say stop or continue.")
+    parser.add_argument("--version", action="version", version=f"evalkit {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("train", help="train or fine-tune (llama2.c flags: --key=value; see python -m evalkit.model.train)",
                    add_help=False)
@@ -66,7 +87,7 @@ def dispatch(argv: list[str]) -> int:
                     "(default: tokenizer.bin beside OUT)")
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
-        return 0 if argv else 2
+        return 0 if argv else EXIT_ERROR
     command, rest = argv[0], argv[1:]
     if command == "train":
         from evalkit.model.train import main as train_main
@@ -90,7 +111,16 @@ def dispatch(argv: list[str]) -> int:
         return run_watch(args)
     if args.command == "export":
         return run_export(args)
-    return 2
+    return EXIT_ERROR
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("evalkit")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def add_part_flags(p):
@@ -135,9 +165,15 @@ def run_data(argv) -> int:
     from evalkit.model.data import DEFAULTS
     from evalkit.model.flags import parse_flags
 
+    from evalkit.model.flags import flags_help, wants_help
+
     from .demo import build_demo_data
 
-    cfg = parse_flags(argv, DEFAULTS | {"base_chars": 3_000_000})
+    settings = DEFAULTS | {"base_chars": 3_000_000}
+    if wants_help(argv):
+        print(flags_help(settings, "evalkit data: the demo's conversations, base English, tokenizer and shards"))
+        return 0
+    cfg = parse_flags(argv, settings)
     build_demo_data(cfg["data_dir"], cfg["vocab_size"], cfg["base_chars"])
     return 0
 
@@ -171,22 +207,27 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def run_watch(args) -> int:
-    """Exit codes: the verdict's (READY 0, OVERFIT or DIVERGED 1, CONTINUE 3), 2 on a user error, 130 on SIGINT
-    (Ctrl-C), 143 on SIGTERM. Both signals (Ctrl-C, systemd, docker stop, tmux) stop it cleanly, also when a
-    shell started it in the background with SIGINT ignored: the evaluation in flight is abandoned, the report
-    says it stopped, the store is closed (no -wal/-shm left)."""
+    """Exit codes: the verdict's (READY 0, OVERFIT or DIVERGED 1, CONTINUE 3), 2 when evalkit fails, 4 when its
+    trainer failed or ended before any save was judged, 130 on SIGINT (Ctrl-C), 143 on SIGTERM. Both signals
+    (Ctrl-C, systemd, docker stop, tmux) stop it cleanly, also when a shell started it in the background with SIGINT
+    ignored: the evaluation in flight is abandoned, the report says it stopped, the store is closed (no -wal/-shm
+    left). Whatever the way out, the trainer it started and every process of its group are gone first."""
     previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
     watcher = trainer = None
+    out_dir = Path(args.out_dir)
     with ExitStack() as restore:
         restore.callback(lambda: [signal.signal(s, handler) for s, handler in previous.items()])
         try:
             from .watch import Watcher, beside_trainer
 
             restore.enter_context(beside_trainer(args.device))
+            stop_file = True
+            if args.trainer:
+                stop_file = trainer_preflight(args.trainer, out_dir)
             watcher = Watcher(args.out_dir, args.report, suite=args.suite, baseline=args.baseline,
                               tokenizer=args.tokenizer, qa=args.qa, base_text=args.base_text,
                               allow_words=args.allow_words, device=args.device, interval=args.interval,
-                              once=args.once, exit_on_stop=args.exit_on_stop)
+                              once=args.once, exit_on_stop=args.exit_on_stop, stop_file=stop_file)
             if args.trainer:
                 from .trainer import Trainer
 
@@ -198,10 +239,10 @@ def run_watch(args) -> int:
 
             raise EvalkitError(f"cannot use the results store ({e})", Path(args.report) / STORE_FILE) from None
         except Stopped as e:
-            for s in STOP_SIGNALS:  # a second signal must not cut the clean-up short: it takes well under a second
+            for s in STOP_SIGNALS:  # a second signal must not cut the clean-up short
                 signal.signal(s, signal.SIG_IGN)
-            if trainer is not None and trainer.poll() is None:  # the trainer first: it must not outlive us
-                print(trainer.stop(Path(args.out_dir), print), flush=True)
+            if trainer is not None:  # the trainer first: it must not outlive us
+                print(trainer.close(out_dir) or "the trainer had already exited", flush=True)
             if watcher is not None:
                 try:
                     watcher.update(watching=False)  # the report says it is no longer watching
@@ -211,13 +252,41 @@ def run_watch(args) -> int:
             print(f"stopped ({e}); results are in {args.report}", flush=True)
             return 128 + e.signum
         finally:
+            if trainer is not None:  # every other way out, an error of evalkit's included: no process left
+                for s in STOP_SIGNALS:
+                    signal.signal(s, signal.SIG_IGN)
+                said = trainer.close(out_dir)
+                if said:
+                    print(said, flush=True)
             if watcher is not None:
                 watcher.close()
 
 
+def trainer_preflight(command: list[str], out_dir: Path) -> Path | None:
+    """Before the trainer starts: what in its llama2.c flags cannot work is an error, what works badly a warning;
+    the STOP file it reads (--stop_file), if any: an old one is removed, or it would stop at once."""
+    import torch
+
+    from .trainer import command_flags, preflight
+
+    errors, warnings = preflight(command, out_dir, torch.cuda.is_available())
+    if errors:
+        raise EvalkitError("; ".join(errors) + " (the trainer was not started)")
+    for w in warnings:
+        print(f"warning: {w}", flush=True)
+    given = command_flags(command).get("stop_file")
+    if not given:
+        return None  # evalkit stops it itself: no STOP file to write
+    stop_file = Path(given)
+    if stop_file.is_file():
+        stop_file.unlink()
+        print(f"removed {stop_file}, left by an earlier run: the trainer would have stopped at once", flush=True)
+    return stop_file
+
+
 def watch_trainer(watcher, trainer, args) -> int:
     """The closed loop: judge the trainer's saves; at a STOP verdict stop it; keep the recommended checkpoint.
-    Exit code: the verdict's; a trainer that failed on its own is said, with its exit code and last lines."""
+    Exit code: the verdict's; EXIT_TRAINER when the trainer failed, or ended before a save of it was judged."""
     from .trainer import keep
     from .verdict import STOP_OUTCOMES
 
@@ -226,21 +295,33 @@ def watch_trainer(watcher, trainer, args) -> int:
     def done() -> bool:
         v = watcher.verdict
         if v is not None and v.outcome in STOP_OUTCOMES and not trainer.stopped_by_us and trainer.poll() is None:
-            watcher.say(f"{v.headline}: {trainer.stop(out_dir, watcher.say)}")
+            with watcher.doing("waiting for the trainer to stop"):
+                watcher.say(f"{v.headline}: {trainer.stop(out_dir)}")
         return trainer.poll() is not None
 
     code = watcher.run(until=done)
     trainer.wait_output()
-    if not trainer.stopped_by_us and trainer.proc.returncode != 0:
+    if trainer.failed():
         watcher.say(f"the trainer failed (exit {trainer.proc.returncode}); its last lines:")
         for line in trainer.tail:
             watcher.say(f"  {line}")
     elif not trainer.stopped_by_us:
-        watcher.say("the trainer finished by itself")
+        watcher.say(f"the trainer finished by itself (exit {trainer.proc.returncode})")
     recommended = (watcher.last_run or {}).get("recommended_path")
     if recommended:
         dest = Path(args.keep_as) if args.keep_as else out_dir / "ckpt_best.pt"
-        watcher.say(keep(Path(recommended), dest, watcher.baseline_path()))
+        said = keep(Path(recommended), dest, watcher.baseline_path())
+        watcher.say(said)
+        if said.startswith("kept"):
+            watcher.kept_as = dest
+            watcher.update(watching=False)  # the report and verdict.json say where the user finds it
+    if trainer.failed():
+        return EXIT_TRAINER
+    if watcher.verdict is None:
+        why = (f"before it made {out_dir}/" if not out_dir.is_dir() else
+               f"before any new save of it in {out_dir}/ was judged")
+        watcher.say(f"the trainer ended (exit {trainer.proc.returncode}) {why}: nothing to judge")
+        return EXIT_TRAINER
     return code
 
 

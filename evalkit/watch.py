@@ -16,9 +16,11 @@ retried. One watcher per report directory (a lock file); temp files a killed wat
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import replace
@@ -86,12 +88,23 @@ def check_out_dir(out_dir: Path, once: bool):
         raise WatchError(f"{out_dir}: no such directory (the trainer's out_dir)")
 
 
-def wait_for(out_dir: Path, interval: float, say):
-    """A watcher started before its trainer (in a second terminal, as with TensorBoard) waits for OUT_DIR."""
+def wait_for(out_dir: Path, interval: float, say, until: Callable[[], bool] | None = None) -> bool:
+    """A watcher started before its trainer (in a second terminal, as with TensorBoard) waits for OUT_DIR; False
+    when until() (its own trainer ended) comes first: then it will never appear."""
     if not out_dir.is_dir():
         say(f"waiting for {out_dir}/ to appear")
         while not out_dir.is_dir():
-            time.sleep(interval)
+            if until is not None and until():
+                return False
+            time.sleep(interval / 4 if until else interval)
+    return True
+
+
+def _sig(path: Path) -> tuple | None:
+    try:
+        return file_sig(os.stat(path))
+    except OSError:
+        return None
 
 
 def judged(row: dict | None) -> bool:
@@ -99,10 +112,62 @@ def judged(row: dict | None) -> bool:
     return row is not None and row["status"] != "error"
 
 
+class Sightings:
+    """OUT_DIR looked at every interval/4 on a thread of its own, so that a version which settled (unchanged for
+    `interval`) and was replaced while the watcher was busy judging or stopping the trainer is still known to have
+    existed: the watcher names it (Watcher.name_missed) instead of losing it in silence."""
+
+    def __init__(self, out_dir: Path, skip: set[str], interval: float):
+        self.out_dir, self.skip, self.interval = out_dir, skip, interval
+        self.seen: dict[str, tuple[tuple, float, float]] = {}  # name -> (sig, first seen, last seen)
+        self.gone: list[tuple[str, tuple, float]] = []  # (name, sig, when it was replaced) of settled versions
+        self.lock, self.halt, self.thread = threading.Lock(), threading.Event(), None
+
+    def start(self):
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="evalkit-sightings", daemon=True)
+            self.thread.start()
+
+    def stop(self):
+        self.halt.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+    def _run(self):
+        while not self.halt.wait(self.interval / 4):
+            self.look()
+
+    def look(self):
+        try:
+            sigs = checkpoint_files(self.out_dir, self.skip, lambda *a, **k: None)
+        except OSError:
+            return
+        now = time.monotonic()
+        with self.lock:
+            for name, sig in sigs.items():
+                old = self.seen.get(name)
+                if old is not None and old[0] == sig:
+                    self.seen[name] = (sig, old[1], now)
+                    continue
+                if old is not None and old[2] - old[1] >= self.interval:
+                    self.gone.append((name, old[0], now))
+                self.seen[name] = (sig, now, now)
+            for name in [n for n in self.seen if n not in sigs]:
+                del self.seen[name]
+
+    def replaced(self) -> list[tuple[str, tuple, float]]:
+        """The settled versions replaced since the last call: (name, sig, when)."""
+        with self.lock:
+            gone, self.gone = self.gone, []
+        return gone
+
+
 class Watcher:
     def __init__(self, out_dir, report_dir="reports", suite=None, baseline=None, tokenizer=None, qa=None,
                  base_text=None, allow_words=None, device="cpu", interval=1.0, once=False, exit_on_stop=False,
-                 log=print):
+                 stop_file: Path | None | bool = True, log=print):
+        """stop_file: where a STOP verdict is written for a trainer that reads it (True: OUT_DIR/STOP; None: nowhere,
+        the caller stops its trainer itself)."""
         self.out_dir, self.report_dir = Path(out_dir), Path(report_dir)
         self.device = device
         self.interval, self.once, self.exit_on_stop, self.log = interval, once, exit_on_stop, log
@@ -133,9 +198,14 @@ class Watcher:
         self.dirty, self.next_update, self.last_update = True, 0.0, 0.0
         self.last_headline, self.last_verdict_json, self.stop_written = None, None, None  # the STOP file's text
         self.last_run: dict | None = None  # the report's data at the last update
+        self.stop_file = self.out_dir / "STOP" if stop_file is True else stop_file
+        self.kept_as: Path | None = None  # where the recommended checkpoint was kept for the user (watch -- COMMAND)
+        self.sightings = Sightings(self.out_dir, self.skip, interval)
+        self.busy_log: collections.deque = collections.deque(maxlen=64)  # (start, end, what) of the long steps
 
     def close(self):
         """Let go of the store (its -wal/-shm files go with the last connection) and the lock."""
+        self.sightings.stop()
         if self.results is not None:
             self.results.close()
         self.results = None
@@ -152,8 +222,10 @@ class Watcher:
     def run(self, until: Callable[[], bool] | None = None) -> int:
         """Watch until stopped: --once, until everything there now is judged; --exit-on-stop, until a STOP;
         until(), a caller's condition (the demo: its trainer exited), then until what is there is judged."""
-        wait_for(self.out_dir, self.interval, self.say)
+        if not wait_for(self.out_dir, self.interval, self.say, until):
+            return 3  # nothing to judge, nor will be (the caller says why)
         warm_up()
+        self.sightings.start()
         self.find_parts_at_start()
         while True:
             pending = self.scan()
@@ -184,13 +256,14 @@ class Watcher:
             raise WatchError(f"{self.out_dir}: the directory disappeared") from None
         ready = settled(self.files, sigs, now, self.interval,
                         lambda name, sig: judged(self.results.by_stat(name, sig)))
+        self.name_missed(sigs)
         pending = base_pending = self.check_baseline(now)  # no verdict without the base: it would say CONTINUE
         for name in ready:
             self.process(name, self.files[name])
             if self.dirty and not base_pending and time.monotonic() - self.last_update >= REPORT_EVERY:
                 self.update(watching=not self.once)  # a long backlog: show progress
-        if any(name not in self.files for name in ready):
-            pending = True  # changed while being read: it is looked at again, also with --once
+        if any(name not in self.files or _sig(self.out_dir / name) != self.files[name].sig for name in ready):
+            pending = True  # changed while being read or judged: it is looked at again, also with --once
         if self.first_version is not None and self.baseline is None:
             pending = self.check_baseline(time.monotonic()) or pending  # the base was chosen during this scan
         if self.dirty and not base_pending and time.monotonic() >= self.next_update:
@@ -198,6 +271,26 @@ class Watcher:
         return pending or any(not t.done for t in self.files.values())
 
     # ----------------------------------------------------------------------------------------- versions
+
+    def name_missed(self, sigs: dict[str, tuple]):
+        """Every version accounted for: one that settled and was replaced before it could be read is named, once."""
+        for name, sig, replaced_at in self.sightings.replaced():
+            if sig == sigs.get(name) or self.results.by_stat(name, sig) is not None:
+                continue  # the one there now, or read (judged, broken or an error) before it was replaced
+            saved = time.strftime("%H:%M:%S", time.localtime(sig[1] / 1e9))
+            busy = next((f" while evalkit was {what}" for start, end, what in reversed(self.busy_log)
+                         if start <= replaced_at <= end), "")
+            self.say(f"{name} changed twice{busy}: the version saved at {saved} was replaced before it could be "
+                     f"read, and was not judged", once_key=f"missed:{name}:{sig}")
+
+    @contextmanager
+    def doing(self, what: str):
+        """A long step (judging, stopping the trainer), remembered so a version missed meanwhile says why."""
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.busy_log.append((start, time.monotonic(), what))
 
     def process(self, name: str, t: Track):
         path = self.out_dir / name
@@ -265,7 +358,8 @@ class Watcher:
                 t.done, self.dirty = True, True
                 return
             self.say(f"evaluating {name} (iter {ckpt.iter_num})…")
-            result = self.evaluate(kept or path, replace(ckpt, path=path))
+            with self.doing(f"judging {name}"):
+                result = self.evaluate(kept or path, replace(ckpt, path=path))
         except Exception as e:  # noqa: BLE001 - one checkpoint that cannot be judged must not stop the watch
             if isinstance(e, Diverged):  # named, not scored: the verdict stops the run here
                 status, error, said = "diverged", f"{name}: {e.message}", f"  {name}: {e.message}"
@@ -299,9 +393,8 @@ class Watcher:
         otherwise they are found, and shown, with the first checkpoint that arrives."""
         path = self.baseline_path()
         if path is None:
-            found = sorted((p for p in self.out_dir.glob("*.pt") if not p.name.startswith(".")),
-                           key=lambda p: p.stat().st_mtime_ns)
-            path = found[0] if found else None
+            sigs = checkpoint_files(self.out_dir, self.skip, lambda *a, **k: None)  # said when the scan meets them
+            path = self.out_dir / min(sigs, key=lambda n: sigs[n][1]) if sigs else None
         try:
             ckpt = read_checkpoint(path) if path else None
         except (CheckpointError, OSError):
@@ -340,7 +433,8 @@ class Watcher:
         """The run's domain gap (evalkit.diagnosis), once its base is known: shown with the parts, stored with
         the run, and the evidence of the advice."""
         try:
-            self.parts.gap = measure_gap(self.parts, ckpt or read_checkpoint(path), self.device)
+            with self.doing("measuring the base's domain gap"):
+                self.parts.gap = measure_gap(self.parts, ckpt or read_checkpoint(path), self.device)
         except Exception as e:  # noqa: BLE001 - a base that cannot be measured is said again where it is judged
             why = e if isinstance(e, (EvalkitError, OSError)) else f"{type(e).__name__}: {e}"
             self.parts.gap = DomainGap(None, None, None, note=f"not measured (the base {path.name}: {why})")
@@ -400,7 +494,8 @@ class Watcher:
             name = path.name.split("_", 1)[1] if path == self.first_version else path.name  # kept as {sha}_{name}
             self.say(f"evaluating the base {name} (iter {ckpt.iter_num})…")
             start = time.monotonic()
-            result = self.evaluate(path, ckpt)
+            with self.doing("judging the base"):
+                result = self.evaluate(path, ckpt)
             row = dict(id=t.digest, name=name, path=str(path.resolve()), weights=weights_digest(ckpt),
                        result=result.to_dict(), evaluated_at=time.time())
             self.results.put_baseline(**row)
@@ -414,7 +509,7 @@ class Watcher:
         """The report's data: the verdict over every evaluated version against the base, and every row."""
         run, self.verdict = assemble_run(self.results.versions(), self.baseline, self.thresholds, self.parts,
                                          self.suite.path, self.out_dir, watching, self.results.result)
-        return run
+        return run | {"kept_as": str(self.kept_as) if self.kept_as else None}
 
     def update(self, watching: bool):
         """Judge, say the headline when it changes, write the STOP files and the report; retry what failed."""
@@ -432,23 +527,30 @@ class Watcher:
             self.dirty, self.next_update = True, time.monotonic() + 5 * self.interval
 
     def write_stop(self, run: dict) -> bool:
-        text = json.dumps(run["verdict"] | {"recommended_path": run["recommended_path"]}, indent=2,
-                          ensure_ascii=False, allow_nan=False)
+        """verdict.json, and the STOP file for a trainer that reads one (stop_file), said once when first written."""
+        text = json.dumps(run["verdict"] | {"recommended_path": run["recommended_path"], "kept_as": run["kept_as"]},
+                          indent=2, ensure_ascii=False, allow_nan=False)
         try:
             if text != self.last_verdict_json:
                 atomic_write(self.report_dir / "verdict.json", lambda f: f.write(f"{text}\n".encode()))
                 self.last_verdict_json = text
-            if self.stop_written != self.verdict.headline:  # a later save can turn READY into OVERFIT
+            if self.stop_file is not None and self.stop_written != self.verdict.headline:  # READY can turn OVERFIT
                 first = self.stop_written is None
-                atomic_write(self.out_dir / "STOP", lambda f: f.write(f"{self.verdict.headline}\n".encode()))
+                atomic_write(self.stop_file, lambda f: f.write(f"{self.verdict.headline}\n".encode()))
                 self.stop_written = self.verdict.headline
                 if first:
-                    self.say(f"wrote {self.out_dir / 'STOP'}: a trainer run with --stop_file={self.out_dir / 'STOP'}"
-                             f" saves and stops; recommended: {run['recommended_path'] or 'none (see the verdict)'}")
+                    self.say(self.stop_said(run["recommended_path"]))
         except OSError as e:
             self.say(f"could not write the verdict or the STOP file ({e}); retrying", once_key=f"stop:{e}")
             return False
         return True
+
+    def stop_said(self, recommended: str | None) -> str:
+        use = f"use {recommended}" if recommended else "nothing to use (see the verdict)"
+        if self.stop_file != self.out_dir / "STOP":  # the -- COMMAND's own --stop_file
+            return f"wrote {self.stop_file}: the trainer reads it (--stop_file), saves and stops; {use}"
+        return (f"wrote {self.stop_file}: a trainer started with --stop_file={self.stop_file} (evalkit train) saves "
+                f"and stops; stop any other yourself (llama2.c's train.py: Ctrl-C); {use}")
 
     def render(self, run: dict) -> bool:
         try:
