@@ -196,7 +196,7 @@ def find_tokenizer(ckpt: Checkpoint, explicit=None, run_dirs=()) -> Path:
     name = f"tok{ckpt.args.vocab_size}.model"
     recorded = ckpt.recorded_file("tokenizer")
     candidates = [recorded] if recorded else []
-    candidates += [d / "data" / name for d in (*run_dirs, ckpt.path.resolve().parent.parent, Path("."))]
+    candidates += [d / "data" / name for d in (run_dirs or (ckpt.path.resolve().parent.parent, Path(".")))]
     for c in candidates:
         if c.is_file():
             return c
@@ -224,7 +224,8 @@ def find_base(out_dir: Path | None, explicit=None, recorded: Path | None = None)
 def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa=None, base_text=None,
                allow_words=None, baseline=None) -> RunParts:
     """Everything a judgement needs besides the checkpoint itself; `ckpt` is any checkpoint of the run."""
-    run_dirs = tuple(dict.fromkeys(d.resolve() for d in ([out_dir.parent] if out_dir else []) + [Path(".")]))
+    run_dir = (out_dir or ckpt.path.parent).resolve().parent  # the run's folder (out/'s parent) before the cwd
+    run_dirs = tuple(dict.fromkeys([run_dir, Path(".").resolve()]))
     tok_path = find_tokenizer(ckpt, tokenizer, run_dirs)
     tok = _tokenizer(str(tok_path.resolve()))
     if tok.vocab_size != ckpt.args.vocab_size:
@@ -267,7 +268,8 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
             notes.append(f"{_rel(qa_folders[0])} holds Q/A text (the fine-tune data), not the base's English: "
                          f"drift not measured; pass --base-text PATH with the base's pretraining shards or text")
     if qa_text is None:
-        jsonl = sorted({p for d in run_dirs for p in [*d.glob("*.jsonl"), *(d / "data").glob("*.jsonl")]})
+        found = (sorted([*d.glob("*.jsonl"), *(d / "data").glob("*.jsonl")]) for d in run_dirs)
+        jsonl = next((f for f in found if f), [])  # the run's folder first, the cwd as the fallback
         if jsonl:
             qa_text = read_jsonl(tok, jsonl[0])
             if len(jsonl) > 1:

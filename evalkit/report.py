@@ -271,9 +271,12 @@ def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, pa
     gap = parts.gap if parts else None
     v = judge(scores, base_scores(base), thresholds, drift_note, gap) if scores else None
     judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
-    shown = sorted(ok + [r for r in rows if r["status"] in ("broken", "error")],
-                   key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
-    rec = next((i for i, r in enumerate(shown) if v and labels.get(r["id"]) == v.checkpoint), None)
+    latest = {r["name"]: r["id"] for r in sorted(rows, key=lambda r: r["seen_at"] or 0)}
+    unread = [r for r in rows if r["status"] in ("broken", "error") and latest[r["name"]] == r["id"]]  # a file
+    # broken once and fixed since is no longer shown broken
+    shown = sorted(ok + unread, key=lambda r: (r["iter_num"] is None, r["iter_num"] or 0, r["seen_at"] or 0))
+    rec = next((i for i, r in enumerate(shown) if v and v.checkpoint and r["id"] in labels
+                and labels[r["id"]] == v.checkpoint), None)  # only a judged row can be the recommended one
     full = sampled([r["status"] for r in shown], rec)  # only these carry answers and evidence
     checkpoints = []
     for i, r in enumerate(shown):

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .checkpoint import atomic_write
-from .flags import parse_flags
+from .flags import flags_help, parse_flags, wants_help
 from .qa import answer_spans, answers_in, conversation_text
 from .tokenizer import Tokenizer, train_tokenizer
 from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
@@ -234,8 +234,12 @@ DEFAULTS = {"data_dir": str(DATA_DIR), "vocab_size": 4096}
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if wants_help(argv):
+        print(flags_help(DEFAULTS, "the tokenizer and token shards from data/base_corpus.txt + conversations.jsonl"))
+        return 0
     try:
-        cfg = parse_flags(sys.argv[1:] if argv is None else argv, DEFAULTS)
+        cfg = parse_flags(argv, DEFAULTS)
         build(cfg["data_dir"], cfg["vocab_size"])
     except EvalkitError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -9,6 +9,17 @@ class FlagError(EvalkitError):
     """A bad command-line setting; the message is one line."""
 
 
+def wants_help(argv) -> bool:
+    return any(a in ("-h", "--help") for a in argv)
+
+
+def flags_help(defaults: dict, what: str) -> str:
+    """The --help of a llama2.c-style command: every setting with its default, one per line."""
+    width = max(len(k) for k in defaults) + 3
+    return "\n".join([f"{what}; every setting is --key=value (default shown):"] +
+                     [f"  --{k:<{width}}{v!r}" for k, v in defaults.items()])
+
+
 def parse_flags(argv, defaults: dict) -> dict:
     """Override defaults with --key=value; each value must have its default's type (int fits float)."""
     config = dict(defaults)

@@ -28,7 +28,7 @@ import torch
 from .args import ModelArgs
 from .checkpoint import atomic_write, read_checkpoint, remove_dead_temps, save_checkpoint
 from .data import DATA_DIR, Batches, DataError, find_shards, tokenizer_path
-from .flags import parse_flags
+from .flags import flags_help, parse_flags, wants_help
 from .transformer import Transformer
 from ..errors import EvalkitError  # the one user-error type: a one-line message, exit 2
 
@@ -305,8 +305,12 @@ def _train(cfg, rank, world, grad_accum, master, ddp):
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if wants_help(argv):
+        print(flags_help(DEFAULTS, "train or fine-tune a llama2.c-architecture model"))
+        return 0
     try:
-        cfg = parse_flags(sys.argv[1:] if argv is None else argv, DEFAULTS)
+        cfg = parse_flags(argv, DEFAULTS)
         summary = train(cfg)
     except EvalkitError as e:  # bad flags, data or checkpoint: one line
         print(f"error: {e}", file=sys.stderr)
