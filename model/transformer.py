@@ -164,21 +164,38 @@ class Transformer(nn.Module):
         return logits, loss
 
     @torch.inference_mode()
-    def generate(self, prompts, max_new_tokens, temperature=1.0, top_k=0, seed=0, stop=None):
-        """Sample continuations of many token-id prompts at once; returns the new ids of each prompt.
+    def generate(self, prompts, max_new_tokens, temperature=1.0, top_k=0, seed=0, stop=None, batch_rows=None):
+        """Sample continuations of many token-id prompts; returns the new ids of each prompt.
 
-        Prompts are left-padded to a common length; each row gets its own positions (0 at its first real
-        token) and a mask that hides its padding, so a row's logits equal running it alone. Generation ends
-        for a row when `stop(row, new_ids)` says so, for all rows at max_new_tokens or max_seq_len.
-        temperature 0 means greedy; top_k 0 means no top-k cut.
+        The prompts are generated in batches of `batch_rows` (by default as many as BATCH_MEMORY holds, see
+        rows_per_batch), one after another, so memory is bounded whatever their number; a row's text does not
+        depend on the batch it is in (each row's draws are its own, see ExponentialRace). Within a batch, prompts
+        are left-padded to a common length; each row gets its own positions (0 at its first real token) and a
+        mask that hides its padding, so a row's logits equal running it alone. Generation ends for a row when
+        `stop(row, new_ids)` says so, for all rows at max_new_tokens or max_seq_len (counted from the longest
+        prompt of all). temperature 0 means greedy; top_k 0 means no top-k cut.
         """
-        device = self.output.weight.device
         B, L = len(prompts), max(len(p) for p in prompts)
         if min(len(p) for p in prompts) == 0:
             raise ValueError("every prompt needs at least one token")
         if L >= self.args.max_seq_len:
             raise ValueError(f"prompt of {L} tokens does not fit max_seq_len {self.args.max_seq_len}")
-        total = min(L + max_new_tokens, self.args.max_seq_len)
+        steps = min(L + max_new_tokens, self.args.max_seq_len) - L
+        per = batch_rows or rows_per_batch(self.args, B, L, L + steps, self.output.weight.element_size())
+        device = self.output.weight.device
+        on_device = torch.Generator(device=device).manual_seed(seed) if device.type != "cpu" else None
+        race = ExponentialRace(seed, B, self.args.vocab_size, on_device, batch_rows=per)
+        new = []
+        for first in range(0, B, per):
+            new += self._generate_batch(prompts[first : first + per], first, steps, max_new_tokens, temperature,
+                                        top_k, race, stop)
+        return new
+
+    def _generate_batch(self, prompts, first, steps, max_new_tokens, temperature, top_k, race, stop):
+        """generate for the rows first.. of the suite, `steps` steps at most."""
+        device = self.output.weight.device
+        B, L = len(prompts), max(len(p) for p in prompts)
+        total = L + steps
         pad = torch.tensor([L - len(p) for p in prompts], device=device)
         tokens = torch.zeros(B, total, dtype=torch.long, device=device)
         for b, p in enumerate(prompts):
@@ -195,8 +212,7 @@ class Transformer(nn.Module):
                        w13=torch.cat([layer.feed_forward.w1.weight, layer.feed_forward.w3.weight]))
             for layer in self.layers
         ]
-        on_device = torch.Generator(device=device).manual_seed(seed) if device.type != "cpu" else None
-        race = ExponentialRace(seed, B, a.vocab_size, on_device)
+        batch = range(first, first + B)
         new = [[] for _ in range(B)]
         done = [False] * B
         rows = list(range(B))  # the rows the caches (and tokens, positions, real_key) hold, in order
@@ -208,12 +224,13 @@ class Transformer(nn.Module):
             mask = causal.unsqueeze(0) & (real_key[:, :end].unsqueeze(1) | (q.unsqueeze(1) == slots[:end]))
             logits = self(tokens[:, start:end], positions=positions[:, start:end], mask=mask.unsqueeze(1),
                           caches=caches, start=start)[:, -1].float()
-            nxt = sample_next(logits, temperature, top_k, lambda candidates: race.draw(rows, candidates)).tolist()
+            ids = [first + b for b in rows]
+            nxt = sample_next(logits, temperature, top_k, lambda candidates: race.draw(ids, candidates, batch)).tolist()
             tokens[:, end] = torch.tensor(nxt, device=device)
             for b, t in zip(rows, nxt):
                 if not done[b]:
                     new[b].append(t)
-                    done[b] = len(new[b]) >= max_new_tokens or bool(stop and stop(b, new[b]))
+                    done[b] = len(new[b]) >= max_new_tokens or bool(stop and stop(first + b, new[b]))
             if sum(done[b] for b in rows) * 8 >= len(rows):  # finished rows leave once they are an eighth
                 keep = torch.tensor([i for i, b in enumerate(rows) if not done[b]], dtype=torch.long, device=device)
                 caches = [replace(c, k=c.k[keep], v=c.v[keep]) for c in caches]
@@ -221,6 +238,24 @@ class Transformer(nn.Module):
                 rows = [rows[i] for i in keep.tolist()]
             start, end = end, end + 1
         return new
+
+
+#: Generation's memory budget for one batch: its KV caches, the first step's logits and the race's bits. A
+#: decoding step reads every weight once whatever its rows, so rows are nearly free until the batch's own tensors
+#: outgrow the budget; 512 MiB keeps the default suite (76 rows) in one batch up to 110M-parameter models
+#: (12 layers of 768 at 160 positions: 12 MB a row) while a 2,000-prompt suite stays a few hundred MB.
+BATCH_MEMORY = 512 << 20
+#: ...and its most rows: past a few hundred rows a step's matmuls are already as efficient as they get, so more
+#: rows only add memory (and one batch's finished rows leave later).
+MAX_BATCH_ROWS = 256
+
+
+def rows_per_batch(args: ModelArgs, rows: int, prompt_len: int, total: int, itemsize: int) -> int:
+    """How many of `rows` one batch of generation holds under BATCH_MEMORY and MAX_BATCH_ROWS (at least one)."""
+    kv = 2 * args.n_layers * args.n_kv_heads * args.head_dim * total * itemsize  # keys and values, every layer
+    logits = prompt_len * args.vocab_size * itemsize  # the first step computes every prompt position's logits
+    bits = 16 * args.vocab_size  # the race's raw bits: two 32-bit words per token, held as 64-bit
+    return max(1, min(rows, MAX_BATCH_ROWS, BATCH_MEMORY // (kv + logits + bits)))
 
 
 class ExponentialRace:
@@ -232,31 +267,71 @@ class ExponentialRace:
     finished or not, so no row's draws depend on the others, but a logarithm is taken only where it can matter:
     at the tokens top-k kept. That is 200 of 4,096 per row, and most of what sampling cost.
 
+    Rows can be generated in batches of `batch_rows` (consecutive rows, one batch after the other, each to its
+    end): a batch draws, at each of its steps, the very bits the whole suite's step would have given its rows,
+    so a row's text does not depend on the batch size. The stream is read once, in order: bits that belong to
+    a later batch are passed over, keeping the generator's state where that batch's rows start (2.5 KB per
+    step and batch), and the batch restarts from there.
+
     On a GPU, pass `generator` (the device's own, seeded): every token's draw is then made there, as before,
-    which is faster on the device than bits from the host (and a GPU's text was never a CPU's).
+    which is faster on the device than bits from the host (and a GPU's text was never a CPU's). There each
+    batch replays the generator from its seed, drawing all rows' race at each step and keeping its own.
     """
 
-    def __init__(self, seed: int, rows: int, vocab: int, generator: torch.Generator | None = None):
+    def __init__(self, seed: int, rows: int, vocab: int, generator: torch.Generator | None = None,
+                 batch_rows: int | None = None):
         self.rows, self.vocab, self.generator = rows, vocab, generator
+        self.batch_rows = batch_rows or rows
+        self.steps = {}  # each batch's first row -> the step it draws next
         if generator is None:
             self.bits = np.random.MT19937()
             key = np.random.RandomState(seed & 0xFFFFFFFF).get_state()[1]  # torch seeds with the low 32 bits
             self.bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
+            self.at = (0, 0)  # the step and the batch (its first row) whose bits self.bits gives next
+            self.saved = {}  # (step, first row) -> self.bits' state there, for batches still to come
+            self.replay = np.random.MT19937(0)
+        else:
+            self.start = generator.get_state()
 
-    def draw(self, rows: list[int], candidates: torch.Tensor) -> torch.Tensor:
-        """The race for `rows` (of all rows): (len(rows), vocab), the draws where `candidates` is True, 1 elsewhere."""
+    def draw(self, rows: list[int], candidates: torch.Tensor, batch: range | None = None) -> torch.Tensor:
+        """The race at the next step of `batch` (default: all rows) for its `rows` (indices of all rows):
+        (len(rows), vocab), the draws where `candidates` is True, 1 elsewhere."""
+        batch = batch or range(self.rows)
+        step = self.steps.get(batch.start, 0)
+        self.steps[batch.start] = step + 1
         if self.generator is not None:
+            if step == 0 and batch.start > 0:
+                self.generator.set_state(self.start)
             race = torch.empty(self.rows, self.vocab, device=candidates.device)
             race = race.exponential_(1.0, generator=self.generator)
             return race if len(rows) == self.rows else race[torch.tensor(rows, device=candidates.device)]
-        raw = self.bits.random_raw(2 * self.rows * self.vocab).reshape(-1, 2)  # every row's bits, finished or not
+        raw = self._bits(step, batch).reshape(-1, 2)  # every row's bits, finished or not
         where = np.flatnonzero(candidates.cpu().numpy())
-        at = where if len(rows) == self.rows else np.asarray(rows)[where // self.vocab] * self.vocab + where % self.vocab
+        local = np.asarray(rows) - batch.start
+        at = where if len(rows) == len(batch) else local[where // self.vocab] * self.vocab + where % self.vocab
         hi, lo = raw[at].T
         u = (((hi & 0x1FFFFF) << 32) | lo).astype(np.float64) * 2.0**-53
         race = np.ones(candidates.numel(), dtype=np.float32)
         race[where] = -np.log1p(-u)
         return torch.from_numpy(race).view(candidates.shape).to(candidates.device)
+
+    def _bits(self, step: int, batch: range) -> np.ndarray:
+        """The raw bits of `batch`'s rows at `step`: where the stream of the whole suite has them."""
+        n = 2 * len(batch) * self.vocab
+        state = self.saved.pop((step, batch.start), None)
+        if state is not None:
+            self.replay.state = state
+            return self.replay.random_raw(n)
+        while self.at < (step, batch.start):  # pass over other batches' bits, keeping where later ones start
+            s, first = self.at
+            if first > batch.start:
+                self.saved[self.at] = self.bits.state
+            self.bits.random_raw(2 * min(self.batch_rows, self.rows - first) * self.vocab, output=False)
+            self.at = (s, first + self.batch_rows) if first + self.batch_rows < self.rows else (s + 1, 0)
+        if self.at != (step, batch.start):
+            raise RuntimeError("batches must draw one after another, each step in order")
+        self.at = (step, batch.stop) if batch.stop < self.rows else (step + 1, 0)
+        return self.bits.random_raw(n)
 
 
 def sample_next(logits, temperature, top_k, race):

@@ -143,3 +143,58 @@ def test_llama2c_checkpoint_loads_and_generates_english(llama2c_dir):
     assert len(words) >= 15
     common = {"the", "a", "and", "of", "to", "was", "in", "he", "she", "her", "his", "it", "i", "had", "that"}
     assert sum(w.lower().strip(".,;!?\"'") in common for w in words) >= 4
+
+
+def batched_prompts():
+    return [[1 + b, 2 + b % 3, 3] * (1 + b % 4) + [5 + b] for b in range(7)]  # 4 to 13 tokens
+
+
+@pytest.mark.parametrize("max_new_tokens", [15, 80])  # 80: cut short by max_seq_len 64 (the longest prompt's room)
+def test_a_rows_text_does_not_depend_on_its_batch(max_new_tokens):
+    """Batches of 1, 3 (3 + 3 + 1) or all 7 rows: each row draws its own race, so every row's text is the same."""
+    model = small()
+    prompts = batched_prompts()
+
+    def stop(b, new):
+        return b % 3 == 1 and len(new) == 3 + b
+
+    texts = {rows: model.generate(prompts, max_new_tokens, temperature=1.0, top_k=30, seed=5, stop=stop,
+                                  batch_rows=rows) for rows in (1, 3, 7)}
+    assert texts[1] == texts[3] == texts[7]
+    assert [len(t) for t in texts[7]] == [min(max_new_tokens, 64 - 13) if b % 3 != 1 else 3 + b for b in range(7)]
+    assert texts[7] != model.generate(prompts, max_new_tokens, temperature=1.0, top_k=30, seed=6, stop=stop)
+
+
+@pytest.mark.parametrize("on_generator", [False, True])
+def test_a_batch_draws_the_whole_races_bits_for_its_rows(on_generator):
+    """Batches of 3 rows of 7, each running its own number of steps (a batch ends with its last row), draw the
+    race one batch of all 7 rows draws at the same steps, for the same rows."""
+    gen = (lambda: torch.Generator().manual_seed(9)) if on_generator else (lambda: None)
+    whole, batched = ExponentialRace(9, 7, 50, gen()), ExponentialRace(9, 7, 50, gen(), batch_rows=3)
+    everywhere = torch.ones(7, 50, dtype=torch.bool)
+    want = [whole.draw(list(range(7)), everywhere) for _ in range(6)]
+    for batch, steps in [(range(0, 3), 2), (range(3, 6), 6), (range(6, 7), 4)]:
+        for step in range(steps):
+            rows = list(batch)[1:] if step >= 1 and len(batch) > 1 else list(batch)  # finished rows take draws too
+            got = batched.draw(rows, everywhere[: len(rows)], batch)
+            assert torch.equal(got, want[step][rows])
+
+
+def test_the_batch_size_is_what_the_memory_budget_holds(monkeypatch):
+    """Per row: keys and values of every layer at every position, the first step's logits at every prompt
+    position, and the race's raw bits; the budget is cut to three rows' worth, so 7 prompts run as 3 + 3 + 1."""
+    import evalkit.model.transformer as transformer
+
+    model = small()
+    prompts = batched_prompts()
+    total, longest = 13 + 15, 13
+    row = 2 * 2 * 4 * 16 * total * 4 + longest * 97 * 4 + 16 * 97
+    monkeypatch.setattr(transformer, "BATCH_MEMORY", 3 * row + row // 2)
+    assert transformer.rows_per_batch(model.args, 7, longest, total, 4) == 3
+    sizes, original = [], model._generate_batch
+    monkeypatch.setattr(model, "_generate_batch", lambda prompts, *a: sizes.append(len(prompts)) or original(prompts, *a))
+    batched = model.generate(prompts, 15, temperature=0.8, top_k=20, seed=2)
+    assert sizes == [3, 3, 1]
+    assert batched == model.generate(prompts, 15, temperature=0.8, top_k=20, seed=2, batch_rows=7)
+    monkeypatch.setattr(transformer, "BATCH_MEMORY", 10**12)
+    assert transformer.rows_per_batch(model.args, 10**6, longest, total, 4) == transformer.MAX_BATCH_ROWS
