@@ -15,12 +15,13 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from evalkit.model.checkpoint import atomic_write
+from evalkit.model.checkpoint import atomic_write, not_a_file
 
 from .parts import is_base_name
 
@@ -72,7 +73,8 @@ def is_utf8(name: str) -> bool:
 
 def checkpoint_files(out_dir: Path, skip: set[str], say: Callable[..., None]) -> dict[str, tuple]:
     """{name: file_sig} of the checkpoints in out_dir now: *.pt files, not the base (ckpt_v1_base.pt, base.pt:
-    the start, not the run), not temp files of atomic saves (.NAME), not names in skip."""
+    the start, not the run), not temp files of atomic saves (.NAME), not names in skip. A symlink that leads to
+    no file (dangling, a loop) is said once and skipped until it does."""
     sigs = {}
     with os.scandir(out_dir) as entries:
         for e in entries:
@@ -82,10 +84,14 @@ def checkpoint_files(out_dir: Path, skip: set[str], say: Callable[..., None]) ->
                 say(f"{e.name!r}: not judged: rename it (its name is not valid UTF-8 text)", once_key=f"name:{e.name!r}")
                 continue
             try:
-                if e.is_file():
-                    sigs[e.name] = file_sig(e.stat())
-            except FileNotFoundError:
-                pass
+                st = e.stat()  # through a symlink: its target
+            except OSError as err:
+                if e.is_symlink() or not isinstance(err, FileNotFoundError):  # else removed since the listing
+                    why = not_a_file(Path(out_dir) / e.name, err)
+                    say(f"{e.name}: not judged: {why}", once_key=f"stat:{e.name}:{why}")  # looked at again each scan
+                continue
+            if stat.S_ISREG(st.st_mode):
+                sigs[e.name] = file_sig(st)
     return sigs
 
 
