@@ -2,8 +2,8 @@
 
 Parameter names match llama2.c's model.py exactly, so a llama2.c checkpoint's `model` state dict loads with
 strict=True. Generation is batched over prompts of different lengths (left-padded, per-row positions) and
-KV-cached; every sampled token comes from a seeded exponential race (ExponentialRace), so the same inputs give
-the same text.
+KV-cached, in batches of a bounded size (rows_per_batch); every sampled token comes from a seeded exponential race
+(ExponentialRace) whose draws for a row do not depend on its batch, so the same inputs give the same text.
 """
 
 import math
@@ -240,13 +240,13 @@ class Transformer(nn.Module):
         return new
 
 
-#: Generation's memory budget for one batch: its KV caches, the first step's logits and the race's bits. A
-#: decoding step reads every weight once whatever its rows, so rows are nearly free until the batch's own tensors
-#: outgrow the budget; 512 MiB keeps the default suite (76 rows) in one batch up to 110M-parameter models
-#: (12 layers of 768 at 160 positions: 12 MB a row) while a 2,000-prompt suite stays a few hundred MB.
-BATCH_MEMORY = 512 << 20
+#: Generation's memory budget for one batch: its KV caches, the first step's logits and the race's bits (the
+#: rest is small beside them). A decoding step reads every weight once whatever its rows, so rows are nearly free
+#: until the batch's own tensors outgrow the budget; 1 GiB keeps the default suite (76 rows) in one batch up to
+#: llama2.c's 110M model (12 layers of 768, 32,000 tokens: about 14 MB a row), and any suite's batches bounded.
+BATCH_MEMORY = 1 << 30
 #: ...and its most rows: past a few hundred rows a step's matmuls are already as efficient as they get, so more
-#: rows only add memory (and one batch's finished rows leave later).
+#: rows only add memory (256 of the demo model's rows take 0.23 GB; its 2,000-prompt suite needed 7.45 GB in one).
 MAX_BATCH_ROWS = 256
 
 
