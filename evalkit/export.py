@@ -340,8 +340,9 @@ def _rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     return out
 
 
-def numpy_forward(weights: dict[str, np.ndarray], args, tokens: list[int]) -> np.ndarray:
-    """Logits (T, vocab) float32 of llama2.c's Transformer on one token sequence, in plain NumPy.
+def numpy_forward(args, weights: dict[str, np.ndarray], tokens: list[int]) -> np.ndarray:
+    """Logits (T, vocab) float32 of llama2.c's Transformer on one token sequence, in plain NumPy; args and weights
+    in the order load_npz gives them: `numpy_forward(*load_npz("model.npz"), tokens)`.
 
     RMSNorm, RoPE (theta 10000, consecutive pairs), causal attention with grouped KV heads (query head h reads
     KV head h // (n_heads / n_kv_heads)), SwiGLU, and the output classifier ('output.weight', else the tied

@@ -63,9 +63,11 @@ class Results:
 
     def close(self):
         """Let go of the store (its -wal/-shm files go with the last connection) and the lock."""
-        for handle in (self.conn, self.lock):
-            if handle is not None:
-                handle.close()
+        if self.conn is not None:
+            self.conn.close()
+        if self.lock is not None:  # no stale lock file left: removed while still held (see _lock)
+            (self.dir / LOCK_FILE).unlink(missing_ok=True)
+            self.lock.close()
         self.conn = self.lock = None
 
     # ------------------------------------------------------------------------------------------- writing
@@ -143,15 +145,22 @@ def _lock(report_dir: Path):
         import fcntl
     except ImportError:  # Windows: no advisory locks in the standard library; go unguarded
         return None
-    f = open(report_dir / LOCK_FILE, "a+")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.seek(0)
-        holder = f.read().strip() or "?"
-        f.close()
-        raise EvalkitError(f"another evalkit watch (pid {holder}) is using this report directory; stop it or pass "
-                           f"--report DIR", report_dir) from None
+    while True:
+        f = open(report_dir / LOCK_FILE, "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            f.close()
+            raise EvalkitError(f"another evalkit watch (pid {holder}) is using this report directory; stop it or "
+                               f"pass --report DIR", report_dir) from None
+        try:
+            if os.stat(report_dir / LOCK_FILE).st_ino == os.fstat(f.fileno()).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        f.close()  # locked a file its holder removed on its way out: take the one there now
     f.seek(0)
     f.truncate()
     f.write(f"{os.getpid()}\n")

@@ -64,8 +64,8 @@ def test_npz_numpy_forward_matches_torch(tmp_path, tok512, capsys):
     assert set(weights) == set(state)
     assert all(w.dtype == np.float32 and np.array_equal(w, state[k].numpy()) for k, w in weights.items())
     tokens = np.random.default_rng(0).integers(0, args.vocab_size, 20).tolist()
-    diff = np.abs(numpy_forward(weights, args, tokens) - torch_logits(model, tokens)).max()
-    assert numpy_forward(weights, args, tokens).shape == (20, args.vocab_size)
+    diff = np.abs(numpy_forward(args, weights, tokens) - torch_logits(model, tokens)).max()
+    assert numpy_forward(args, weights, tokens).shape == (20, args.vocab_size)
     assert diff <= 1e-4, diff
     print(f"tiny model max abs logit diff {diff:.2e}")
 
@@ -84,7 +84,7 @@ def test_llama2c_bin_round_trip_and_tokenizer(tmp_path, tok512, capsys):
     assert np.array_equal(weights["freqs_cos"], model.freqs_cos.numpy())
     assert np.array_equal(weights["freqs_sin"], model.freqs_sin.numpy())
     tokens = list(range(1, 21))
-    assert np.abs(numpy_forward(weights, args2, tokens) - torch_logits(model, tokens)).max() <= 1e-4
+    assert np.abs(numpy_forward(args2, weights, tokens) - torch_logits(model, tokens)).max() <= 1e-4
 
     sp = spm.SentencePieceProcessor(model_file=str(tok512))
     max_len, pieces = read_tokenizer_bin(tmp_path / "tokenizer.bin")
@@ -173,7 +173,21 @@ def test_real_llama2c_checkpoint(llama2c_dir, tmp_path, capsys):
     tokens = spm.SentencePieceProcessor(model_file=str(tok)).encode("Once upon a time, there was a little girl")
     tokens = ([1] + tokens)[:20] + list(range(300, 320))[: max(0, 20 - len(tokens) - 1)]
     assert len(tokens) == 20
-    diff = np.abs(numpy_forward(weights, args3, tokens) - torch_logits(model, tokens)).max()
+    diff = np.abs(numpy_forward(args3, weights, tokens) - torch_logits(model, tokens)).max()
     assert diff <= 1e-4, diff
     print(f"llama2c model: .bin {size} bytes, max abs logit diff {diff:.2e}")
     assert math.isfinite(diff)
+
+
+def test_the_readmes_numpy_example_runs_as_written(tmp_path, capsys, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "numpy_forward" in b)
+    model, args = make_ckpt(tmp_path / "ckpt.pt")
+    assert run_cli(capsys, tmp_path / "ckpt.pt", tmp_path / "model.npz")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec(example, scope)
+    assert np.abs(scope["logits"] - torch_logits(model, [1, 450, 29])).max() <= 1e-4
