@@ -262,14 +262,16 @@ def run_scores(rows: list[dict], base: dict | None) -> tuple[list[dict], dict[st
 
 
 def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, parts, suite_path, out_dir,
-                 watching: bool, result: Callable[[dict], dict | None]) -> tuple[dict, RunVerdict | None]:
+                 watching: bool, result: Callable[[dict], dict | None],
+                 final: bool = False) -> tuple[dict, RunVerdict | None]:
     """The report's data and the verdict: every evaluated (or diverged) version judged against the base, with
     the broken and unjudged ones shown too. rows: the watcher's versions; base: the base's store row;
-    result(row): a version's whole result, loaded only for the checkpoints shown with samples."""
+    result(row): a version's whole result, loaded only for the checkpoints shown with samples; final: no more
+    saves are coming (the verdict's final)."""
     ok, labels, scores = run_scores(rows, base)
     drift_note = parts.drift_note if parts else ""
     gap = parts.gap if parts else None
-    v = judge(scores, base_scores(base), thresholds, drift_note, gap) if scores else None
+    v = judge(scores, base_scores(base), thresholds, drift_note, gap, final) if scores else None
     judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
     latest = {r["name"]: r["id"] for r in sorted(rows, key=lambda r: r["seen_at"] or 0)}
     unread = [r for r in rows if r["status"] in ("broken", "error") and latest[r["name"]] == r["id"]]  # a file

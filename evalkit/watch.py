@@ -50,8 +50,8 @@ class WatchError(EvalkitError):
 
 
 def warm_up():
-    """Pay torch's one-time cost of building a model on the meta device (read_checkpoint checks shapes that way,
-    about 2 s the first time) at start-up, so the first checkpoint is picked up as fast as the later ones."""
+    """Pay torch's one-time cost of building a model (about 2 s the first time in a process) at start-up, so the
+    first checkpoint is picked up as fast as the later ones."""
     import torch
 
     from evalkit.model.args import ModelArgs
@@ -199,6 +199,7 @@ class Watcher:
         self.last_headline, self.last_verdict_json, self.stop_written = None, None, None  # the STOP file's text
         self.last_run: dict | None = None  # the report's data at the last update
         self.stop_file = self.out_dir / "STOP" if stop_file is True else stop_file
+        self.final = False  # no more saves are coming (the trainer ended): an unconfirmed qualifying save is READY
         self.kept_as: Path | None = None  # where the recommended checkpoint was kept for the user (watch -- COMMAND)
         self.sightings = Sightings(self.out_dir, self.skip, interval)
         self.busy_log: collections.deque = collections.deque(maxlen=64)  # (start, end, what) of the long steps
@@ -234,7 +235,7 @@ class Watcher:
             if self.exit_on_stop and self.verdict is not None and self.verdict.outcome in STOP_OUTCOMES:
                 break
             if until is not None and until():
-                self.once = True  # judge what the trainer left on its way out, then stop
+                self.once = self.final = True  # judge what the trainer left on its way out, then stop
             time.sleep(self.interval / 4)
         self.update(watching=False)
         if not self.results.save():
@@ -469,6 +470,8 @@ class Watcher:
             sig = file_sig(path.stat())
         except FileNotFoundError:
             return False
+        except OSError as e:  # a symlink loop, no permission: no judgement can be made against it
+            raise WatchError(f"the base {path}: {e.strerror or e} (pass --baseline PATH)") from None
         if self.baseline_track is None or self.baseline_track[0] != path or self.baseline_track[1].sig != sig:
             self.baseline_track = (path, Track(sig, now))
             return True
@@ -508,7 +511,7 @@ class Watcher:
     def build_run(self, watching: bool) -> dict:
         """The report's data: the verdict over every evaluated version against the base, and every row."""
         run, self.verdict = assemble_run(self.results.versions(), self.baseline, self.thresholds, self.parts,
-                                         self.suite.path, self.out_dir, watching, self.results.result)
+                                         self.suite.path, self.out_dir, watching, self.results.result, self.final)
         return run | {"kept_as": str(self.kept_as) if self.kept_as else None}
 
     def update(self, watching: bool):

@@ -55,10 +55,11 @@ PARTS = ["base out/base.pt (named as a base)", "tokenizer data/tok512.model",
          "Q/A data data/tok512 (20 conversations, 1,648 tokens; val 118)", "suite <prompts>/default.toml"]
 
 
-def judged(ckpts, base=BASE_ROW):
+def judged(ckpts, base=BASE_ROW, final=False):
     """The verdict over ckpts against the base; each checkpoint gets its 'worse' as the watcher gives it."""
     verdict = judge([CheckpointScores(c["name"], c["iter_num"], c["metrics"]) for c in ckpts],
-                    CheckpointScores(base["name"], base["iter_num"], base["metrics"]), Thresholds()).to_dict()
+                    CheckpointScores(base["name"], base["iter_num"], base["metrics"]), Thresholds(),
+                    final=final).to_dict()
     rows = {r["name"]: r for r in verdict["per_checkpoint"]}
     for c in ckpts:
         c["worse"] = rows[c["name"]]["worse"]
@@ -67,8 +68,8 @@ def judged(ckpts, base=BASE_ROW):
 
 def make_run():
     """The base, two evaluated checkpoints (the first invents 3x the base's words, fails format and carries hostile
-    text) and a broken one: READY. The first is no longer learning (its Q/A val loss is above the base's), so its
-    invented words make it worse (evalkit.verdict, rule 2)."""
+    text) and a broken one: READY, the run having ended (no save can confirm the second). The first is no longer
+    learning (its Q/A val loss is above the base's), so its invented words make it worse (evalkit.verdict, rule 2)."""
     bad = metrics(**dict(GOOD, invented_tokens=60, format=0.5, base_loss=2.0, qa_val_loss=3.2, qa_train_loss=2.4))
     c1 = checkpoint(1, 100, bad, lambda pid, s: EVIL if (pid, s) == ("rain", 0) else
                     f"The Surfive rain is surfive, not surfived {pid} {s}.",
@@ -77,7 +78,7 @@ def make_run():
     c2 = checkpoint(2, 200, metrics(**GOOD), lambda pid, s: f"The {pid} is calm and quiet, sample {s}.")
     broken = {"id": "deadbeef", "name": "ckpt_000300.pt", "kept_path": None, "iter_num": 300, "status": "broken",
               "error": "ckpt_000300.pt: truncated file <eof>", "metrics": {}, "checks": {}, "evaluation": None}
-    verdict = judged([c1, c2])
+    verdict = judged([c1, c2], final=True)
     assert verdict["outcome"] == "READY" and verdict["checkpoint"] == "ckpt_000200.pt"
     base = answers(PROMPTS, 2, lambda pid, s: f"Base model says {pid} number {s}.")
     return {"out_dir": "out", "updated": "2026-11-25 12:00:00", "watching": True, "verdict": verdict,

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+from evalkit.cli import EXIT_TRAINER
+
 from .conftest import LENIENT, TINY, TINY_SUITE, ckpts, subprocess_env
 
 # saves far apart (a few seconds of the tiny model), max_iters far beyond what the test waits for: only a stop
@@ -38,7 +40,7 @@ def test_the_trainer_is_stopped_at_the_stop_verdict_and_its_recommended_save_kep
     assert kept.read_bytes() == (tmp_path / verdict["recommended_path"]).read_bytes()
     assert kept.read_bytes() == (tmp_path / "out" / "ckpt_000300.pt").read_bytes()  # the exact bytes judged
     saves = sorted(p.name for p in (tmp_path / "out").glob("ckpt_0*.pt"))
-    assert saves == ["ckpt_000300.pt"]  # nothing written after the verdict
+    assert saves == ["ckpt_000300.pt", "ckpt_000600.pt"]  # 600 confirmed 300 (READY); nothing written after it
     log = (tmp_path / "rep" / "trainer.log").read_text()
     assert "saved out/ckpt_000300.pt" in log and "saved out/ckpt_000300.pt" in out  # passed through, and logged
     trainer_pid = int(out.split("stopped the trainer (pid ")[1].split(")")[0])
@@ -69,7 +71,7 @@ def test_a_trainer_that_fails_is_named_with_its_exit_code_and_last_lines(tmp_pat
     r = subprocess.run([sys.executable, "-m", "evalkit.cli", "watch", "out", "--report", "rep", "--suite",
                         "suite.toml", "--interval", "0.2", "--", *failing], cwd=tmp_path, capture_output=True,
                        text=True, env=subprocess_env(), timeout=300)
-    assert r.returncode == 3, r.stdout + r.stderr  # nothing judged: CONTINUE's code
+    assert r.returncode == EXIT_TRAINER, r.stdout + r.stderr  # the trainer's failure, not a CONTINUE
     assert "the trainer failed (exit 3); its last lines:\n  loading data\n  boom: no shards\n" in r.stdout
     assert r.stdout.index("boom: no shards") < r.stdout.index("the trainer failed")  # passed through first
     assert (tmp_path / "rep" / "trainer.log").read_text() == "loading data\nboom: no shards\n"
