@@ -7,10 +7,11 @@
    base that already knows the answers' world, as the seed's base already spoke about resonance;
 3. fine-tune it on the conversations in a background process, on purpose for far too long;
 4. meanwhile `evalkit watch` judges every checkpoint as it lands: CONTINUE while the format is not learned,
-   READY once a save qualifies (in real use the trainer stops there: the watcher writes out/STOP), then, as the
-   demo trains on past it with no base English mixed in, saves that lose the base's English (drift over its
-   limit), until STOP — OVERFIT rolls back to the READY save; the demo then stops the trainer and prints the
-   timeline, one line per save.
+   CONTINUE still when the first save qualifies (it waits for the next save to confirm it), READY at the save
+   that does, recommending the better of the two (in real use the trainer stops there: the watcher writes
+   out/STOP), then, as the demo trains on past it with no base English mixed in, saves that lose the base's
+   English (drift over its limit), until STOP — OVERFIT rolls back to the READY save; the demo then stops the
+   trainer and prints the timeline, one line per save.
 """
 
 import hashlib
@@ -35,7 +36,7 @@ from .democorpus import generate_conversations, generate_corpus
 from .diagnosis import advice_line
 from .criteria import BY_KEY
 from .errors import EvalkitError
-from .verdict import DIVERGED, OVERFIT, READY, STOP_OUTCOMES, timeline
+from .verdict import CONTINUE, DIVERGED, OVERFIT, READY, STOP_OUTCOMES, timeline
 from .report import base_scores, run_scores
 from .watch import Watcher, beside_trainer
 
@@ -163,7 +164,8 @@ def timeline_lines(steps, base) -> list[str]:
         if row["worse"]:
             why = "clearly worse: " + ", ".join(failed or ["Q/A val loss rising"])
         elif row["meets"]:
-            why = "qualifies"
+            why = "qualifies" if row["confirmed"] or v.outcome != CONTINUE else \
+                "qualifies (READY when the next save confirms it)"
         else:
             why = "misses " + ", ".join(f for f in failed if f != "invented words" or not row["warnings"])
             why += " (invented words not counted while it learns the format)" if row["warnings"] else ""
@@ -172,27 +174,34 @@ def timeline_lines(steps, base) -> list[str]:
     return lines
 
 
-def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetune=FINETUNE, base_ckpt=None,
-         tokenizer=None, base_chars=BASE_CHARS, log=print) -> int:
-    """Run the demo; 0 when it ends at a STOP verdict. base_ckpt/tokenizer: the shipped ones unless given (the
-    tests bring a tiny base of their own); the other settings are parameters so tests can shrink them."""
-    t0 = time.time()
-    work, report = Path(work), Path(report)
-    data_dir = work / "data"
+def demo_inputs(work, vocab=VOCAB, tokenizer=None, base_ckpt=None, base_chars=BASE_CHARS,
+                log=print) -> tuple[Path, Path, Path]:
+    """What the demo fine-tunes (bench/cadence.py too): its data in work/data (built where absent or made with
+    another tokenizer) and its base copied to work/base/base.pt (the shipped ones unless given). Returns the data
+    directory, the base's copy and where the base came from."""
+    data_dir = Path(work) / "data"
     tokenizer = Path(tokenizer) if tokenizer else shipped_file(SHIPPED_TOKENIZER)
     base_src = Path(base_ckpt) if base_ckpt else shipped_file(SHIPPED_BASE)
-    vocab = shape["vocab_size"]
     if not (shard_dir(data_dir, vocab) / "qa_train.bin").exists() or \
             tokenizer_path(data_dir, vocab).read_bytes() != tokenizer.read_bytes():
         log(f"[1/4] building the demo data in {data_dir}: conversations and base English from one world")
         build_demo_data(data_dir, vocab, base_chars, tokenizer=tokenizer, log=lambda m: log(indent(m, "      ")))
     else:
         log(f"[1/4] demo data: {data_dir} is built")
-
-    base = work / "base" / "base.pt"
+    base = Path(work) / "base" / "base.pt"
     base.parent.mkdir(parents=True, exist_ok=True)
     if not base.exists() or base.read_bytes() != base_src.read_bytes():
         shutil.copyfile(base_src, base)
+    return data_dir, base, base_src
+
+
+def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetune=FINETUNE, base_ckpt=None,
+         tokenizer=None, base_chars=BASE_CHARS, log=print) -> int:
+    """Run the demo; 0 when it ends at a STOP verdict. base_ckpt/tokenizer: the shipped ones unless given (the
+    tests bring a tiny base of their own); the other settings are parameters so tests can shrink them."""
+    t0 = time.time()
+    work, report = Path(work), Path(report)
+    data_dir, base, base_src = demo_inputs(work, shape["vocab_size"], tokenizer, base_ckpt, base_chars, log=log)
     b = read_checkpoint(base)
     params = sum(v.numel() for v in {v.data_ptr(): v for v in b.state_dict.values()}.values())  # tied: once
     log(f"[2/4] base model {base}: {params:,} parameters, trained "
@@ -219,9 +228,10 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
     def done() -> bool:
         v = watcher.verdict
         if v is not None and v.outcome == READY and not said_ready:
-            said_ready.append(v.checkpoint)
-            log(f"      READY at {v.checkpoint}. In real use the trainer stops here (the watcher wrote {out / 'STOP'});"
-                f" the demo trains on past it, on purpose, to show what comes after")
+            landed = v.per_checkpoint[-1]["name"]  # the save that confirmed it
+            said_ready.append(landed)
+            log(f"      READY at {landed}: use {v.checkpoint}. In real use the trainer stops here (the watcher wrote "
+                f"{out / 'STOP'}); the demo trains on past it, on purpose, to show what comes after")
         if v is not None and v.outcome in (OVERFIT, DIVERGED) and not stop_demo.exists():
             stop_demo.write_text(v.headline + "\n")  # the trainer saves and stops
         return trainer.poll() is not None
