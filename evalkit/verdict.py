@@ -32,8 +32,11 @@ Rules, in plain words (numbers from :class:`evalkit.config.Thresholds`, criteria
      from a few dozen answers against a floor, and every save is another look at them; a save that crosses a
      floor by one or two answers of noise would make READY come earlier the more often a run saves (measured
      on a llama2.c fine-tune: saved every 10 iterations READY at 840, every 2 at 832, topic 0.48, 0.52, 0.53
-     at 830, 832, 840). The next save qualifying too is evidence no cadence can inflate: a run saved often
-     is stopped in the same stretch as one saved rarely (bench/cadence.py), at the cost of one save.
+     at 830, 832, 840). The next save qualifying too is evidence more looks cannot inflate as easily, and it
+     costs one save: on the demo's fine-tune (bench/cadence.py), whose topic crosses its floor cleanly, READY
+     came at 130, 125, 150 saved every 5, 25, 50 iterations (125, 100, 100 at the first qualifying save),
+     recommending the same saves as before. A stretch of qualifying saves shorter than ``patience`` saves is no
+     READY: the run goes on to OVERFIT, which rolls back to it (or, final, READY takes it).
      While a qualifying save waits for its confirmation the verdict is CONTINUE and says so.
      ``final=True`` (the caller knows no more saves are coming: the trainer has ended) accepts the best
      qualifying save without its confirmation, and the reasons say it was not confirmed.
