@@ -151,6 +151,7 @@ def run_eval(args) -> int:
         return 1
     if args.json:
         out = j.result.to_dict() | {"checks": {k: c.__dict__ for k, c in j.checks.items()}, "passed": j.passed,
+                                    "skipped": j.skipped, "summary": j.summary,
                                     "parts": j.parts.lines(j.suite.path), "advice": j.advice,
                                     "domain_gap": j.parts.gap.to_dict() if j.parts.gap else None,
                                     "base_metrics": j.base.metrics if j.base else None}

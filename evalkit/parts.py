@@ -224,8 +224,8 @@ def find_base(out_dir: Path | None, explicit=None, recorded: Path | None = None)
 def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa=None, base_text=None,
                allow_words=None, baseline=None) -> RunParts:
     """Everything a judgement needs besides the checkpoint itself; `ckpt` is any checkpoint of the run."""
-    run_dir = (out_dir or ckpt.path.parent).resolve().parent  # the run's folder (out/'s parent) before the cwd
-    run_dirs = tuple(dict.fromkeys([run_dir, Path(".").resolve()]))
+    beside = [d.resolve().parent for d in (out_dir, ckpt.path.parent) if d]  # the run's folders (out/'s parent)
+    run_dirs = tuple(dict.fromkeys([*beside, Path(".").resolve()]))  # before the current directory
     tok_path = find_tokenizer(ckpt, tokenizer, run_dirs)
     tok = _tokenizer(str(tok_path.resolve()))
     if tok.vocab_size != ckpt.args.vocab_size:

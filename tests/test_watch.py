@@ -150,7 +150,7 @@ def test_end_to_end_with_the_trainer_then_ctrl_c(base_run, tiny_data, work):
 
 def test_a_stop_verdict_writes_verdict_json_and_the_stop_file(base_run, work, reports, capsys):
     (work / "evalkit.toml").write_text(LENIENT)
-    for n in ("ckpt_000020.pt", "ckpt_000040.pt"):
+    for n in ("ckpt_000020.pt", "ckpt_000040.pt", "ckpt_000060.pt"):  # the base, a save, the one confirming it
         shutil.copy(ckpts(base_run) / n, work / "out" / n)
     assert watch("--exit-on-stop") == 0  # not --once: it watches until the STOP
     out = capsys.readouterr().out
@@ -255,7 +255,7 @@ def test_a_watcher_started_before_its_trainer_waits_for_out_dir(work):
         w = Watcher(work / "later", work / "rep", suite="suite.toml", interval=0.05,
                     log=lambda m, **kw: said.append(m))
         try:
-            codes.append(w.run(until=lambda: True))
+            codes.append(w.run(until=lambda: (work / "later").is_dir()))  # a trainer that runs once it made it
         finally:
             w.close()
 
