@@ -1,4 +1,5 @@
-"""Finding settled new checkpoint versions in OUT_DIR: the first step of `evalkit watch`.
+"""Finding settled new checkpoint versions in OUT_DIR, and the ones replaced before they could be read: the first
+step of `evalkit watch`.
 
 A version is a file's content (sha256), not its name: ckpt.pt holding the same bytes as ckpt_000300.pt is one
 version, and every new content of ckpt.pt is a new one. A file is read only once it has settled: the same
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import stat
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,14 @@ class Track:
 
 def file_sig(st: os.stat_result) -> tuple:
     return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def sig_now(path) -> tuple | None:
+    """The file's sig now, None when it cannot be looked at."""
+    try:
+        return file_sig(os.stat(path))
+    except OSError:
+        return None
 
 
 def sha256_file(path) -> str:
@@ -135,3 +145,53 @@ def keep(src: Path, dest: Path, digest: str, sig: tuple, link: bool) -> bool:
                 fo.write(chunk)
         return h.hexdigest() == digest
     return atomic_write(dest, copy)
+
+
+class Sightings:
+    """OUT_DIR looked at every interval/4 on a thread of its own, so that a version which settled (unchanged for
+    `interval`) and was replaced while the watcher was busy judging or stopping the trainer is still known to have
+    existed: the watcher names it (evalkit.watch: Watcher.name_missed) instead of losing it in silence."""
+
+    def __init__(self, out_dir: Path, skip: set[str], interval: float):
+        self.out_dir, self.skip, self.interval = out_dir, skip, interval
+        self.seen: dict[str, tuple[tuple, float, float]] = {}  # name -> (sig, first seen, last seen)
+        self.gone: list[tuple[str, tuple, float]] = []  # (name, sig, when it was replaced) of settled versions
+        self.lock, self.halt, self.thread = threading.Lock(), threading.Event(), None
+
+    def start(self):
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="evalkit-sightings", daemon=True)
+            self.thread.start()
+
+    def stop(self):
+        self.halt.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+    def _run(self):
+        while not self.halt.wait(self.interval / 4):
+            self.look()
+
+    def look(self):
+        try:
+            sigs = checkpoint_files(self.out_dir, self.skip, lambda *a, **k: None)
+        except OSError:
+            return
+        now = time.monotonic()
+        with self.lock:
+            for name, sig in sigs.items():
+                old = self.seen.get(name)
+                if old is not None and old[0] == sig:
+                    self.seen[name] = (sig, old[1], now)
+                    continue
+                if old is not None and old[2] - old[1] >= self.interval:
+                    self.gone.append((name, old[0], now))
+                self.seen[name] = (sig, now, now)
+            for name in [n for n in self.seen if n not in sigs]:
+                del self.seen[name]
+
+    def replaced(self) -> list[tuple[str, tuple, float]]:
+        """The settled versions replaced since the last call: (name, sig, when)."""
+        with self.lock:
+            gone, self.gone = self.gone, []
+        return gone

@@ -20,7 +20,6 @@ import collections
 import json
 import os
 import sqlite3
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import replace
@@ -39,7 +38,8 @@ from .results import Results
 from .store import finite
 from .suite import DEFAULT_SUITE, load_suite
 from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria
-from .versions import NUMBERED, Track, checkpoint_files, file_sig, keep, settled, sha256_file, weights_digest
+from .versions import (NUMBERED, Sightings, Track, checkpoint_files, file_sig, keep, settled, sha256_file, sig_now,
+                       weights_digest)
 
 BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
 REPORT_EVERY = 10.0  # seconds between report updates while working through a backlog of checkpoints
@@ -100,66 +100,9 @@ def wait_for(out_dir: Path, interval: float, say, until: Callable[[], bool] | No
     return True
 
 
-def _sig(path: Path) -> tuple | None:
-    try:
-        return file_sig(os.stat(path))
-    except OSError:
-        return None
-
-
 def judged(row: dict | None) -> bool:
     """A stored version that needs no new evaluation: ok, broken or a duplicate (an error is tried again)."""
     return row is not None and row["status"] != "error"
-
-
-class Sightings:
-    """OUT_DIR looked at every interval/4 on a thread of its own, so that a version which settled (unchanged for
-    `interval`) and was replaced while the watcher was busy judging or stopping the trainer is still known to have
-    existed: the watcher names it (Watcher.name_missed) instead of losing it in silence."""
-
-    def __init__(self, out_dir: Path, skip: set[str], interval: float):
-        self.out_dir, self.skip, self.interval = out_dir, skip, interval
-        self.seen: dict[str, tuple[tuple, float, float]] = {}  # name -> (sig, first seen, last seen)
-        self.gone: list[tuple[str, tuple, float]] = []  # (name, sig, when it was replaced) of settled versions
-        self.lock, self.halt, self.thread = threading.Lock(), threading.Event(), None
-
-    def start(self):
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="evalkit-sightings", daemon=True)
-            self.thread.start()
-
-    def stop(self):
-        self.halt.set()
-        if self.thread is not None:
-            self.thread.join(timeout=5)
-
-    def _run(self):
-        while not self.halt.wait(self.interval / 4):
-            self.look()
-
-    def look(self):
-        try:
-            sigs = checkpoint_files(self.out_dir, self.skip, lambda *a, **k: None)
-        except OSError:
-            return
-        now = time.monotonic()
-        with self.lock:
-            for name, sig in sigs.items():
-                old = self.seen.get(name)
-                if old is not None and old[0] == sig:
-                    self.seen[name] = (sig, old[1], now)
-                    continue
-                if old is not None and old[2] - old[1] >= self.interval:
-                    self.gone.append((name, old[0], now))
-                self.seen[name] = (sig, now, now)
-            for name in [n for n in self.seen if n not in sigs]:
-                del self.seen[name]
-
-    def replaced(self) -> list[tuple[str, tuple, float]]:
-        """The settled versions replaced since the last call: (name, sig, when)."""
-        with self.lock:
-            gone, self.gone = self.gone, []
-        return gone
 
 
 class Watcher:
@@ -263,7 +206,7 @@ class Watcher:
             self.process(name, self.files[name])
             if self.dirty and not base_pending and time.monotonic() - self.last_update >= REPORT_EVERY:
                 self.update(watching=not self.once)  # a long backlog: show progress
-        if any(name not in self.files or _sig(self.out_dir / name) != self.files[name].sig for name in ready):
+        if any(name not in self.files or sig_now(self.out_dir / name) != self.files[name].sig for name in ready):
             pending = True  # changed while being read or judged: it is looked at again, also with --once
         if self.first_version is not None and self.baseline is None:
             pending = self.check_baseline(time.monotonic()) or pending  # the base was chosen during this scan
@@ -376,8 +319,10 @@ class Watcher:
         base = base_scores(self.baseline)
         checks = check_criteria(CheckpointScores(name, result.iter_num, result.metrics), base, self.thresholds,
                                 self.parts.drift_note)
+        skipped = [k for k, c in checks.items() if c.status == SKIPPED]  # never passed: named (why: with the parts)
         self.say(f"  done in {time.monotonic() - start:.1f} s: "
-                 + "; ".join(c.text for c in checks.values() if c.status != SKIPPED))
+                 + "; ".join(c.text for c in checks.values() if c.status != SKIPPED)
+                 + (f" (skipped: {', '.join(skipped)})" if skipped else ""))
         t.done, self.dirty = True, True
 
     def find_parts(self, ckpt):
