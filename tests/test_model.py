@@ -170,7 +170,7 @@ def test_a_batch_draws_the_whole_races_bits_for_its_rows(on_generator):
     """Batches of 3 rows of 7, each running its own number of steps (a batch ends with its last row), draw the
     race one batch of all 7 rows draws at the same steps, for the same rows."""
     gen = (lambda: torch.Generator().manual_seed(9)) if on_generator else (lambda: None)
-    whole, batched = ExponentialRace(9, 7, 50, gen()), ExponentialRace(9, 7, 50, gen(), batch_rows=3)
+    whole, batched = ExponentialRace(9, 7, 50, gen()), ExponentialRace(9, 7, 50, gen(), batch_rows=3, steps=6)
     everywhere = torch.ones(7, 50, dtype=torch.bool)
     want = [whole.draw(list(range(7)), everywhere) for _ in range(6)]
     for batch, steps in [(range(0, 3), 2), (range(3, 6), 6), (range(6, 7), 4)]:
@@ -192,7 +192,12 @@ def test_the_batch_size_is_what_the_memory_budget_holds(monkeypatch):
     monkeypatch.setattr(transformer, "BATCH_MEMORY", 3 * row + row // 2)
     assert transformer.rows_per_batch(model.args, 7, longest, total, 4) == 3
     sizes, original = [], model._generate_batch
-    monkeypatch.setattr(model, "_generate_batch", lambda prompts, *a: sizes.append(len(prompts)) or original(prompts, *a))
+
+    def spy(prompts, *a):
+        sizes.append(len(prompts))
+        return original(prompts, *a)
+
+    monkeypatch.setattr(model, "_generate_batch", spy)
     batched = model.generate(prompts, 15, temperature=0.8, top_k=20, seed=2)
     assert sizes == [3, 3, 1]
     assert batched == model.generate(prompts, 15, temperature=0.8, top_k=20, seed=2, batch_rows=7)
