@@ -45,7 +45,7 @@ def test_a_version_replaced_while_the_watcher_was_busy_is_named_once(base_run, w
                        and seen[0][1] == sig.st_mtime_ns and seen[2] - seen[1] >= self.interval)
             second["iter_num"] = 80
             replace_with(out / "ckpt.pt", second)
-            wait_until(lambda: self.sightings.gone)
+            wait_until(lambda: any(gone[1][1] == sig.st_mtime_ns for gone in self.sightings.gone))
         return evaluate(self, path, ckpt)
 
     monkeypatch.setattr(Watcher, "evaluate", busy)
