@@ -192,7 +192,7 @@ class Transformer(nn.Module):
         return new
 
     def _generate_batch(self, prompts, first, steps, max_new_tokens, temperature, top_k, race, stop):
-        """generate for the rows first.. of the suite, `steps` steps at most."""
+        """`generate` for one batch: `prompts` are the suite's rows from `first` on, with `steps` steps at most."""
         device = self.output.weight.device
         B, L = len(prompts), max(len(p) for p in prompts)
         total = L + steps
@@ -293,8 +293,6 @@ class ExponentialRace:
             # one block: thousands of small states kept among a batch's tensors fragmented the heap (+190 MB at
             # 8,000 demo samples)
             batches = -(-rows // self.batch_rows)
-            if batches > 1 and steps < 1:
-                raise ValueError("a race drawn in batches needs the most steps a batch draws")
             self.saved = np.empty((steps if batches > 1 else 0, batches, 625), dtype=np.uint32)
             self.kept = np.zeros(self.saved.shape[:2], dtype=bool)
             self.replay = np.random.MT19937(0)
