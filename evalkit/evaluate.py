@@ -1,4 +1,4 @@
-"""Judge one checkpoint: sample the suite in one batched generation, score the answers, measure losses.
+"""Judge one checkpoint: sample the suite in batched generation, score the answers, measure losses.
 
     checkpoint ──► model + tokenizer ──► answers (prompts × samples) ──► scores ──► one flat metrics dict
 
@@ -68,7 +68,8 @@ class Diverged(EvalkitError):
 
 
 def sample_answers(model, tok: Tokenizer, suite: Suite) -> list[Answer]:
-    """Every prompt × samples_per_prompt in one batched, KV-cached, seeded generation."""
+    """Every prompt × samples_per_prompt in bounded batches of one KV-cached, seeded generation (a row's text does
+    not depend on its batch)."""
     s = suite.sampling
     rows = [(p, i) for p in suite.prompts for i in range(s.samples_per_prompt)]
     raws = generate_text(model, tok, [p.text for p, _ in rows], s.max_new_tokens,
