@@ -39,6 +39,9 @@ def test_the_trainer_is_stopped_at_the_stop_verdict_and_its_recommended_save_kep
     assert "kept the recommended checkpoint as out/ckpt_best.pt" in out
     assert kept.read_bytes() == (tmp_path / verdict["recommended_path"]).read_bytes()
     assert kept.read_bytes() == (tmp_path / "out" / "ckpt_000300.pt").read_bytes()  # the exact bytes judged
+    assert verdict["kept_as"] == "out/ckpt_best.pt"  # where the user finds it, in verdict.json and the report
+    assert "yours as <code>out/ckpt_best.pt</code>" in (tmp_path / "rep" / "index.html").read_text()
+    assert not (tmp_path / "out" / "STOP").exists() and "--stop_file" not in out  # our trainer was not told to read one
     saves = sorted(p.name for p in (tmp_path / "out").glob("ckpt_0*.pt"))
     assert saves == ["ckpt_000300.pt", "ckpt_000600.pt"]  # 600 confirmed 300 (READY); nothing written after it
     log = (tmp_path / "rep" / "trainer.log").read_text()
