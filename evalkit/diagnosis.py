@@ -1,6 +1,7 @@
-"""Why a run fails and what to change, from the run's own data: the domain gap, and one rule per cause.
+"""Why a run fails and what to change, from the run's own data: the domain gap, and one rule per cause. Pure: no
+model is loaded here.
 
-The domain gap, measured once per run (measure_gap): the base's loss per token on the Q/A answers beside its
+The domain gap (DomainGap, measured once per run by evalkit.evaluate.measure_gap): the base's loss per token on the Q/A answers beside its
 loss on its own held-out English, and the answer words its text barely has (evalkit.scorers.origins). A
 fine-tune keeps its base's English only when the base already speaks its answers' language; otherwise it must
 learn new words and phrases from a few hundred answers, and writes blends of them from its first save.
@@ -112,35 +113,6 @@ class DomainGap:
             return None
         names = cls.__dataclass_fields__
         return cls(**{k: v for k, v in d.items() if k in names})
-
-
-def measure_gap(parts, base_ckpt, device: str = "cpu") -> DomainGap:
-    """The domain gap of a run: its base (a read Checkpoint) on the Q/A answers and on its own English."""
-    import numpy as np
-
-    from evalkit.model.checkpoint import build_model
-    from evalkit.model.data import answer_mask
-
-    from .evaluate import heldout_loss, origins
-
-    o = origins(parts)
-    qa, english = parts.qa, parts.base_text
-    missing = "no Q/A data found" if qa is None else "no base-English text found" if english is None else ""
-    if missing:
-        return DomainGap(None, None, None, note=f"not measured ({missing}; pass --{'qa' if qa is None else 'base-text'}"
-                                                f" PATH)")
-    tok = parts.tokenizer
-    model = build_model(base_ckpt, device, tok)
-    answer_loss = english_loss = None
-    if qa.val is not None:
-        mask = answer_mask(tok, np.asarray(qa.val))
-        if mask[1:].any():
-            answer_loss = heldout_loss(model, qa.val, tok.bos_id, mask)
-    if english.val is not None:
-        english_loss = heldout_loss(model, english.val, tok.bos_id)
-    rare = [[w, c, round(pm, 1)] for w, c, pm in o.rare_answer_words()[:LISTED]]
-    return DomainGap(answer_loss, english_loss, o.rare_share(), rare, sum(o.answer.values()), o.base_words,
-                     len(qa.docs))
 
 
 # --------------------------------------------------------------------------- the rules

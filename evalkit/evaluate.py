@@ -16,15 +16,19 @@ import numpy as np
 import torch
 
 from evalkit.model.checkpoint import Checkpoint, build_model, read_checkpoint
+from evalkit.model.data import answer_mask
 from evalkit.model.qa import STOP, extract_answer
 from evalkit.model.tokenizer import Tokenizer
 from evalkit.model.transformer import generate_text
 
 from .criteria import FAIL, PASS, SKIPPED
+from .diagnosis import LISTED, DomainGap
 from .errors import EvalkitError
-from .parts import RunParts
+from .config import load_config, load_part_paths
+from .parts import RunParts, find_parts
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Origins, Score
-from .suite import Suite
+from .suite import DEFAULT_SUITE, Suite, load_suite
+from .verdict import CheckpointScores, check_criteria, judge
 
 LOSS_WINDOWS = 16  # fixed windows of held-out text for the loss measurements: same text for every checkpoint
 
@@ -180,6 +184,29 @@ def evaluate_base(suite: Suite, parts: RunParts, device="cpu") -> Evaluation | N
     return _base_evaluation(str(parts.base.resolve()), (st.st_size, st.st_mtime_ns), suite, parts, device)
 
 
+def measure_gap(parts, base_ckpt, device: str = "cpu") -> DomainGap:
+    """The domain gap of a run (evalkit.diagnosis): its base (a read Checkpoint) on the Q/A answers and on its own
+    English, and the answer words its text barely has."""
+    o = origins(parts)
+    qa, english = parts.qa, parts.base_text
+    missing = "no Q/A data found" if qa is None else "no base-English text found" if english is None else ""
+    if missing:
+        return DomainGap(None, None, None, note=f"not measured ({missing}; pass --{'qa' if qa is None else 'base-text'}"
+                                                f" PATH)")
+    tok = parts.tokenizer
+    model = build_model(base_ckpt, device, tok)
+    answer_loss = english_loss = None
+    if qa.val is not None:
+        mask = answer_mask(tok, np.asarray(qa.val))
+        if mask[1:].any():
+            answer_loss = heldout_loss(model, qa.val, tok.bos_id, mask)
+    if english.val is not None:
+        english_loss = heldout_loss(model, english.val, tok.bos_id)
+    rare = [[w, c, round(pm, 1)] for w, c, pm in o.rare_answer_words()[:LISTED]]
+    return DomainGap(answer_loss, english_loss, o.rare_share(), rare, sum(o.answer.values()), o.base_words,
+                     len(qa.docs))
+
+
 @dataclass
 class Judgement:
     """One checkpoint judged against its run's base: what `evalkit eval` prints and the gates check."""
@@ -216,12 +243,6 @@ def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flag
     """Find the run's parts (flags, then start_dir's config, then the layout), evaluate the checkpoint and its
     base with the same suite, and check every criterion. flags: tokenizer, baseline, qa, base_text,
     allow_words, suite (paths or None)."""
-    from .config import load_config, load_part_paths
-    from .diagnosis import DomainGap, measure_gap
-    from .parts import find_parts
-    from .suite import DEFAULT_SUITE, load_suite
-    from .verdict import CheckpointScores, check_criteria, judge
-
     start_dir = Path(start_dir) if start_dir else Path.cwd()
     given = load_part_paths(start_dir, flags)
     suite = load_suite(given.pop("suite", None) or DEFAULT_SUITE)

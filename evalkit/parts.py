@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,10 +29,9 @@ from evalkit.model.data import read_conversations
 from evalkit.model.qa import answers_in, conversation_text, is_qa_document
 from evalkit.model.tokenizer import Tokenizer
 
+from .diagnosis import DomainGap
 from .errors import EvalkitError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .diagnosis import DomainGap
 
 QA_SHARE = 0.5  # a shard folder whose documents are at least this share "Q: ..." blocks is Q/A data
 QA_VAL_EVERY = 10  # without a val shard, every 10th conversation is held out (as model.data does)

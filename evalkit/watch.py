@@ -29,9 +29,9 @@ from typing import Callable
 from evalkit.model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
 
 from .config import load_config, load_part_paths
-from .diagnosis import DomainGap, advice_line, measure_gap
+from .diagnosis import DomainGap, advice_line
 from .errors import EvalkitError
-from .evaluate import Diverged, evaluate as evaluate_checkpoint
+from .evaluate import Diverged, evaluate as evaluate_checkpoint, measure_gap
 from .parts import find_base, find_parts
 from .report import assemble_run, base_scores, render_report
 from .results import Results
