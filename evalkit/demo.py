@@ -37,7 +37,7 @@ from .diagnosis import advice_line
 from .criteria import BY_KEY
 from .errors import EvalkitError
 from .verdict import CONTINUE, DIVERGED, OVERFIT, READY, STOP_OUTCOMES, timeline
-from .report import base_scores, run_scores
+from .results import base_scores, run_scores
 from .watch import Watcher, beside_trainer
 
 VOCAB = 4096
@@ -240,7 +240,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
         watcher = Watcher(out, report, baseline=base, interval=0.5, log=lambda m, **kw: log(indent(m, "      "), **kw))
         with beside_trainer("cpu"):  # the trainer has one core, the watcher the other
             watcher.run(until=done)  # the watch loop itself, until the trainer has stopped
-        scores = run_scores(watcher.results.versions(), watcher.baseline)[2]
+        scores = run_scores(watcher.results.versions(), watcher.baseline)[1]
         judged_base, drift_note = base_scores(watcher.baseline), watcher.parts.drift_note if watcher.parts else ""
     finally:
         if watcher is not None:

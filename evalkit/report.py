@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -25,9 +24,9 @@ from .config import Thresholds
 from .criteria import CRITERIA
 from .diagnosis import DomainGap
 from .store import finite
-from .verdict import CheckpointScores, RunVerdict, judge
+from .verdict import RunVerdict
 
-__all__ = ["assemble_run", "base_scores", "render_report", "clean", "sampled"]
+__all__ = ["assemble_run", "render_report", "clean", "sampled"]
 
 LAST_FULL = 20  # besides the first, the recommended and the latest: the last N checkpoints get samples
 LOSSES = ("Loss per token", [("qa_val_loss", "Q/A val", "#ea580c"), ("qa_train_loss", "Q/A train", "#2563eb"),
@@ -242,36 +241,15 @@ def sampled(statuses: list[str], recommended: int | None) -> set[int]:
     return {i for i in full if 0 <= i < n and statuses[i] == "ok"}
 
 
-def base_scores(base: dict | None) -> CheckpointScores | None:
-    """The base's scores from its store row (None until it is evaluated)."""
-    if not base or not base.get("result"):
-        return None
-    return CheckpointScores(f"{base['name']} (base)", base["result"].get("iter_num") or 0,
-                            base["result"].get("metrics") or {})
-
-
-def run_scores(rows: list[dict], base: dict | None) -> tuple[list[dict], dict[str, str], list[CheckpointScores]]:
-    """The versions the verdict judges (evaluated or diverged, the base's own weights left out), their labels
-    and their scores."""
-    base_weights = base["weights"] if base else None
-    ok = [r for r in rows if r["status"] in ("ok", "diverged") and r["weights"] != base_weights]
-    labels = _labels(ok)
-    scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"] or {},
-                               r["error"] if r["status"] == "diverged" else None) for r in ok]
-    return ok, labels, scores
-
-
-def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, parts, suite_path, out_dir,
-                 watching: bool, result: Callable[[dict], dict | None],
-                 final: bool = False) -> tuple[dict, RunVerdict | None]:
-    """The report's data and the verdict: every evaluated (or diverged) version judged against the base, with
-    the broken and unjudged ones shown too. rows: the watcher's versions; base: the base's store row;
-    result(row): a version's whole result, loaded only for the checkpoints shown with samples; final: no more
-    saves are coming (the verdict's final)."""
-    ok, labels, scores = run_scores(rows, base)
-    drift_note = parts.drift_note if parts else ""
+def assemble_run(rows: list[dict], labels: dict[str, str], v: RunVerdict | None, base: dict | None,
+                 thresholds: Thresholds, parts, suite_path, out_dir, watching: bool,
+                 result: Callable[[dict], dict | None]) -> dict:
+    """The report's data: the verdict as judged (evalkit.results.run_scores, then evalkit.verdict.judge) beside
+    every version, the broken and unjudged ones too. rows: the watcher's versions; labels: the judged ones' names
+    in the verdict; base: the base's store row; result(row): a version's whole result, loaded only for the
+    checkpoints shown with samples."""
+    ok = [r for r in rows if r["id"] in labels]
     gap = parts.gap if parts else None
-    v = judge(scores, base_scores(base), thresholds, drift_note, gap, final) if scores else None
     judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
     latest = {r["name"]: r["id"] for r in sorted(rows, key=lambda r: r["seen_at"] or 0)}
     unread = [r for r in rows if r["status"] in ("broken", "error") and latest[r["name"]] == r["id"]]  # a file
@@ -301,15 +279,7 @@ def assemble_run(rows: list[dict], base: dict | None, thresholds: Thresholds, pa
            "baseline": {"name": base["name"], "answers": base["result"]["answers"],
                         "metrics": base["result"].get("metrics") or {}} if base else None,
            "checkpoints": checkpoints}
-    return run, v
-
-
-def _labels(rows: list[dict]) -> dict[str, str]:
-    """A unique name per evaluated version: the file name, or name@iter for a name with several versions."""
-    count = Counter(r["name"] for r in rows)
-    labels = {r["id"]: r["name"] if count[r["name"]] == 1 else f"{r['name']}@{r['iter_num']}" for r in rows}
-    again = Counter(labels.values())
-    return {k: v if again[v] == 1 else f"{v}#{k[:12]}" for k, v in labels.items()}
+    return run
 
 
 def _evaluated(ckpt: dict) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +18,7 @@ from evalkit.model.checkpoint import remove_dead_temps
 
 from . import store
 from .errors import EvalkitError
+from .verdict import CheckpointScores
 
 LOCK_FILE = ".watch.lock"
 
@@ -166,3 +168,32 @@ def _lock(report_dir: Path):
     f.write(f"{os.getpid()}\n")
     f.flush()
     return f
+
+
+# --------------------------------------------------------------------------- the results as the verdict reads them
+
+def base_scores(base: dict | None) -> CheckpointScores | None:
+    """The base's scores from its store row (None until it is evaluated)."""
+    if not base or not base.get("result"):
+        return None
+    return CheckpointScores(f"{base['name']} (base)", base["result"].get("iter_num") or 0,
+                            base["result"].get("metrics") or {})
+
+
+def run_scores(rows: list[dict], base: dict | None) -> tuple[dict[str, str], list[CheckpointScores]]:
+    """The versions the verdict judges (evaluated or diverged, the base's own weights left out): their labels
+    by version id, and their scores."""
+    base_weights = base["weights"] if base else None
+    ok = [r for r in rows if r["status"] in ("ok", "diverged") and r["weights"] != base_weights]
+    labels = _labels(ok)
+    scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"] or {},
+                               r["error"] if r["status"] == "diverged" else None) for r in ok]
+    return labels, scores
+
+
+def _labels(rows: list[dict]) -> dict[str, str]:
+    """A unique name per evaluated version: the file name, or name@iter for a name with several versions."""
+    count = Counter(r["name"] for r in rows)
+    labels = {r["id"]: r["name"] if count[r["name"]] == 1 else f"{r['name']}@{r['iter_num']}" for r in rows}
+    again = Counter(labels.values())
+    return {k: v if again[v] == 1 else f"{v}#{k[:12]}" for k, v in labels.items()}

@@ -33,11 +33,11 @@ from .diagnosis import DomainGap, advice_line
 from .errors import EvalkitError
 from .evaluate import Diverged, evaluate as evaluate_checkpoint, measure_gap
 from .parts import find_base, find_parts
-from .report import assemble_run, base_scores, render_report
-from .results import Results
+from .report import assemble_run, render_report
+from .results import Results, base_scores, run_scores
 from .store import finite
 from .suite import DEFAULT_SUITE, load_suite
-from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria
+from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria, judge
 from .versions import (NUMBERED, Sightings, Track, checkpoint_files, file_sig, keep, settled, sha256_file, sig_now,
                        weights_digest)
 
@@ -454,9 +454,14 @@ class Watcher:
     # ----------------------------------------------------------------------------------------- verdict, report
 
     def build_run(self, watching: bool) -> dict:
-        """The report's data: the verdict over every evaluated version against the base, and every row."""
-        run, self.verdict = assemble_run(self.results.versions(), self.baseline, self.thresholds, self.parts,
-                                         self.suite.path, self.out_dir, watching, self.results.result, self.final)
+        """The verdict over every judged version against the base, then the report's data beside it."""
+        rows = self.results.versions()
+        labels, scores = run_scores(rows, self.baseline)
+        parts = self.parts
+        self.verdict = judge(scores, base_scores(self.baseline), self.thresholds, parts.drift_note if parts else "",
+                             parts.gap if parts else None, self.final) if scores else None
+        run = assemble_run(rows, labels, self.verdict, self.baseline, self.thresholds, parts, self.suite.path,
+                           self.out_dir, watching, self.results.result)
         return run | {"kept_as": str(self.kept_as) if self.kept_as else None}
 
     def update(self, watching: bool):
