@@ -1,7 +1,11 @@
-"""Shared fixtures: a tiny data directory built by the real pipeline, and the optional ../shared material."""
+"""Shared fixtures and helpers: a tiny data directory built by the real pipeline, the optional ../shared material,
+and what more than one test module needs (test modules import from here, never from each other)."""
 
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,6 +94,63 @@ def llama2c_dir() -> Path:
     return d
 
 
+@pytest.fixture
+def ckpt(base_run):
+    """base_run's last save."""
+    return base_run[0] / "ckpt_000060.pt"
+
+
+def torch_bytes(obj) -> bytes:
+    """obj as torch.save writes it, in memory."""
+    import io
+
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+def llama2c_layout(ckpt, tiny_data, root):
+    """root/out/ckpt.pt as llama2.c saves it (nothing recorded in its config) beside root/data/ with the tokenizer
+    and the base-English shards under llama2.c's names (data00.bin is validation): no Q/A data anywhere."""
+    import torch
+
+    obj = torch.load(ckpt, weights_only=True)
+    obj["config"] = {}
+    (root / "out").mkdir()
+    torch.save(obj, root / "out" / "ckpt.pt")
+    (root / "data" / "tok512").mkdir(parents=True)
+    shutil.copy(tiny_data / "tok512.model", root / "data" / "tok512.model")
+    for i, name in enumerate(("base_val", "base_train")):
+        shutil.copy(tiny_data / "tok512" / f"{name}.bin", root / "data" / "tok512" / f"data{i:02d}.bin")
+    return root / "out" / "ckpt.pt"
+
+
+def one_line_error(err: str, *words: str) -> str:
+    """stderr after a user error: exactly one line, no traceback, holding each of words. Returns it."""
+    assert err.count("\n") == 1 and err.endswith("\n") and "Traceback" not in err, err
+    for w in words:
+        assert w in err, err
+    return err
+
+
+# ------------------------------------------------------------------------ the report in a real browser
+
+CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
+                 if p and os.access(p, os.X_OK)), None)
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium(tmp_path, *args) -> subprocess.CompletedProcess:
+    """Headless Chromium with its own profile under tmp_path (callers skip when CHROMIUM is None)."""
+    profile = tmp_path / "profile"
+    profile.mkdir(exist_ok=True)
+    return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
 # ------------------------------------------------------------------------ the watcher's tests
 
 @pytest.fixture
@@ -141,8 +202,6 @@ def rows(report_dir, table="versions"):
 
 def subprocess_env() -> dict:
     """The environment for evalkit / the trainer in a child process: this checkout, one thread."""
-    import os
-
     return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
 
 

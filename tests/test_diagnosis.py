@@ -12,7 +12,7 @@ from evalkit.scorers.lexicon import score as invented_score
 from evalkit.scorers.origins import Origins, family
 from evalkit.verdict import CheckpointScores, judge
 
-from .test_suite_config_verdict import BASE, RULES, ck
+from .verdict_scores import BASE, RULES, ck
 
 ANSWERS = ["Resonance happens when a push comes at the right moment.",
            "The resonance of a glass grows with each push.",

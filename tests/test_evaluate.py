@@ -11,7 +11,7 @@ from evalkit.evaluate import evaluate, judge_checkpoint
 from evalkit.parts import find_parts
 from evalkit.suite import load_suite
 
-from .conftest import LENIENT, TINY_SUITE
+from .conftest import LENIENT, TINY_SUITE, llama2c_layout, one_line_error
 
 
 
@@ -19,11 +19,6 @@ from .conftest import LENIENT, TINY_SUITE
 def suite_file(tmp_path):
     (tmp_path / "suite.toml").write_text(TINY_SUITE)
     return tmp_path / "suite.toml"
-
-
-@pytest.fixture
-def ckpt(base_run):
-    return base_run[0] / "ckpt_000060.pt"
 
 
 def parts_of(ckpt, **flags):
@@ -82,24 +77,6 @@ def test_no_base_means_the_relative_criteria_are_skipped(ckpt, suite_file, tmp_p
     assert "(no base to compare with)" not in out[-1].split(" (skipped")[0]  # skipped is not failed
 
 
-def llama2c_layout(ckpt, tiny_data, root):
-    """root/out/ckpt.pt as llama2.c saves it (nothing recorded in its config) beside root/data/ with the tokenizer
-    and the base-English shards under llama2.c's names (data00.bin is validation): no Q/A data anywhere."""
-    import shutil
-
-    import torch
-
-    obj = torch.load(ckpt, weights_only=True)
-    obj["config"] = {}
-    (root / "out").mkdir()
-    torch.save(obj, root / "out" / "ckpt.pt")
-    (root / "data" / "tok512").mkdir(parents=True)
-    shutil.copy(tiny_data / "tok512.model", root / "data" / "tok512.model")
-    for i, name in enumerate(("base_val", "base_train")):
-        shutil.copy(tiny_data / "tok512" / f"{name}.bin", root / "data" / "tok512" / f"data{i:02d}.bin")
-    return root / "out" / "ckpt.pt"
-
-
 def test_without_qa_data_memorisation_is_skipped_never_passed(ckpt, base_run, tiny_data, suite_file, tmp_path,
                                                               monkeypatch, capsys):
     """No Q/A data: memorisation has nothing to compare with. It is SKIPPED with the reason (text and --json),
@@ -149,24 +126,18 @@ def test_eval_passes_on_what_was_measured_and_says_what_was_skipped():
     assert (j.passed, j.summary) == (False, "FAIL: no criterion could be measured (skipped: format, memorisation)")
 
 
-def one_line_error(capsys):
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err
-    return err
-
-
 def test_cli_errors_exit_2_with_one_line(ckpt, suite_file, tmp_path, capsys):
     (tmp_path / "cut.pt").write_bytes(ckpt.read_bytes()[:1000])
     assert main(["eval", str(tmp_path / "cut.pt"), "--suite", str(suite_file)]) == 2
-    assert "cut.pt: not a readable checkpoint" in one_line_error(capsys)
+    assert "cut.pt: not a readable checkpoint" in one_line_error(capsys.readouterr().err)
     (tmp_path / "bad.toml").write_text("[[prompt]]\nid = 'x'\n")
     assert main(["eval", str(ckpt), "--suite", str(tmp_path / "bad.toml")]) == 2
-    assert "bad.toml" in one_line_error(capsys)
+    assert "bad.toml" in one_line_error(capsys.readouterr().err)
     assert main(["eval", str(ckpt), "--suite", str(suite_file), "--qa", str(tmp_path / "none")]) == 2
-    assert "none: no such Q/A data" in one_line_error(capsys)
+    assert "none: no such Q/A data" in one_line_error(capsys.readouterr().err)
     (tmp_path / "empty").mkdir()
     assert main(["eval", str(ckpt), "--suite", str(suite_file), "--base-text", str(tmp_path / "empty")]) == 2
-    assert "no *.bin token shards in" in one_line_error(capsys)
+    assert "no *.bin token shards in" in one_line_error(capsys.readouterr().err)
 
 
 def test_tokenizer_not_found_names_the_flag(ckpt, suite_file, tmp_path):

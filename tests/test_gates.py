@@ -12,8 +12,7 @@ from evalkit.criteria import CRITERIA
 from evalkit.errors import EvalkitError
 from evalkit.gates import NO_BASELINE, NO_CHECKPOINT, load_gates, mark_invented
 
-from .conftest import TINY_SUITE
-from .test_evaluate import llama2c_layout
+from .conftest import TINY_SUITE, llama2c_layout
 
 pytest_plugins = ["pytester"]
 
@@ -42,11 +41,6 @@ max_drift = -100.0
 min_format = 1.0
 """
 PLUGIN = ("-p", "evalkit.gates")
-
-
-@pytest.fixture
-def ckpt(base_run):
-    return base_run[0] / "ckpt_000060.pt"
 
 
 @pytest.fixture

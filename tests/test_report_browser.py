@@ -3,26 +3,16 @@
 import os
 import re
 import shutil
-import subprocess
 
 import pytest
 
 from evalkit.report import render_report
-from tests.test_report import make_run
 
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
-                 if p and os.access(p, os.X_OK)), None)
+from .conftest import CHROMIUM, chromium
+from .report_run import make_run
+
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed "
                                 "(apt-get install -y chromium)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chromium(tmp_path, *args) -> subprocess.CompletedProcess:
-    profile = tmp_path / "profile"
-    profile.mkdir(exist_ok=True)
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture

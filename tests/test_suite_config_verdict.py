@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from evalkit.model.qa import extract_answer, prompt_text
 from evalkit.suite import DEFAULT_SUITE, Prompt, Sampling, load_suite
 from evalkit.verdict import (CONTINUE, DIVERGED, OVERFIT, READY, CheckpointScores, check_criteria, judge,
                              timeline)
+
+from .verdict_scores import BASE, RULES, WORDS, ck
 
 # ------------------------------------------------------------------------------ errors
 
@@ -63,8 +66,6 @@ def write(tmp_path: Path, text: str, name: str = "suite.toml") -> Path:
 
 
 def test_default_suite_loads():
-    if not DEFAULT_SUITE.exists():
-        pytest.skip("prompts/default.toml is not written yet")
     suite = load_suite(DEFAULT_SUITE)
     assert suite.prompts
     assert {p.held for p in suite.prompts} <= {"in", "out"}
@@ -241,7 +242,12 @@ def test_config_from_pyproject(tmp_path):
 
 
 def test_repo_pyproject_config_loads():
-    load_config(Path(__file__).resolve().parents[1])
+    """The repo's own pyproject.toml (pytest's and setuptools' tables, no [tool.evalkit]): the defaults, no parts."""
+    root = Path(__file__).resolve().parents[1]
+    assert not (root / "evalkit.toml").exists()
+    assert "evalkit" not in tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    assert load_config(root) == Thresholds()
+    assert load_part_paths(root) == {}
 
 
 def test_config_part_paths_resolve_against_the_file(tmp_path):
@@ -303,31 +309,6 @@ def test_config_errors(tmp_path, name, text, expected):
 
 
 # ------------------------------------------------------------------------------ verdict
-
-WORDS = 1800  # word tokens in one suite's answers
-
-
-def metrics(invented=0.014, fmt=0.95, topic=0.8, mem=0.05, seed=0.3, base_loss=2.1, scored=40, **extra) -> dict:
-    """A checkpoint's flat metrics: invented is a rate of WORDS (counted in whole words); None leaves one out."""
-    m = {"invented_tokens": None if invented is None else round(invented * WORDS), "word_tokens": WORDS,
-         "format": fmt, "topic": topic, "topic.scored": scored, "memorisation": mem, "seed_similarity": seed,
-         "base_loss": base_loss, **extra}
-    return {k: v for k, v in m.items() if v is not None}
-
-
-# The base: 1.4% invented words (25 of 1,800), no Q/A habit, base-English loss 2.00.
-BASE = CheckpointScores("base", 0, metrics(0.014, fmt=0.05, topic=0.2, mem=0.0, seed=0.1, base_loss=2.0))
-
-
-#: The verdict tests state their own numbers (the defaults are tested above): 95% tests, a 0.30-nat drift limit,
-#: a 0.02-nat Q/A val loss rise.
-RULES = {"confidence": 0.95, "max_drift": 0.3, "max_val_rise": 0.02}
-
-
-def ck(iter_num: int, **kw) -> CheckpointScores:
-    """A checkpoint that qualifies (drift +0.10) unless kw says otherwise."""
-    return CheckpointScores(f"ckpt_{iter_num:06d}", iter_num, metrics(**kw))
-
 
 INVENTED_41 = "invented words 4.1% of words vs the base's 1.4% (3.0×): significantly more (z 5.0)"
 

@@ -16,7 +16,7 @@ import torch
 from evalkit.cli import main
 from evalkit.criteria import CRITERIA
 
-from .conftest import LENIENT, TINY, ckpts, rows, subprocess_env, watch
+from .conftest import LENIENT, TINY, ckpts, one_line_error, rows, subprocess_env, watch
 
 
 def test_once_judges_each_version_once_and_renders_the_run(base_run, work, reports, capsys):
@@ -179,23 +179,17 @@ def test_report_failures_keep_the_results_and_are_said_once(base_run, work, monk
     assert [r["status"] for r in rows(work / "rep")] == ["duplicate", "ok"]
 
 
-def one_line_error(capsys):
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err
-    return err
-
-
 def test_user_errors_exit_2_with_one_line(work, capsys):
     assert main(["watch", "missing", "--once"]) == 2
-    assert "missing: no such directory" in one_line_error(capsys)
+    assert "missing: no such directory" in one_line_error(capsys.readouterr().err)
     (work / "bad.toml").write_text("[[prompt]]\nid = 'x'\n")
     assert main(["watch", "out", "--suite", "bad.toml", "--once"]) == 2
-    assert "bad.toml" in one_line_error(capsys)
+    assert "bad.toml" in one_line_error(capsys.readouterr().err)
     (work / "afile").write_text("")
     assert main(["watch", "out", "--suite", "suite.toml", "--report", "afile", "--once"]) == 2
-    assert "afile: cannot write the report directory" in one_line_error(capsys)
+    assert "afile: cannot write the report directory" in one_line_error(capsys.readouterr().err)
     assert main(["watch", "out", "--suite", "suite.toml", "--baseline", "nope.pt", "--once"]) == 2
-    assert "nope.pt: no such baseline checkpoint" in one_line_error(capsys)
+    assert "nope.pt: no such baseline checkpoint" in one_line_error(capsys.readouterr().err)
 
 
 def test_a_changed_suite_is_refused_rather_than_mixed_with_the_stored_results(base_run, work, reports, capsys):
@@ -208,7 +202,7 @@ def test_a_changed_suite_is_refused_rather_than_mixed_with_the_stored_results(ba
     (work / "suite.toml").write_text(suite.replace("seed = 7", "seed = 8"))
     capsys.readouterr()
     assert watch("--once") == 2
-    assert "rep: its results were judged with another prompt suite than suite.toml" in one_line_error(capsys)
+    assert "rep: its results were judged with another prompt suite than suite.toml" in one_line_error(capsys.readouterr().err)
     assert rows(work / "rep") == before
     assert main(["watch", "out", "--report", "rep2", "--suite", "suite.toml", "--once"]) == code
 

@@ -6,7 +6,6 @@ also checks what the user reads in rep/index.html.
 """
 
 import html
-import io
 import os
 import pickle
 import random
@@ -23,15 +22,9 @@ from evalkit.model.args import ModelArgs
 from evalkit.model.checkpoint import read_checkpoint, save_checkpoint
 from evalkit.model.transformer import Transformer
 
-from ..conftest import TINY, ckpts, put_base, rows, watch
+from ..conftest import TINY, ckpts, put_base, rows, torch_bytes, watch
 
 SHAPE = {k: TINY[k] for k in ("dim", "n_layers", "n_heads", "n_kv_heads", "max_seq_len", "vocab_size")}
-
-
-def torch_bytes(obj) -> bytes:
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    return buf.getvalue()
 
 
 def write_checkpoint(path, like: Path, **shape):

@@ -14,7 +14,8 @@ import shutil
 import pytest
 
 from evalkit.cli import main
-from tests.conftest import TINY_SUITE, ckpts, rows, watch
+
+from ..conftest import TINY_SUITE, ckpts, one_line_error, rows, watch
 
 pytest_plugins = ["pytester"]
 
@@ -84,11 +85,6 @@ def snapshot(root):
             for p in sorted(root.rglob("*"))}
 
 
-def one_line(err):
-    assert err.count("\n") == 1 and err.endswith("\n") and "Traceback" not in err, err
-    return err.rstrip("\n")
-
-
 @pytest.fixture(scope="module")
 def previous_run(base_run, tmp_path_factory):
     """rep/ as a good `evalkit watch --once` left it: the real index.html, evalkit.sqlite3, a kept checkpoint."""
@@ -123,7 +119,7 @@ def run(command, *args):
 def assert_refused_and_untouched(scene, before, code, capsys, command, file, problem):
     out, err = capsys.readouterr()
     assert code == 2
-    assert one_line(err).startswith(f"evalkit {command}: {file}: {problem}"), err
+    assert one_line_error(err).startswith(f"evalkit {command}: {file}: {problem}"), err
     assert "evaluating" not in out
     assert snapshot(scene) == before  # rep/index.html, the store, kept/, out/: as they were; no temp files
     assert [r["name"] for r in rows(scene / "rep")] == ["ckpt_000020.pt"]  # the results are still there

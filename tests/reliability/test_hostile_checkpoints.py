@@ -17,8 +17,7 @@ from evalkit.model.args import ModelArgs
 from evalkit.model.checkpoint import CheckpointError, expected_shapes, read_checkpoint
 from evalkit.model.transformer import Transformer
 
-from ..conftest import ckpts, put_base, rows, subprocess_env, watch
-from .test_bad_files import torch_bytes
+from ..conftest import ckpts, put_base, rows, subprocess_env, torch_bytes, watch
 
 BAD_ARGS = "bad model_args: "
 

@@ -17,8 +17,8 @@ import pytest
 
 import evalkit.evaluate
 from evalkit.cli import main
-from tests.conftest import TINY_SUITE, ckpts, rows, watch
-from tests.test_report_browser import CHROMIUM, chromium
+
+from ..conftest import CHROMIUM, TINY_SUITE, chromium, ckpts, rows, watch
 
 HOSTILE = [
     "<script>document.title='PWNED';alert(1)</script>",
