@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from evalkit.model.checkpoint import atomic_write, not_a_file
+from evalkit.model.checkpoint import CheckpointError, atomic_write, not_a_file, read_checkpoint
 
 from .parts import is_base_name
 
+BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
 NUMBERED = re.compile(r"ckpt_\d+\.pt")  # our trainer's numbered checkpoints: written once, never rewritten
 
 
@@ -45,6 +46,20 @@ class Track:
 
 def file_sig(st: os.stat_result) -> tuple:
     return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def read_retrying(path: Path, t: Track, now: float, interval: float):
+    """The one load-retry path, for the base and the checkpoints alike: the checkpoint at path, or None to try again
+    after `interval` (a settled file may still be mid-save on a slow disk); the CheckpointError itself once the file
+    failed BROKEN_AFTER times in a row."""
+    try:
+        return read_checkpoint(path)
+    except CheckpointError:
+        t.failures += 1
+        t.next_try = now + interval
+        if t.failures >= BROKEN_AFTER:
+            raise
+        return None
 
 
 def sig_now(path) -> tuple | None:

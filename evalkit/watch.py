@@ -7,8 +7,8 @@ One checkpoint's way, one module per step:
     the base (evalkit.verdict) ──► report (evalkit.report) ──► at a STOP: verdict.json + OUT_DIR/STOP
 
 This module is the loop that ties them together. Left running for hours, it must not stop for one bad
-checkpoint or a full disk: a file that settles and still fails to load BROKEN_AFTER times is recorded as
-broken, once; a version that loads but cannot be judged (its vocabulary does not fit the tokenizer, ...) is an
+checkpoint or a full disk: a file that settles and still fails to load BROKEN_AFTER times (versions.read_retrying,
+for the base too) is recorded as broken, once; a version that loads but cannot be judged (its vocabulary does not fit the tokenizer, ...) is an
 error with the reason, judged again after a restart; one whose weights or loss are not finite is named as
 diverged; results that cannot be saved wait in memory (evalkit.results); a report that cannot be written is
 retried. One watcher per report directory (a lock file); temp files a killed watcher left are removed at start.
@@ -38,10 +38,9 @@ from .results import Results, base_scores, run_scores
 from .store import finite
 from .suite import DEFAULT_SUITE, load_suite
 from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, check_criteria, judge
-from .versions import (NUMBERED, Sightings, Track, checkpoint_files, file_sig, keep, settled, sha256_file, sig_now,
-                       weights_digest)
+from .versions import (NUMBERED, Sightings, Track, checkpoint_files, file_sig, keep, read_retrying, settled,
+                       sha256_file, sig_now, weights_digest)
 
-BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
 REPORT_EVERY = 10.0  # seconds between report updates while working through a backlog of checkpoints
 
 
@@ -248,16 +247,15 @@ class Watcher:
                 t.done = True  # the same bytes under another name, or judged before
                 return
             try:
-                ckpt = read_checkpoint(path)
+                ckpt = read_retrying(path, t, time.monotonic(), self.interval)
             except CheckpointError as e:
-                t.failures += 1
-                t.next_try = time.monotonic() + self.interval
-                if t.failures >= BROKEN_AFTER:
-                    self.results.put_version(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1],
-                                             status="broken", error=str(e), seen_at=t.seen_at)
-                    self.say(f"{name}: broken, not evaluated: {e}")
-                    t.done, self.dirty = True, True
+                self.results.put_version(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1], status="broken",
+                                         error=str(e), seen_at=t.seen_at)
+                self.say(f"{name}: broken, not evaluated: {e}")
+                t.done, self.dirty = True, True
                 return
+            if ckpt is None:
+                return  # tried again later
             if file_sig(os.stat(path)) != t.sig:
                 self.files.pop(name)  # replaced while loading: what we read may not be what we hashed
                 return
@@ -430,13 +428,11 @@ class Watcher:
         row = self.results.baseline(t.digest)
         if row is None:
             try:
-                ckpt = read_checkpoint(path)
+                ckpt = read_retrying(path, t, now, self.interval)
             except CheckpointError as e:
-                t.failures += 1
-                t.next_try = now + self.interval
-                if t.failures < BROKEN_AFTER:
-                    return True
                 raise WatchError(f"baseline {e} (pass --baseline PATH)") from None
+            if ckpt is None:
+                return True  # tried again later
             self.find_parts(ckpt)
             self.parts.base_iter = ckpt.iter_num
             name = path.name.split("_", 1)[1] if path == self.first_version else path.name  # kept as {sha}_{name}
