@@ -1,10 +1,11 @@
 """Why a run fails and what to change, from the run's own data: the domain gap, and one rule per cause. Pure: no
 model is loaded here.
 
-The domain gap (DomainGap, measured once per run by evalkit.evaluate.measure_gap): the base's loss per token on the Q/A answers beside its
-loss on its own held-out English, and the answer words its text barely has (evalkit.scorers.origins). A
-fine-tune keeps its base's English only when the base already speaks its answers' language; otherwise it must
-learn new words and phrases from a few hundred answers, and writes blends of them from its first save.
+The domain gap (DomainGap, measured once per run by evalkit.evaluate.measure_gap): the base's loss per token on
+the Q/A answers beside its loss on its own held-out English, and the answer words its text barely has
+(evalkit.scorers.origins). A fine-tune keeps its base's English only when the base already speaks its answers'
+language; otherwise it must learn new words and phrases from a few hundred answers, and writes blends of them
+from its first save.
 
 The rules (advise), each fired by its own evidence and written with its numbers; none fires on a run with
 nothing wrong, and where none holds, nothing is said beyond the verdict's measurements:
@@ -38,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from .criteria import COPYING, FAIL, Check, qa_loss
+from .records import SaveRecord
 from .scorers.origins import RARE_PER_MILLION
 
 GAP_NATS = 1.0  # the base loses this much more per token on the answers than on its own English: a gap
@@ -118,17 +120,18 @@ class DomainGap:
 # --------------------------------------------------------------------------- the rules
 
 
-def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Sequence[list[str]],
-           invented_worse: Sequence[bool], rises: Sequence[str | None], gap: DomainGap | None) -> list[dict]:
+def advise(records: Sequence[SaveRecord], base, gap: DomainGap | None) -> list[dict]:
     """What to change, one item per cause whose evidence holds: [{"cause": ..., "text": ...}] (module docstring).
 
-    run: the checkpoints' scores in order; checks: every criterion per save; worse: why each save is clearly
-    worse; invented_worse: whether that includes invented words; rises: a Q/A val loss rise per save."""
+    records: the run's saves in order, each with its checks, why it is clearly worse and its Q/A val loss rise
+    (evalkit.records)."""
+    run = [r.scores for r in records]
+    checks = [r.checks for r in records]
     n = len(run)
     # a save that copies its answers loses its English by copying them: that is its cause, not a gap or the rate
-    copying = [bool(worse[i]) and any(checks[i][k].status == FAIL for k in COPYING) for i in range(n)]
-    drift_worse = [bool(worse[i]) and checks[i]["drift"].status == FAIL and not copying[i] for i in range(n)]
-    invented = [invented_worse[i] and not copying[i] for i in range(n)]
+    copying = [bool(r.worse) and any(r.checks[k].status == FAIL for k in COPYING) for r in records]
+    drift_worse = [bool(r.worse) and r.checks["drift"].status == FAIL and not c for r, c in zip(records, copying)]
+    invented = [r.invented_worse and not c for r, c in zip(records, copying)]
     lost = [i for i in range(n) if invented[i] or drift_worse[i]]
     out: list[dict] = []
 
@@ -161,12 +164,12 @@ def advise(run: Sequence, base, checks: Sequence[dict[str, Check]], worse: Seque
         more = f" (it has {gap.conversations})" if gap is not None and gap.conversations else ""
         say("copying", f"{run[i].name}: {what}. Train for fewer iterations or with a lower learning rate, or "
                        f"on more conversations{more}.")
-    risen = [i for i in range(n) if rises[i]]
+    risen = [i for i, r in enumerate(records) if r.val_rise]
     if risen:
         low = min((j for j in range(risen[0]) if qa_loss(run[j], "val") is not None),
                   key=lambda j: qa_loss(run[j], "val"), default=None)
         where = f"; the Q/A val loss was lowest at {run[low].name}" if low is not None else ""
-        say("val rise", f"{run[risen[0]].name}: {rises[risen[0]]}. Stop earlier{where}.")
+        say("val rise", f"{run[risen[0]].name}: {records[risen[0]].val_rise}. Stop earlier{where}.")
     stale = _stale_optimizer(run, base)
     if stale:
         say("optimizer", stale)

@@ -12,7 +12,7 @@ from evalkit.config import Thresholds, load_config, load_part_paths
 from evalkit.errors import EvalkitError
 from evalkit.model.qa import extract_answer, prompt_text
 from evalkit.suite import DEFAULT_SUITE, Prompt, Sampling, load_suite
-from evalkit.verdict import (CONTINUE, DIVERGED, OVERFIT, READY, CheckpointScores, check_criteria, judge,
+from evalkit.verdict import (CONTINUE, DIVERGED, OVERFIT, READY, CheckpointScores, check_criteria, judge, records,
                              timeline)
 
 from .verdict_scores import BASE, RULES, WORDS, ck
@@ -767,3 +767,79 @@ def test_the_verdict_says_which_criteria_it_rests_on():
                                               "seed_similarity"], {})
     assert not has(full, "Judged without")
     assert json.loads(full.to_json())["skipped"] == {}
+
+
+# ------------------------------------------------------------------------------ one record per save
+
+
+def test_the_verdict_says_why_the_recommended_save_and_not_the_other_qualifying_ones():
+    v = verdict([ck(100, base_loss=2.29), ck(125, base_loss=2.38), ck(150, base_loss=2.47)], max_drift=0.5)
+    assert (v.outcome, v.checkpoint) == (READY, "ckpt_000100")
+    assert v.why_recommended == ("ckpt_000100 has the least drift of the 3 qualifying saves (+0.29 nats; "
+                                 "ckpt_000125 +0.38, ckpt_000150 +0.47); a tie within 0.02 goes to the earliest "
+                                 "(better to undertrain).")
+    assert v.why_recommended in v.reasons and json.loads(v.to_json())["why_recommended"] == v.why_recommended
+    tie = verdict([ck(100, base_loss=2.11), ck(200, base_loss=2.10)])
+    assert tie.why_recommended == ("ckpt_000100 is the earliest of the 2 qualifying saves within 0.02 nats of the "
+                                   "least drift (+0.11 nats; ckpt_000200 +0.10): a difference that small counts as "
+                                   "none, and the earliest is better (better to undertrain).")
+    # chosen among the confirmed saves: an unconfirmed one with less drift is not one of them, and the words say so
+    mixed = verdict([ck(100), ck(200, topic=0.4), ck(300, base_loss=2.12), ck(400, base_loss=2.15)])
+    assert mixed.why_recommended == ("ckpt_000300 has the least drift of the 2 confirmed qualifying saves (+0.12 "
+                                     "nats; ckpt_000400 +0.15); a tie within 0.02 goes to the earliest (better to "
+                                     "undertrain).")
+    # one save to choose from, or none recommended: nothing to explain
+    alone = verdict([ck(100, fmt=0.7), ck(200)], final=True)
+    assert (alone.checkpoint, alone.why_recommended, alone.to_dict()["why_recommended"]) == ("ckpt_000200", None, None)
+    assert not has(alone, "least drift")
+    waiting = verdict([ck(100), ck(200, topic=0.4), ck(300)])
+    assert (waiting.outcome, waiting.why_recommended) == (CONTINUE, None)
+
+
+def _story():
+    """A run through every backward-looking rule: blends while still learning the format, the format reached,
+    more invented words than the best qualifying save before, a Q/A val loss rise, the format lost, a divergence."""
+    base = CheckpointScores("base", 0, BASE.metrics | {"qa_val_loss": 3.1})
+    run = [ck(25, invented=0.041, fmt=0.2, qa_val_loss=2.3, qa_train_loss=2.3),
+           ck(50, invented=0.036, fmt=0.7, qa_val_loss=2.1, qa_train_loss=2.1),
+           ck(75, invented=0.003, qa_val_loss=2.05, qa_train_loss=2.0),
+           ck(100, invented=0.003, base_loss=2.08, qa_val_loss=2.0, qa_train_loss=1.9),
+           ck(125, invented=0.02, qa_val_loss=2.04, qa_train_loss=1.8),
+           ck(150, fmt=0.6, format_answers=40, qa_val_loss=2.1, qa_train_loss=1.7),
+           CheckpointScores("ckpt_000175", 175, {}, "weights contain NaN (layers.0.attention.wq): the run diverged"),
+           ck(200)]
+    return run, base
+
+
+def test_the_records_of_a_prefix_are_the_first_records_of_the_whole_run():
+    run, base = _story()
+    t = Thresholds(**RULES)
+    whole = records(run, base, t)
+    assert [(r.learning is not None, r.qualifies, bool(r.worse), r.val_rise is not None, r.halted) for r in whole] == [
+        (True, False, False, False, False), (True, False, False, False, False), (False, True, False, False, False),
+        (False, True, False, False, False), (False, False, True, True, False), (False, False, True, True, False),
+        (False, False, False, False, True), (False, False, False, False, True)]
+    assert whole[4].worse == ("significantly more invented words than ckpt_000100 (2.0% vs 0.3%)",)
+    for k in range(1, len(run) + 1):
+        assert records(run[:k], base, t) == whole[:k]
+    # grown by the saves after an earlier call's records: those are kept as they are, not checked again
+    grown = records(run, base, t, previous=whole[:4])
+    assert grown == whole and all(a is b for a, b in zip(grown[:4], whole[:4]))
+    assert judge(run, base, t, previous=whole[:4]).to_dict() == judge(run, base, t).to_dict()
+    # records made against another base (or other thresholds) are not reused
+    other = records(run, BASE, t, previous=whole)
+    assert other[0] is not whole[0] and other[0].learning is None and other[0].worse
+
+
+@pytest.mark.parametrize("final", [False, True])
+def test_the_timeline_says_what_judge_says_on_each_prefix(final):
+    run, base = _story()
+    t = Thresholds(**RULES)
+    steps = timeline(run, base, t, final=final)
+    assert [s.name for s, _ in steps] == [s.name for s in run]
+    for k, (_, v) in enumerate(steps, 1):
+        assert v.to_dict() == judge(run[:k], base, t, final=final).to_dict()
+    assert [(v.outcome, v.checkpoint) for _, v in steps] == [
+        (CONTINUE, None), (CONTINUE, None), (READY if final else CONTINUE, "ckpt_000075" if final else None),
+        (READY, "ckpt_000100"), (READY, "ckpt_000100"), (OVERFIT, "ckpt_000100"), (DIVERGED, "ckpt_000100"),
+        (DIVERGED, "ckpt_000100")]
