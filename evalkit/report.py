@@ -12,6 +12,7 @@ import math
 import re
 import time
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -29,20 +30,23 @@ from .verdict import RunVerdict
 __all__ = ["assemble_run", "render_report", "clean", "sampled"]
 
 LAST_FULL = 20  # besides the first, the recommended and the latest: the last N checkpoints get samples
+ORIGINS_SHOWN = 30  # a save's invented words in view; the rest folded (an early save of the demo invents ~300)
 LOSSES = ("Loss per token", [("qa_val_loss", "Q/A val", "#ea580c"), ("qa_train_loss", "Q/A train", "#2563eb"),
                              ("base_loss", "base English", "#7c3aed")])
 COLOURS = {"invented": "#dc2626", "drift": "#7c3aed", "format": "#2563eb", "topic": "#0d9488",
            "memorisation": "#b45309", "seed_similarity": "#be185d"}
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates: not UTF-8
 _APOS = "['\u2019\u2018\u02bc]"
+_UNDECODABLE = re.compile("\ufffd+")
+EVALUATED = ("ok", "base")  # not a file that could not be read ("broken"), judged ("error") or scored ("diverged")
+_CHAR_W = 6.5  # a glyph's width at the charts' 11px, wide enough for system-ui's letters and digits
 
 
 def clean(value: Any) -> str:
-    """Text safe to escape: valid UTF-8, no control characters but newline and tab (each shown as U+FFFD)."""
+    """Text safe to escape: valid UTF-8, no control characters but newline and tab (each becomes U+FFFD)."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
     return _CONTROLS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -85,6 +89,19 @@ def highlight(text: str, invented: Iterable[str]) -> list[tuple[str, bool]]:
     return [seg for seg in out + [(text[pos:], False)] if seg[0]]
 
 
+def marked(text: str, invented: Iterable[str]) -> list[tuple[str, str]]:
+    """highlight's pieces as (segment, kind): "inv" an invented word, "bytes" a run of U+FFFD (undecodable bytes,
+    or control characters as clean() leaves them) that the page shows as one visible mark, "" the rest."""
+    out = []
+    for seg, inv in highlight(text, invented):
+        pos = 0
+        for m in [] if inv else _UNDECODABLE.finditer(seg):
+            out += [(seg[pos:m.start()], ""), (m.group(0), "bytes")]
+            pos = m.end()
+        out.append((seg[pos:], "inv" if inv else ""))
+    return [p for p in out if p[0]]
+
+
 def _nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     step = 10 ** math.floor(math.log10((hi - lo) / count))
     for mult in (1, 2, 2.5, 5, 10):
@@ -96,21 +113,24 @@ def _nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
 
 
 def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]]]], threshold: float | None,
-               mark_x: float | None, fmt: str, w: int = 460, h: int = 210, thr_label: str = "limit") -> Markup:
+               mark_x: float | None, fmt: str, w: int = 460, h: int = 210, thr_label: str = "limit",
+               xlim: tuple[float, float] | None = None) -> Markup:
     """An inline SVG line chart: series of (legend, colour, points), a dashed threshold (the limit, or the
-    base's value), a marked x."""
+    base's value), a marked x, over xlim (every chart the same). Labels sit outside the plot where nothing
+    else can: the legend below the x axis, "recommended" above the plot, the threshold's right of its line."""
     pts = [p for _, _, ps in series for p in ps]
     if not pts:
         return Markup(f'<svg class="chart" viewBox="0 0 {w} {h}" role="img"><title>{escape(title)}</title>'
                       f'<text x="{w / 2}" y="{h / 2}" text-anchor="middle" class="muted">no data yet</text></svg>')
     xs = [x for x, _ in pts] + ([mark_x] if mark_x is not None else [])
     ys = [y for _, y in pts] + ([threshold] if threshold is not None else [])
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    (x0, x1), y0, y1 = xlim or (min(xs), max(xs)), min(ys), max(ys)
     if x1 == x0:
         x0, x1 = x0 - 1, x1 + 1
     pad = (y1 - y0) * 0.08 or max(abs(y1) * 0.1, 0.01)
     y0, y1 = y0 - pad, y1 + pad
-    left, right, top, bottom = 52, 14, 30, 26
+    legends = [(legend, colour) for legend, colour, _ in series if legend]
+    left, right, top, bottom = 52, 48, 24, 26 + (18 if legends else 0)
     sx = lambda x: left + (x - x0) / (x1 - x0) * (w - left - right)  # noqa: E731
     sy = lambda y: top + (y1 - y) / (y1 - y0) * (h - top - bottom)  # noqa: E731
     parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img"><title>{escape(title)}</title>']
@@ -119,27 +139,30 @@ def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]
                      f'<text class="tick" x="{left - 5}" y="{sy(t) + 4:.1f}" text-anchor="end">'
                      f'{escape(fmt.format(t))}</text>')
     for t in _nice_ticks(x0, x1):
-        parts.append(f'<text class="tick" x="{sx(t):.1f}" y="{h - 8}" text-anchor="middle">{t:g}</text>')
+        parts.append(f'<text class="tick" x="{sx(t):.1f}" y="{h - bottom + 18}" text-anchor="middle">{t:g}</text>')
     parts.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{top}" y2="{h - bottom}"/>'
                  f'<line class="axis" x1="{left}" x2="{w - right}" y1="{h - bottom}" y2="{h - bottom}"/>')
-    if threshold is not None:
-        parts.append(f'<line class="threshold" x1="{left}" x2="{w - right}" y1="{sy(threshold):.1f}" '
-                     f'y2="{sy(threshold):.1f}"/><text class="tick thr" x="{w - right - 2}" '
-                     f'y="{sy(threshold) - 4:.1f}" text-anchor="end">{escape(thr_label)} {escape(fmt.format(threshold))}</text>')
-    if mark_x is not None:
-        mx, flip = sx(mark_x), sx(mark_x) > w / 2
+    if threshold is not None:  # its label in the right margin, at the line's end: two short lines
+        ty = sy(threshold)
+        parts.append(f'<line class="threshold" x1="{left}" x2="{w - right}" y1="{ty:.1f}" y2="{ty:.1f}"/>'
+                     f'<text class="tick thr" x="{w - right + 4}" y="{ty - 2:.1f}">{escape(thr_label)}</text>'
+                     f'<text class="tick thr" x="{w - right + 4}" y="{ty + 10:.1f}">'
+                     f'{escape(fmt.format(threshold))}</text>')
+    if mark_x is not None:  # its label above the plot, centred on its line, never past the plot's edges
+        mx, half = sx(mark_x), _CHAR_W * len("recommended") / 2
         parts.append(f'<line class="mark" x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{h - bottom}"/>'
-                     f'<text class="tick markt" x="{mx - 4 if flip else mx + 4:.1f}" y="{top - 6}" '
-                     f'text-anchor="{"end" if flip else "start"}">recommended</text>')
-    for i, (legend, colour, ps) in enumerate(series):
+                     f'<text class="tick markt" x="{min(max(mx, left + half), w - right - half):.1f}" '
+                     f'y="{top - 8}" text-anchor="middle">recommended</text>')
+    for legend, colour, ps in series:
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in ps)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
         if len(ps) <= 60:
             parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.6" fill="{colour}"/>' for x, y in ps]
-        if legend:
-            lx = left + 4 + i * 70
-            parts.append(f'<line x1="{lx}" x2="{lx + 16}" y1="8" y2="8" stroke="{colour}" stroke-width="3"/>'
-                         f'<text class="tick" x="{lx + 20}" y="12">{escape(legend)}</text>')
+    lx = left
+    for legend, colour in legends:  # below the x axis's numbers, each as wide as its words
+        parts.append(f'<line class="legend" x1="{lx}" x2="{lx + 16}" y1="{h - 8}" y2="{h - 8}" stroke="{colour}" '
+                     f'stroke-width="3"/><text class="tick" x="{lx + 20}" y="{h - 4}">{escape(legend)}</text>')
+        lx += 36 + _CHAR_W * len(legend)
     return Markup("".join(parts) + "</svg>")
 
 
@@ -159,9 +182,11 @@ def _charts(ckpts: list[dict], thresholds: dict, base: dict | None, mark_x: floa
         return [(at, v) for c in ckpts if (at := x(c)) is not None
                 and (v := _float((c.get("metrics") or {}).get(key))) is not None]
 
+    xs = [at for c in ckpts if (at := x(c)) is not None] + ([mark_x] if mark_x is not None else [])
+    xlim = (min(xs), max(xs)) if xs else None  # one x-range for every chart, the base's point or not
     title, losses = LOSSES
     out = [(title, line_chart(title, [(legend, colour, points(key)) for key, legend, colour in losses], None,
-                              mark_x, "{:.2f}"))]
+                              mark_x, "{:.2f}", xlim=xlim))]
     base_metrics = (base or {}).get("metrics") or {}
     for c in CRITERIA:
         label = c.label[:1].upper() + c.label[1:]
@@ -170,7 +195,7 @@ def _charts(ckpts: list[dict], thresholds: dict, base: dict | None, mark_x: floa
         else:
             thr, thr_label = _invented_rate(base_metrics), "base"
         out.append((label, line_chart(label, [("", COLOURS[c.key], points(c.metric))], thr, mark_x, c.fmt,
-                                      thr_label=thr_label)))
+                                      thr_label=thr_label, xlim=xlim)))
     return out
 
 
@@ -190,41 +215,50 @@ def _cells(c: dict) -> list[tuple[str, dict | None, str]]:
 
 
 def _samples(ckpt: dict, baseline: dict | None) -> list[dict]:
-    """Answers grouped by prompt; each sample with highlighted segments, format failures and the base answer."""
+    """Answers grouped by prompt; each sample with marked segments, format failures and the base's answer,
+    marked the same way from the base's own evidence."""
     ev = ckpt.get("evaluation") or {}
-    scores = ev.get("scores") or {}
-    invented: dict[tuple, set[str]] = {}
-    for item in _invented_items(ckpt):
-        for ref in item.get("samples") or []:
-            invented.setdefault((ref.get("prompt_id"), ref.get("sample")), set()).add(clean(item.get("word")))
+    invented = _invented_at(_invented_items(ev))
+    base_invented = _invented_at((baseline or {}).get("invented") or [])
     failed = {(f.get("prompt_id"), f.get("sample")): f.get("failed") or []
-              for f in ((scores.get("qa_format") or {}).get("evidence") or {}).get("failures") or []}
+              for f in (((ev.get("scores") or {}).get("qa_format") or {}).get("evidence") or {}).get("failures") or []}
     base: dict[Any, dict[Any, str]] = {}
     for a in (baseline or {}).get("answers") or []:
-        base.setdefault(a.get("prompt_id"), {})[a.get("sample")] = a.get("text")
+        base.setdefault(a.get("prompt_id"), {})[a.get("sample")] = clean(a.get("text"))
     groups: dict[Any, dict] = {}
     for a in ev.get("answers") or []:
         pid, s = a.get("prompt_id"), a.get("sample")
         g = groups.setdefault(pid, {"id": pid, "question": a.get("question"), "held": a.get("held"), "rows": []})
         b = base.get(pid, {})
+        bs = s if s in b else 0  # the base's sample of the same number, else its first
         text = clean(a.get("text"))
-        g["rows"].append({"sample": s, "segments": highlight(text, invented.get((pid, s), ())),
+        g["rows"].append({"sample": s, "segments": marked(text, invented.get((pid, s), ())),
                           "empty": not text.strip(), "failed": failed.get((pid, s), []),
-                          "raw": a.get("raw") if (pid, s) in failed else None,
-                          "base": b.get(s, b.get(0)), "has_base": bool(b)})
+                          "raw": marked(clean(a.get("raw")), ()) if (pid, s) in failed else None,
+                          "base": marked(b[bs], base_invented.get((pid, bs), ())) if bs in b else None})
     return list(groups.values())
 
 
-def _invented_items(ckpt: dict) -> list[dict]:
-    scores = (ckpt.get("evaluation") or {}).get("scores") or {}
+def _invented_items(result: dict) -> list[dict]:
+    """A stored result's invented words (the invented_words scorer's evidence), a checkpoint's or the base's."""
+    scores = (result or {}).get("scores") or {}
     return ((scores.get("invented_words") or {}).get("evidence") or {}).get("invented") or []
+
+
+def _invented_at(items: list[dict]) -> dict[tuple, set[str]]:
+    """(prompt_id, sample) -> the invented words found in that answer."""
+    out: dict[tuple, set[str]] = {}
+    for item in items:
+        for ref in item.get("samples") or []:
+            out.setdefault((ref.get("prompt_id"), ref.get("sample")), set()).add(clean(item.get("word")))
+    return out
 
 
 def origins(ckpt: dict) -> list[dict]:
     """Each invented word of a checkpoint with the known word it most likely came from (scorers.origins):
     `resonanceted ← resonance`, those from answer words the base text barely has first."""
     out = []
-    for item in _invented_items(ckpt):
+    for item in _invented_items(ckpt.get("evaluation") or {}):
         source = item.get("from") if isinstance(item.get("from"), dict) else {}
         out.append({"word": clean(item.get("word")), "count": item.get("count"), "source": clean(source.get("source")),
                     "rare_qa": bool(source.get("rare_qa"))})
@@ -277,14 +311,48 @@ def assemble_run(rows: list[dict], labels: dict[str, str], v: RunVerdict | None,
            "thresholds": thresholds.to_dict(), "parts": parts.lines(suite_path, gap=False) if parts else [],
            "gap": finite(gap.to_dict()) if gap else None,
            "baseline": {"name": base["name"], "answers": base["result"]["answers"],
-                        "metrics": base["result"].get("metrics") or {}} if base else None,
+                        "metrics": base["result"].get("metrics") or {},
+                        "invented": _invented_items(base["result"])} if base else None,
            "checkpoints": checkpoints}
     return run
 
 
-def _evaluated(ckpt: dict) -> bool:
-    """False for a file that could not be read ("broken"), judged ("error") or scored ("diverged")."""
-    return ckpt.get("status", "ok") in ("ok", "base")
+def _reasons(verdict: dict) -> list[dict]:
+    """The verdict's reasons as headings with their per-save items ("name: ..."), read from the text: a reason
+    ending with ':' heads the items after it; items with no heading before them belong to the reason that
+    follows them (READY's "The last N saves got worse ..."). A long list keeps its first 6 and last 3 in view."""
+    names = tuple(f"{r.get('name')}: " for r in verdict.get("per_checkpoint") or [] if r.get("name"))
+    out, loose = [], []
+    for reason in verdict.get("reasons") or []:
+        if not (names and reason.startswith(names)):
+            out, loose = out + [{"text": reason, "items": loose}], []
+        elif out and out[-1]["text"].endswith(":") and not loose:
+            out[-1]["items"].append(reason)
+        else:
+            loose.append(reason)
+    out += [{"text": r, "items": []} for r in loose]
+    for r in out:
+        items = r["items"]
+        r["items"] = (items[:6], items[6:-3], items[-3:]) if len(items) > 12 else (items, [], [])
+    return out
+
+
+def _samples_line(rows: list[dict]) -> list[tuple[str, str | None]]:
+    """The saves shown with samples, by name, neighbours as one range: (text, anchor or None) pieces."""
+    shown = [r for r in rows if r["full"]]  # neighbours keep index - position constant
+    runs = [[r for _, r in g] for _, g in groupby(enumerate(shown), lambda p: p[1]["index"] - p[0])]
+    out: list[tuple[str, str | None]] = []
+    for run in runs:
+        rec = "".join(f", the recommended {r['c'].get('name')} among them" for r in run if r["recommended"])
+        out.append(("; " if out else "", None))
+        if len(run) > 2:
+            out += [("every one from ", None), (run[0]["c"].get("name"), run[0]["anchor"]), (" to ", None),
+                    (run[-1]["c"].get("name"), run[-1]["anchor"]), (f" ({len(run)} in a row{rec})", None)]
+        else:
+            for k, r in enumerate(run):
+                out += [(", " if k else "", None), (r["c"].get("name"), r["anchor"]),
+                        (" (recommended)" if r["recommended"] else "", None)]
+    return [p for p in out if p[0]]
 
 
 def _context(run: dict) -> dict:
@@ -295,24 +363,27 @@ def _context(run: dict) -> dict:
     if rec is None and rec_name:
         rec = next((i for i in reversed(range(len(ckpts))) if ckpts[i].get("name") == rec_name), None)
     n = len(ckpts)
-    ok = [i for i, c in enumerate(ckpts) if _evaluated(c)]
+    ok = [i for i, c in enumerate(ckpts) if c.get("status", "ok") in EVALUATED]
     latest = ok[-1] if ok else None  # the latest evaluated one: a broken file has no samples
     full = sampled([c.get("status", "ok") for c in ckpts], rec)
     rows = []
     for i, c in enumerate(ckpts):
+        found = origins(c) if i in full else []
         rows.append({"c": c, "index": i, "anchor": f"ck-{i + 1}", "recommended": i == rec, "latest": i == n - 1,
-                     "open": i in (rec, latest), "full": i in full,
-                     "cells": _cells(c), "origins": origins(c) if i in full else [],
+                     "open": i in (rec, latest), "full": i in full, "cells": _cells(c),
+                     "origins": (found[:ORIGINS_SHOWN], found[ORIGINS_SHOWN:]),
                      "groups": _samples(c, run.get("baseline")) if i in full else None})
     mark_x = _float(ckpts[rec].get("iter_num")) if rec is not None else None
-    reasons = list((verdict or {}).get("reasons") or [])
-    cut = len(reasons) > 12  # a long overfit tail lists every checkpoint: keep the first 6 and last 3 in view
-    shown = (reasons[:6], reasons[6:-3], reasons[-3:]) if cut else (reasons, [], [])
+    headline = (verdict or {}).get("headline") or ""
+    said, colon, rest = headline.partition(": ")  # the big outcome says "STOP — READY": the headline goes on
     return {"run": run, "verdict": verdict, "rows": rows, "rec": rows[rec] if rec is not None else None,
-            "charts": _charts([c for c in ckpts if _evaluated(c)], run.get("thresholds") or {}, run.get("baseline"),
+            "charts": _charts([ckpts[i] for i in ok], run.get("thresholds") or {}, run.get("baseline"),
                               mark_x),
-            "criteria": [c.label for c in CRITERIA], "parts": run.get("parts") or [], "n_full": len(full), "last_full": LAST_FULL,
-            "baseline": run.get("baseline"), "reasons": shown, "advice": (verdict or {}).get("advice") or [],
+            "criteria": [c.label for c in CRITERIA], "parts": run.get("parts") or [], "n_full": len(full),
+            "samples_line": _samples_line(rows), "baseline": run.get("baseline"),
+            "headline": rest if colon and (verdict or {}).get("outcome", "?") in said else headline,
+            "reasons": _reasons(verdict or {}), "advice": (verdict or {}).get("advice") or [],
+            "status_column": len(ok) < n,
             "gap": DomainGap.from_dict(run.get("gap"))}
 
 

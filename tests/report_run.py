@@ -74,8 +74,10 @@ def make_run():
               "error": "ckpt_000300.pt: truncated file <eof>", "metrics": {}, "checks": {}, "evaluation": None}
     verdict = judged([c1, c2], final=True)
     assert verdict["outcome"] == "READY" and verdict["checkpoint"] == "ckpt_000200.pt"
-    base = answers(PROMPTS, 2, lambda pid, s: f"Base model says {pid} number {s}.")
+    base = answers(PROMPTS, 2, lambda pid, s: f"Base model says {pid} number {s}."
+                   + (" Glimmerous tide." if (pid, s) == ("clock", 1) else ""))  # the base invents a word too
+    base_invented = [{"word": "glimmerous", "count": 1, "samples": [{"prompt_id": "clock", "sample": 1}]}]
     return {"out_dir": "out", "updated": "2026-11-25 12:00:00", "watching": True, "verdict": verdict,
             "recommended_path": c2["kept_path"], "thresholds": Thresholds().to_dict(), "parts": PARTS,
-            "baseline": {"name": "base.pt", "answers": base, "metrics": BASE},
+            "baseline": {"name": "base.pt", "answers": base, "metrics": BASE, "invented": base_invented},
             "checkpoints": [dict(BASE_ROW), c1, c2, broken]}

@@ -28,22 +28,25 @@ def test_dom_has_verdict_charts_samples_and_no_script_ran(tmp_path, page_url):
     assert done.returncode == 0 and "<html" in dom, done.stderr[-2000:]
     title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
     assert "PWNED" not in title and "STOP — READY" in title
-    assert "STOP — READY: use ckpt_000200.pt" in dom
+    assert '<p class="headline">use ckpt_000200.pt</p>' in dom and dom.count("STOP — READY") == 2  # title, card
+    assert re.search(r'<div class="answer base">Base model says clock number 1\. <mark>Glimmerous</mark>', dom)
+    assert '<span class="bytes" title="2 undecodable bytes or control characters">bytes</span>' in dom
     assert dom.count("<svg") == 7 and dom.count("<polyline") == 9  # 3 losses, then one line per criterion
     assert "<mark>surfive</mark>" in dom and "Base model says rain number 0." in dom
     assert "&lt;script&gt;document.title" in dom and "<script" not in dom
     assert "truncated file &lt;eof&gt;" in dom
 
 
-def test_screenshot(tmp_path, page_url):
+@pytest.mark.parametrize("size", ["1400,900", "1400,6000"])  # the first screen, and the whole page
+def test_screenshot(tmp_path, page_url, size):
     shot = tmp_path / "shot.png"
-    done = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars", page_url)
+    done = chromium(tmp_path, f"--screenshot={shot}", f"--window-size={size}", "--hide-scrollbars", page_url)
     assert shot.is_file(), done.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
-    keep = os.environ.get("EVALKIT_SCREENSHOT")  # copy it somewhere to look at it
+    keep = os.environ.get("EVALKIT_SCREENSHOT")  # a folder to copy them to, to look at them
     if keep:
-        shutil.copy(shot, keep)
+        shutil.copy(shot, os.path.join(keep, f"report-{size.replace(',', 'x')}.png"))
 
 
 def test_the_checkpoint_table_fits_a_1400px_window_with_every_number_in_view(tmp_path):
