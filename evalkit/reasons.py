@@ -8,7 +8,7 @@ from typing import Sequence
 
 from .config import Thresholds
 from .criteria import BY_KEY, COPYING, FAIL, LANGUAGE, PASS, Check
-from .records import DRIFT_TIE, CheckpointScores, Decision, SaveRecord
+from .records import DRIFT_TIE, Decision, SaveRecord
 
 
 def why_recommended(recs: Sequence[SaveRecord], d: Decision) -> str | None:
@@ -126,8 +126,7 @@ def warnings(recs: Sequence[SaveRecord], d: Decision, t: Thresholds) -> list[str
                    f"learned or the Q/A val loss stops falling.")
     if latest.val_rise is not None and not d.stop_loss:
         out.append(f"Warning: {latest.val_rise} (STOP after {t.patience} saves in a row).")
-    gap = gap_warning(latest.scores, t)
-    return out + ([f"Warning: {gap}."] if gap else [])
+    return out + ([f"Warning: {latest.gap_warning}."] if latest.gap_warning else [])
 
 
 def _stretch(flags: Sequence[bool], i: int) -> range:
@@ -192,14 +191,6 @@ def _meets_sentence(r: SaveRecord) -> str:
 
 def _missed(checks: dict[str, Check]) -> str:
     return "; ".join(c.text for c in checks.values() if not c.ok) or "nothing"
-
-
-def gap_warning(s: CheckpointScores, t: Thresholds) -> str | None:
-    train, val = s.get("train_loss"), s.get("val_loss")
-    if train is None or val is None or val - train <= t.overfit_gap:
-        return None
-    return (f"{s.name}: val loss {val:.2f} is {val - train:.2f} above train loss {train:.2f} "
-            f"(warning sign above {t.overfit_gap:.2f})")
 
 
 def _nats(d: float | None) -> str:

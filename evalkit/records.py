@@ -49,7 +49,9 @@ class SaveRecord:
     val_rise: str | None = None  # rule 3: its Q/A val loss rise, in words
     format_reached: bool = False  # it or a save before it reached the format floor
     val_low: int | None = None  # the save (index) with the lowest Q/A val loss up to it, the earliest on ties
+    gap_warning: str | None = None  # its val loss far above its train loss: a warning sign, never a rule
     halted: bool = False  # it diverged, or a save before it did: no rule applies
+    columns: dict = field(default_factory=dict, compare=False, repr=False)  # its verdict.json row's own columns
     basis: tuple = field(default=(), repr=False)  # (base, thresholds, drift note) it was judged against
 
     @property
@@ -113,12 +115,18 @@ def record(s: CheckpointScores, before: Sequence[SaveRecord], base: CheckpointSc
                    f"({rate(s)} vs {rate(before[best].scores)})")
     val = qa_loss(s, "val")
     lower = val is not None and (low is None or val < qa_loss(before[low].scores, "val"))
-    return SaveRecord(
-        s, checks, drift(Scores(s.metrics), Scores(base.metrics) if base else None),
-        meets=all(c.ok for c in checks.values()), worse=tuple(why), invented_worse=invented, learning=learning,
-        not_counted=f"{checks['invented'].text}, {learning}" if learning and invented_fails else None,
-        val_rise=_val_rise(s, before, low, t), format_reached=reached, val_low=len(before) if lower else low,
-        basis=basis)
+    d = drift(Scores(s.metrics), Scores(base.metrics) if base else None)
+    rise = _val_rise(s, before, low, t)
+    not_counted = f"{checks['invented'].text}, {learning}" if learning and invented_fails else None
+    gap = overfit_gap(s, t)
+    columns = {"worse": why + ([rise] if rise else []),
+               "criteria": {k: dict(c.__dict__) for k, c in checks.items()},
+               "metrics": dict(s.metrics) | ({"drift": d} if d is not None else {}),
+               "warnings": [w for w in [gap, not_counted] if w]}  # made once: every verdict's row shares them
+    return SaveRecord(s, checks, d, meets=all(c.ok for c in checks.values()), worse=tuple(why),
+                      invented_worse=invented, learning=learning, not_counted=not_counted, val_rise=rise,
+                      format_reached=reached, val_low=len(before) if lower else low, gap_warning=gap, basis=basis,
+                      columns=columns)
 
 
 def best_of(recs: Sequence[SaveRecord], indices: Sequence[int]) -> int | None:
@@ -154,6 +162,15 @@ def _val_rise(s: CheckpointScores, before: Sequence[SaveRecord], low: int | None
         return None  # not fitting any better either: not this sign
     text = f"Q/A val loss {val:.3f}, up from {qa_loss(at, 'val'):.3f} at {at.name}"
     return text + (f", while Q/A train loss fell {train_low:.3f} → {train:.3f}" if train is not None else "")
+
+
+def overfit_gap(s: CheckpointScores, t: Thresholds) -> str | None:
+    """The save's val loss more than overfit_gap above its train loss (the trainer's own losses), in words."""
+    train, val = s.get("train_loss"), s.get("val_loss")
+    if train is None or val is None or val - train <= t.overfit_gap:
+        return None
+    return (f"{s.name}: val loss {val:.2f} is {val - train:.2f} above train loss {train:.2f} "
+            f"(warning sign above {t.overfit_gap:.2f})")
 
 
 def rate(s: CheckpointScores) -> str:

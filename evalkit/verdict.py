@@ -185,22 +185,18 @@ def verdict(recs: Sequence[SaveRecord], base: CheckpointScores | None, t: Thresh
     measured, skipped = words.rests_on(recs[-1 if recommended is None else recommended].checks)
     reasons += ([words.without(skipped)] if skipped else []) + words.warnings(recs, d, t)
     keep = None if recommended is None else recs[recommended].name
-    return RunVerdict(d.outcome, keep, reasons, _rows(recs, d, base, t), least_bad, advise(recs, base, gap), gap,
+    return RunVerdict(d.outcome, keep, reasons, _rows(recs, d, base), least_bad, advise(recs, base, gap), gap,
                       waiting, measured, skipped, why, list(recs))
 
 
-def _rows(recs: Sequence[SaveRecord], d: Decision, base: CheckpointScores | None, t: Thresholds) -> list[dict]:
-    """verdict.json's per_checkpoint: the base, then one row per save."""
+def _rows(recs: Sequence[SaveRecord], d: Decision, base: CheckpointScores | None) -> list[dict]:
+    """verdict.json's per_checkpoint: the base, then one row per save: what this verdict decided about it, then
+    the columns its record made once (shared by every verdict over the run: read them, do not change them)."""
     rows = [] if base is None else [_base_row(base)]
     for i, r in enumerate(recs):
-        rows.append({
-            "name": r.name, "iter_num": r.iter_num, "base": False, "meets": r.meets, "confirmed": d.confirmed[i],
-            "best": i == d.best and d.outcome != CONTINUE, "degraded": bool(r.worse) and i >= d.onset,
-            "worse": list(r.worse) + ([r.val_rise] if r.val_rise else []),
-            "criteria": {k: dict(c.__dict__) for k, c in r.checks.items()},
-            "metrics": dict(r.scores.metrics) | ({"drift": r.drift} if r.drift is not None else {}),
-            "warnings": [w for w in [words.gap_warning(r.scores, t), r.not_counted] if w],
-        })
+        rows.append({"name": r.name, "iter_num": r.iter_num, "base": False, "meets": r.meets,
+                     "confirmed": d.confirmed[i], "best": i == d.best and d.outcome != CONTINUE,
+                     "degraded": bool(r.worse) and i >= d.onset, **r.columns})
     return rows
 
 
