@@ -32,6 +32,7 @@ def verdict_card(page):
 def test_verdict_and_recommendation(page, tmp_path):
     card = verdict_card(page)
     assert card.count("STOP — READY") == 1 and '<p class="headline">use ckpt_000200.pt</p>' in card  # said once
+    assert "<title>evalkit: STOP — READY: use ckpt_000200.pt — out</title>" in page  # whole in the tab's title
     assert "reports/kept/00000002_ckpt_000200.pt" in page
     assert "ckpt_000200.pt meets every criterion: invented words 1.8% of words vs the base&#39;s 2.0%" in page
     assert '<meta http-equiv="refresh" content="5">' in page
