@@ -320,10 +320,12 @@ def assemble_run(rows: list[dict], labels: dict[str, str], v: RunVerdict | None,
 def _reasons(verdict: dict) -> list[dict]:
     """The verdict's reasons as headings with their per-save items ("name: ..."), read from the text: a reason
     ending with ':' heads the items after it; items with no heading before them belong to the reason that
-    follows them (READY's "The last N saves got worse ..."). A long list keeps its first 6 and last 3 in view."""
+    follows them (READY's "The last N saves got worse ..."). A long list keeps its first 6 and last 3 in view.
+    why_recommended is said beside the recommended save, not twice."""
     names = tuple(f"{r.get('name')}: " for r in verdict.get("per_checkpoint") or [] if r.get("name"))
     out, loose = [], []
-    for reason in verdict.get("reasons") or []:
+    beside = verdict.get("why_recommended") if verdict.get("checkpoint") else None  # said by the recommended one
+    for reason in (r for r in verdict.get("reasons") or [] if r != beside):
         if not (names and reason.startswith(names)):
             out, loose = out + [{"text": reason, "items": loose}], []
         elif out and out[-1]["text"].endswith(":") and not loose:

@@ -39,9 +39,11 @@ def test_verdict_and_recommendation(page, tmp_path):
     assert 'id="why-recommended"' not in page  # the verdict gives no why_recommended: nothing stands for it
     run = make_run()
     run["verdict"]["why_recommended"] = "The least drift of the 2 <qualifying> saves; the earliest on a tie."
+    run["verdict"]["reasons"].append(run["verdict"]["why_recommended"])  # the verdict says it in its reasons too
     recline = verdict_card(render_report(run, tmp_path).read_text(encoding="utf-8")).split('class="recline"')[1]
     assert ('<span class="why" id="why-recommended">The least drift of the 2 &lt;qualifying&gt; saves; the earliest '
             'on a tie.</span>') in recline
+    assert verdict_card(render_report(run, tmp_path).read_text(encoding="utf-8")).count("The least drift") == 1
 
 
 def test_reasons_nest_under_their_heading(tmp_path):
