@@ -454,8 +454,9 @@ class Watcher:
         rows = self.results.versions()
         labels, scores = run_scores(rows, self.baseline)
         parts = self.parts
+        previous = self.verdict.records if self.verdict is not None else None  # saves judged before: not again
         self.verdict = judge(scores, base_scores(self.baseline), self.thresholds, parts.drift_note if parts else "",
-                             parts.gap if parts else None, self.final) if scores else None
+                             parts.gap if parts else None, self.final, previous) if scores else None
         run = assemble_run(rows, labels, self.verdict, self.baseline, self.thresholds, parts, self.suite.path,
                            self.out_dir, watching, self.results.result)
         return run | {"kept_as": str(self.kept_as) if self.kept_as else None}
