@@ -31,6 +31,7 @@ from evalkit.model.tokenizer import Tokenizer
 
 from .diagnosis import DomainGap
 from .errors import EvalkitError
+from .scorers.lexicon import read_allow_file
 
 
 QA_SHARE = 0.5  # a shard folder whose documents are at least this share "Q: ..." blocks is Q/A data
@@ -300,8 +301,6 @@ def _explicit(tok: Tokenizer, path: Path, read_file, what: str) -> Text:
 
 
 def _allow(path: Path) -> tuple[str, ...]:
-    from .scorers.lexicon import read_allow_file
-
     try:
         return tuple(read_allow_file(path))
     except ValueError as e:

@@ -8,7 +8,7 @@ from evalkit.config import Thresholds
 from evalkit.diagnosis import DomainGap
 from evalkit.model.data import answer_mask, encode_conversation
 from evalkit.scorers import Answer, Context, Lexicon
-from evalkit.scorers.lexicon import score as invented_score
+from evalkit.scorers.invented import score as invented_score
 from evalkit.scorers.origins import Origins, family
 from evalkit.verdict import CheckpointScores, judge
 

@@ -10,7 +10,7 @@ import pytest
 from evalkit.config import Thresholds
 from evalkit.criteria import FAIL, PASS, SKIPPED, check
 from evalkit.scorers import ALL_SCORERS, Answer, Context, Lexicon, Score, words
-from evalkit.scorers import lexicon, memorisation, qa_format, repetition, topic
+from evalkit.scorers import invented, memorisation, qa_format, repetition, topic
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -74,28 +74,6 @@ def test_lexicon_from_files(tmp_path):
         Lexicon.from_files([], allow_path=tmp_path / "nope.txt")
 
 
-def test_invented_words_scorer(lex):
-    answers = [
-        ans("The surfive waves are activatives of sound.", sample=0),
-        ans("A surfive echo, don\u2019t you know, is well-known in 1,000 caves.", sample=1),
-        ans("Surfive surfive.", pid="p2", sample=0),
-    ]
-    s = lexicon.score(answers, Context(known_words=lex))
-    assert s.name == "invented_words"
-    ev = s.evidence["invented"]
-    assert [e["word"] for e in ev] == ["surfive", "activatives"]
-    assert ev[0]["count"] == 4 and ev[1]["count"] == 1
-    assert ev[0]["samples"] == [
-        {"prompt_id": "p1", "sample": 0}, {"prompt_id": "p1", "sample": 1}, {"prompt_id": "p2", "sample": 0}]
-    assert ev[1]["samples"] == [{"prompt_id": "p1", "sample": 0}]
-    n_words = 7 + 10 + 2
-    assert s.metrics["word_tokens"] == n_words
-    assert s.metrics["invented_tokens"] == 5 and len(s.evidence["invented"]) == 2
-    assert s.value == pytest.approx(5 / n_words) == s.metrics["invented_rate"]
-    clean = lexicon.score([ans("Resonance is a sound that lingers.")], Context(known_words=lex))
-    assert clean.value == 0.0 and clean.evidence["invented"] == []
-
-
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not present at {CORPUS}")
 def test_false_positive_rate_on_real_prose():
     path = CORPUS / "austen_pride_and_prejudice.txt"
@@ -107,6 +85,29 @@ def test_false_positive_rate_on_real_prose():
     flagged = [w for w in ws if not lx.known(w)]
     assert len(ws) > 30_000
     assert len(flagged) / len(ws) < 0.01, sorted(set(flagged))[:50]
+
+
+# ------------------------------------------------------------------ invented
+def test_invented_words_scorer(lex):
+    answers = [
+        ans("The surfive waves are activatives of sound.", sample=0),
+        ans("A surfive echo, don\u2019t you know, is well-known in 1,000 caves.", sample=1),
+        ans("Surfive surfive.", pid="p2", sample=0),
+    ]
+    s = invented.score(answers, Context(known_words=lex))
+    assert s.name == "invented_words"
+    ev = s.evidence["invented"]
+    assert [e["word"] for e in ev] == ["surfive", "activatives"]
+    assert ev[0]["count"] == 4 and ev[1]["count"] == 1
+    assert ev[0]["samples"] == [
+        {"prompt_id": "p1", "sample": 0}, {"prompt_id": "p1", "sample": 1}, {"prompt_id": "p2", "sample": 0}]
+    assert ev[1]["samples"] == [{"prompt_id": "p1", "sample": 0}]
+    n_words = 7 + 10 + 2
+    assert s.metrics["word_tokens"] == n_words
+    assert s.metrics["invented_tokens"] == 5 and len(s.evidence["invented"]) == 2
+    assert s.value == pytest.approx(5 / n_words) == s.metrics["invented_rate"]
+    clean = invented.score([ans("Resonance is a sound that lingers.")], Context(known_words=lex))
+    assert clean.value == 0.0 and clean.evidence["invented"] == []
 
 
 # ----------------------------------------------------------------- qa_format
@@ -263,7 +264,7 @@ def test_repetition_scorer():
 # ---------------------------------------------------------------- all scorers
 def test_all_scorers_json_and_order(lex):
     assert [f.__module__.rsplit(".", 1)[1] for f in ALL_SCORERS] == [
-        "lexicon", "qa_format", "topic", "memorisation", "repetition"]
+        "invented", "qa_format", "topic", "memorisation", "repetition"]
     a = [ans("The surfive resonance echoes.", topics=("resonance",), sample=i) for i in range(2)]
     names = []
     for f in ALL_SCORERS:
@@ -301,10 +302,10 @@ COPIED = ("An echo is a sound that bounces back from a distant hard surface such
 
 def test_scorers_leave_out_what_they_cannot_measure(lex):
     wordless = [ans("", raw=" ", sample=0), ans("3 4.", sample=1)]
-    s = lexicon.score(wordless, Context(known_words=lex))
+    s = invented.score(wordless, Context(known_words=lex))
     assert s.value is None and s.metrics == {"invented_tokens": 0.0, "word_tokens": 0.0}
     assert s.evidence["note"] == "the answers have no words: no invented-word rate"
-    one = lexicon.score([ans("The surfive hums.")], Context(known_words=lex))  # one answer: no spread to measure
+    one = invented.score([ans("The surfive hums.")], Context(known_words=lex))  # one answer: no spread to measure
     assert one.metrics == {"invented_rate": pytest.approx(1 / 3), "invented_tokens": 1.0, "word_tokens": 3.0}
     f = qa_format.score([], Context())
     assert f.value is None and f.metrics == {"format_answers": 0.0} and f.evidence["note"]

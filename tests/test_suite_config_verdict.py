@@ -607,7 +607,7 @@ def test_clustered_invented_words_need_more_evidence_than_binomial_counts():
     answers hold them all (the rate's variance measured over answers)."""
     from evalkit.criteria import Scores, invented_z
     from evalkit.scorers import Answer, Context, Lexicon
-    from evalkit.scorers.lexicon import score
+    from evalkit.scorers.invented import score
 
     base = Scores({"invented_tokens": 25, "word_tokens": 1800, "invented_rate_var": 0.0000077})
     spread = Scores({"invented_tokens": 52, "word_tokens": 1800, "invented_rate_var": 0.000016})

@@ -10,16 +10,16 @@ skipped criterion (evalkit.criteria), never a made-up 0.0 that passes.
 
 from __future__ import annotations
 
-from . import lexicon, memorisation, qa_format, repetition, topic
-from .base import Answer, Context, Score, sample_ref
+from . import invented, memorisation, qa_format, repetition, topic
 from .lexicon import Lexicon
 from .origins import Origins
+from .types import Answer, Context, Score, sample_ref
 from .words import words
 
 __all__ = ["Answer", "Context", "Score", "Lexicon", "Origins", "words", "sample_ref", "ALL_SCORERS"]
 
 ALL_SCORERS = (
-    lexicon.score,        # "invented_words"
+    invented.score,       # "invented_words"
     qa_format.score,      # "qa_format"
     topic.score,          # "topic"
     memorisation.score,   # "memorisation"

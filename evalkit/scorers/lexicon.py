@@ -1,4 +1,4 @@
-"""Known-word lexicon and the ``invented_words`` scorer.
+"""The known-word lexicon: which words count as English (the invented-word scorer, invented.py, asks it).
 
 A word is *known* when any of these knows it:
 
@@ -28,15 +28,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from .base import Answer, Context, Score, sample_ref
 from .words import words
 
-__all__ = ["Lexicon", "score", "wordfreq_known", "read_allow_file"]
+__all__ = ["Lexicon", "fold", "wordfreq_known", "read_allow_file"]
 
 _ROMAN = re.compile(r"^m{0,4}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _CLITICS = ("n't", "'s", "'ll", "'ve", "'re", "'d", "'m", "'st", "'ee")
@@ -158,45 +156,3 @@ class Lexicon:
     def invented(self, text: str) -> list[str]:
         """Word tokens of ``text`` that are not known."""
         return [w for w in words(text) if not self.known(w)]
-
-
-def score(answers: list[Answer], ctx: Context) -> Score:
-    lex = ctx.known_words if ctx.known_words is not None else Lexicon()
-    counts: Counter[str] = Counter()
-    refs: dict[str, list[dict]] = {}
-    n_tokens = 0
-    per_answer: list[tuple[int, int]] = []  # (invented, words) of each answer: the rate's variance
-    for a in answers:
-        before = sum(counts.values()), n_tokens
-        for w in words(a.text):
-            n_tokens += 1
-            if not lex.known(w):
-                counts[w] += 1
-                r = sample_ref(a)
-                lst = refs.setdefault(w, [])
-                if r not in lst:
-                    lst.append(r)
-        per_answer.append((sum(counts.values()) - before[0], n_tokens - before[1]))
-    invented = sum(counts.values())
-    traced = {w: ctx.origins.trace(w) for w in counts} if ctx.origins is not None else {}
-    rate = invented / n_tokens if n_tokens else None  # no words: no rate (not 0%)
-    evidence = {
-        "invented": [
-            {"word": w, "count": c, "samples": refs[w]} | ({"from": traced[w]} if traced.get(w) else {})
-            for w, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        ]
-    }
-    metrics = {"invented_tokens": float(invented), "word_tokens": float(n_tokens)}
-    if rate is None:
-        evidence["note"] = "the answers have no words: no invented-word rate"
-    else:
-        metrics["invented_rate"] = rate
-    # Invented words come in clusters (a confused answer invents several), so the rate varies more between
-    # samplings than a binomial count says: its variance is estimated over answers (a ratio estimator), from
-    # two answers up (one answer has no spread to measure: the criterion then uses the binomial test).
-    k = len(per_answer)
-    if rate is not None and k > 1:
-        metrics["invented_rate_var"] = k / (k - 1) * sum((i - rate * w) ** 2 for i, w in per_answer) / n_tokens ** 2
-    if ctx.origins is not None:  # invented words traced to an answer word the base text barely has
-        metrics["invented_rare_qa"] = float(sum(c for w, c in counts.items() if (traced[w] or {}).get("rare_qa")))
-    return Score("invented_words", rate, metrics, evidence)

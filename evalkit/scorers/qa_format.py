@@ -37,7 +37,7 @@ import re
 
 from evalkit.model.qa import ENDED_HERE, MARKER
 
-from .base import Answer, Context, Score, sample_ref
+from .types import Answer, Context, Score, sample_ref
 from .words import normalise_quotes, words
 
 __all__ = ["CHECKS", "check_answer", "score", "ECHO_OVERLAP", "MIN_WORDS", "MAX_WORDS"]

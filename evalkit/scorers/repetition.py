@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from .base import Answer, Context, Score
+from .types import Answer, Context, Score
 from .words import words
 
 __all__ = ["jaccard", "score"]

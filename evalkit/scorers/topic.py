@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import lru_cache
 
-from .base import Answer, Context, Score, sample_ref
+from .types import Answer, Context, Score, sample_ref
 from .words import words
 
 __all__ = ["stem", "topic_words", "covers", "score", "SUFFIXES"]

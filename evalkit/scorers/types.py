@@ -1,13 +1,16 @@
-"""Shared types for the scorers (kept here so scorer modules never import the package root)."""
+"""The types every scorer shares: an answer in, the context it is judged with, a score out.
+
+Kept apart from the package root so a scorer module never imports it, and apart from any one scorer so the
+known-word lexicon and the origins tracer (which know nothing of answers or scores) sit below it, not beside it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .lexicon import Lexicon
-    from .origins import Origins
+from .lexicon import Lexicon
+from .origins import Origins
 
 __all__ = ["Answer", "Context", "Score", "sample_ref"]
 
@@ -25,10 +28,10 @@ class Answer:
 
 @dataclass
 class Context:
-    known_words: "Lexicon | None" = None     # see lexicon.py
+    known_words: Lexicon | None = None       # which words count as English (lexicon.py)
     training_text: str = ""                  # Q/A fine-tune training text (for memorisation)
     base_text: str = ""                      # base English: phrases it shares with the Q/A text are not copies
-    origins: "Origins | None" = None         # where invented words came from (origins.py)
+    origins: Origins | None = None           # where invented words came from (origins.py)
 
 
 @dataclass
