@@ -219,7 +219,8 @@ def run_watch(args) -> int:
     with ExitStack() as restore:
         restore.callback(lambda: [signal.signal(s, handler) for s, handler in previous.items()])
         try:
-            from .watch import Watcher, beside_trainer
+            from .evaluate import beside_trainer
+            from .watch import Watcher
 
             restore.enter_context(beside_trainer(args.device))
             stop_file = True

@@ -32,13 +32,14 @@ from evalkit.model.tokenizer import train_tokenizer
 from evalkit.model.train import DEFAULTS, train
 
 from . import shipped
+from .criteria import BY_KEY
 from .democorpus import generate_conversations, generate_corpus
 from .diagnosis import advice_line
-from .criteria import BY_KEY
 from .errors import EvalkitError
-from .verdict import CONTINUE, DIVERGED, OVERFIT, READY, STOP_OUTCOMES, timeline
+from .evaluate import beside_trainer
 from .results import base_scores, run_scores
-from .watch import Watcher, beside_trainer
+from .verdict import CONTINUE, DIVERGED, OVERFIT, READY, STOP_OUTCOMES, timeline
+from .watch import Watcher
 
 VOCAB = 4096
 CONVERSATIONS = 450  # the demo's Q/A set: about 19 per theme

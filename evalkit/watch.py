@@ -29,11 +29,12 @@ from typing import Callable
 from evalkit.model.checkpoint import CheckpointError, atomic_write, read_checkpoint, remove_dead_temps
 
 from .config import load_config, load_part_paths
-from .diagnosis import DomainGap, advice_line
+from .diagnosis import DomainGap
 from .errors import EvalkitError
-from .evaluate import Diverged, evaluate as evaluate_checkpoint, measure_gap
+from .evaluate import Diverged, evaluate as evaluate_checkpoint, measure_gap, warm_up
 from .parts import find_base, find_parts
-from .report import assemble_run, render_report
+from .outputs import Outputs
+from .report import assemble_run
 from .results import Results, base_scores, run_scores
 from .store import finite
 from .suite import DEFAULT_SUITE, load_suite
@@ -46,37 +47,6 @@ REPORT_EVERY = 10.0  # seconds between report updates while working through a ba
 
 class WatchError(EvalkitError):
     """A user error that stops the watcher (exit 2)."""
-
-
-def warm_up():
-    """Pay torch's one-time cost of building a model (about 2 s the first time in a process) at start-up, so the
-    first checkpoint is picked up as fast as the later ones."""
-    import torch
-
-    from evalkit.model.args import ModelArgs
-    from evalkit.model.transformer import Transformer
-
-    with torch.device("meta"):
-        Transformer(ModelArgs(dim=8, n_layers=1, n_heads=2, vocab_size=16, max_seq_len=8))
-
-
-@contextmanager
-def beside_trainer(device: str):
-    """One torch thread while judging on a CPU (unless OMP_NUM_THREADS says otherwise), then as it was.
-
-    Beside a trainer busy on the same cores, several threads per op mostly wait for each other: a tiny model's
-    evaluation took 7 s with 2 threads and 0.1 s with 1 on a loaded 2-core machine, and the demo's 1.3M model
-    generated its answers in 4.5 s with 2 threads and 1.9 s with 1 beside its one-thread fine-tune.
-    """
-    import torch
-
-    threads = torch.get_num_threads()
-    if device == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def check_out_dir(out_dir: Path, once: bool):
@@ -138,9 +108,9 @@ class Watcher:
         self.first_version: Path | None = Path(first) if first and Path(first).is_file() else None
         self.verdict = None
         self.dirty, self.next_update, self.last_update = True, 0.0, 0.0
-        self.last_headline, self.last_verdict_json, self.stop_written = None, None, None  # the STOP file's text
         self.last_run: dict | None = None  # the report's data at the last update
-        self.stop_file = self.out_dir / "STOP" if stop_file is True else stop_file
+        self.outputs = Outputs(self.out_dir, self.report_dir, self.out_dir / "STOP" if stop_file is True else stop_file,
+                               self.say, self.said)
         self.final = False  # no more saves are coming (the trainer ended): an unconfirmed qualifying save is READY
         self.kept_as: Path | None = None  # where the recommended checkpoint was kept for the user (watch -- COMMAND)
         self.sightings = Sightings(self.out_dir, self.skip, interval)
@@ -462,57 +432,8 @@ class Watcher:
         return run | {"kept_as": str(self.kept_as) if self.kept_as else None}
 
     def update(self, watching: bool):
-        """Judge, say the headline when it changes, write the STOP files and the report; retry what failed."""
+        """Judge, then say and write what the verdict changes (evalkit.outputs); retry what failed in a while."""
         self.dirty, self.last_update = False, time.monotonic()
         run = self.last_run = self.build_run(watching)
-        v = self.verdict
-        if v is not None and v.headline != self.last_headline:
-            self.last_headline = v.headline
-            self.say(v.headline)
-        for a in v.advice if v is not None else []:  # each cause once per headline: its numbers are in the report
-            self.say(f"  {advice_line(a)}", once_key=f"{v.headline}:{a['cause']}")
-        ok = self.write_stop(run) if v is not None and v.outcome in STOP_OUTCOMES else True
-        ok = self.render(run) and ok
-        if not ok:  # a full or read-only disk: try again in a while, not at every scan
+        if not self.outputs.publish(run, self.verdict, self.results):  # a full or read-only disk: not at every scan
             self.dirty, self.next_update = True, time.monotonic() + 5 * self.interval
-
-    def write_stop(self, run: dict) -> bool:
-        """verdict.json, and the STOP file for a trainer that reads one (stop_file), said once when first written."""
-        text = json.dumps(run["verdict"] | {"recommended_path": run["recommended_path"], "kept_as": run["kept_as"]},
-                          indent=2, ensure_ascii=False, allow_nan=False)
-        try:
-            if text != self.last_verdict_json:
-                atomic_write(self.report_dir / "verdict.json", lambda f: f.write(f"{text}\n".encode()))
-                self.last_verdict_json = text
-            if self.stop_file is not None and self.stop_written != self.verdict.headline:  # READY can turn OVERFIT
-                first = self.stop_written is None
-                atomic_write(self.stop_file, lambda f: f.write(f"{self.verdict.headline}\n".encode()))
-                self.stop_written = self.verdict.headline
-                if first:
-                    self.say(self.stop_said(run["recommended_path"]))
-        except OSError as e:
-            self.say(f"could not write the verdict or the STOP file ({e}); retrying", once_key=f"stop:{e}")
-            return False
-        return True
-
-    def stop_said(self, recommended: str | None) -> str:
-        use = f"use {recommended}" if recommended else "nothing to use (see the verdict)"
-        if self.stop_file != self.out_dir / "STOP":  # the -- COMMAND's own --stop_file
-            return f"wrote {self.stop_file}: the trainer reads it (--stop_file), saves and stops; {use}"
-        return (f"wrote {self.stop_file}: a trainer started with --stop_file={self.stop_file} (evalkit train) saves "
-                f"and stops; stop any other yourself (llama2.c's train.py: Ctrl-C); {use}")
-
-    def render(self, run: dict) -> bool:
-        try:
-            path = render_report(run, self.report_dir)
-        except OSError as e:
-            kept = "" if self.results.unsaved else f"; the results are saved in {self.results.path}"
-            self.say(f"report not written ({e.strerror or e}){kept}; retrying", once_key="report-oserror")
-            self.said.discard("report-path")  # say where it is once it is written again
-            return False
-        except Exception as e:  # a bug in the report must not stop the judging
-            self.say(f"report failed: {type(e).__name__}: {e}", once_key=f"report-bug:{e}")
-            return True
-        self.said.discard("report-oserror")
-        self.say(f"report: {path}", once_key="report-path")
-        return True

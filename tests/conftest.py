@@ -174,7 +174,7 @@ def reports(monkeypatch):
         path.write_text(f"{len(run['checkpoints'])} checkpoints")
         return path
 
-    monkeypatch.setattr("evalkit.watch.render_report", render_report)
+    monkeypatch.setattr("evalkit.outputs.render_report", render_report)
     return runs
 
 

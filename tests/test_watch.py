@@ -169,7 +169,7 @@ def test_report_failures_keep_the_results_and_are_said_once(base_run, work, monk
         calls.append(run)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("evalkit.watch.render_report", render_report)
+    monkeypatch.setattr("evalkit.outputs.render_report", render_report)
     for n in ("ckpt_000020.pt", "ckpt_000040.pt"):  # the first is the run's base
         shutil.copy(ckpts(base_run) / n, work / "out" / n)
     code = watch("--once")
@@ -222,7 +222,7 @@ def test_non_finite_metrics_are_stored_as_null(work):
 
 
 def test_judging_beside_a_trainer_takes_one_thread_then_gives_it_back(monkeypatch):
-    from evalkit.watch import beside_trainer
+    from evalkit.evaluate import beside_trainer
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     before = torch.get_num_threads()
