@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from evalkit.model.checkpoint import CheckpointError, atomic_write, not_a_file, read_checkpoint
+from evalkit.model.checkpoint import HF_FOLDER, CheckpointError, atomic_write, is_hf_folder, not_a_file, read_checkpoint
 
 from .parts import is_base_name
 
@@ -103,6 +103,9 @@ def checkpoint_files(out_dir: Path, skip: set[str], say: Callable[..., None]) ->
     sigs = {}
     with os.scandir(out_dir) as entries:
         for e in entries:
+            if e.name.startswith("checkpoint-") and is_hf_folder(Path(out_dir) / e.name):  # a Trainer's save
+                say(f"{e.name}/: not judged: {HF_FOLDER}", once_key="hf-folder")
+                continue
             if e.name.startswith(".") or not e.name.endswith(".pt") or is_base_name(e.name) or e.name in skip:
                 continue
             if not is_utf8(e.name):  # the store (and the report) hold names as UTF-8 text

@@ -122,9 +122,23 @@ def _check_file(path: Path):
     except OSError as e:
         raise CheckpointError(f"{path}: {not_a_file(path, e)}") from None
     if not stat.S_ISREG(st.st_mode):
+        if is_hf_folder(path):
+            raise CheckpointError(f"{path}: {HF_FOLDER}")
         raise CheckpointError(f"{path}: not a checkpoint file (a directory or a device)")
     if st.st_size == 0:
         raise CheckpointError(f"{path}: empty file (0 bytes)")
+
+
+HF_FOLDER = ("a Hugging Face model folder (config.json): evalkit judges llama2.c checkpoint files (.pt) only, "
+             "not yet transformers' folders")
+
+
+def is_hf_folder(path: Path) -> bool:
+    """A folder as transformers saves a model (checkpoint-N/, save_pretrained): config.json inside."""
+    try:
+        return path.is_dir() and (path / "config.json").is_file()
+    except OSError:
+        return False
 
 
 def not_a_file(path: Path, err: OSError) -> str:

@@ -104,3 +104,20 @@ def test_the_runs_own_tokenizer_wins_over_the_current_directorys(base_run, tiny_
     shutil.move(run / "data" / "tok512.model", here / "data" / "tok512.model")
     parts = find_parts(read_checkpoint(run / "out" / "ckpt.pt"))
     assert os.path.samefile(parts.tokenizer.path, here / "data" / "tok512.model")
+
+
+def test_a_hugging_face_checkpoint_folder_is_refused_in_one_line(work, reports, capsys):
+    folder = work / "out" / "checkpoint-10"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "gpt2"}')
+    (folder / "model.safetensors").write_bytes(b"")
+    assert watch("--once") == 3  # nothing it can judge: CONTINUE's code, as for an empty OUT_DIR
+    said = capsys.readouterr().out
+    assert said.count("checkpoint-10/: not judged: a Hugging Face model folder (config.json): evalkit judges "
+                      "llama2.c checkpoint files (.pt) only, not yet transformers' folders\n") == 1
+    from evalkit.cli import main
+
+    assert main(["eval", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"evalkit eval: {folder}: a Hugging Face model folder (config.json): evalkit judges llama2.c " \
+                  f"checkpoint files (.pt) only, not yet transformers' folders\n"
