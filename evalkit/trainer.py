@@ -83,20 +83,11 @@ class Trainer:
         if self.proc.poll() is not None and not group_alive(self.pgid):
             return f"the trainer had already exited ({self.proc.returncode})"
         self.stopped_by_us = True
-        waited, cut = settle(out_dir)[0], []
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-            if sig == signal.SIGKILL:  # the one signal that cannot let a save finish: let it finish first
-                more, cut = settle(out_dir)
-                waited += more
-            try:
-                os.killpg(self.pgid, sig)
-            except ProcessLookupError:
-                break
-            if self._wait_group(GRACE if sig != signal.SIGKILL else 30.0):
-                break
+        waited = settle(out_dir)[0]
+        how, more, cut = self._signal_group(out_dir, (signal.SIGINT, signal.SIGTERM, signal.SIGKILL))
+        waited += more
         self.proc.wait()
         self.wait_output()
-        how = signal.Signals(sig).name
         after = f" after waiting {waited:.1f} s for a save to finish" if waited > 0.1 else ""
         said = f"stopped the trainer (pid {self.proc.pid}) with {how}{after}"
         if cut:
@@ -111,15 +102,25 @@ class Trainer:
         if not group_alive(self.pgid):
             return None
         left = group_members(self.pgid) or []
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+        how = self._signal_group(out_dir, (signal.SIGTERM, signal.SIGKILL))[0]
+        pids = f" (pid {', '.join(map(str, left))})" if left else ""
+        return f"stopped what the trainer left running{pids} with {how}"
+
+    def _signal_group(self, out_dir: Path, signals) -> tuple[str, float, list[str]]:
+        """Each signal in turn to the whole group, the next only while some process of it is left; SIGKILL, the one
+        a save cannot survive, only once no file in out_dir is being written (bounded). (the last signal's name,
+        the seconds waited for a save before SIGKILL, the files still being written then)."""
+        waited, cut = 0.0, []
+        for sig in signals:
+            if sig == signal.SIGKILL:
+                waited, cut = settle(out_dir)
             try:
                 os.killpg(self.pgid, sig)
             except ProcessLookupError:
                 break
-            if self._wait_group(GRACE):
+            if self._wait_group(GRACE if sig != signal.SIGKILL else 30.0):
                 break
-        pids = f" (pid {', '.join(map(str, left))})" if left else ""
-        return f"stopped what the trainer left running{pids} with {signal.Signals(sig).name}"
+        return signal.Signals(sig).name, waited, cut
 
     def _wait_group(self, timeout: float) -> bool:
         """Wait until no process of its group is left (the leader reaped); False if some still run at timeout."""
