@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from evalkit.demo import COLUMNS, FINETUNE, SHAPE, demo_inputs  # noqa: E402
 from evalkit.model.train import DEFAULTS, train  # noqa: E402
-from evalkit.results import base_scores, run_scores  # noqa: E402
+from evalkit.results import run_scores  # noqa: E402
 from evalkit.verdict import OVERFIT, READY, judge, timeline  # noqa: E402
 from evalkit.watch import Watcher  # noqa: E402
 
@@ -52,8 +52,9 @@ def judged(out: Path, base: Path, report: Path):
         start = time.perf_counter()
         watcher.run()
         seconds = time.perf_counter() - start
-        scores = run_scores(watcher.results.versions(), watcher.baseline)[1]
-        args = (base_scores(watcher.baseline), watcher.thresholds, watcher.parts.drift_note, watcher.parts.gap)
+        base = watcher.base.current
+        scores = run_scores(watcher.results.versions(), base.weights)[1]
+        args = (base.scores(), watcher.thresholds, watcher.parts.drift_note, base.gap)
     finally:
         watcher.close()
     return scores, timeline(scores, *args), timeline(scores, *args, final=True), seconds, args

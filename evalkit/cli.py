@@ -140,7 +140,9 @@ def add_part_flags(p):
 def run_eval(args) -> int:
     import json
 
-    from .evaluate import Diverged, judge_checkpoint
+    from .base import judging_with
+    from .evaluate import Diverged
+    from .judgement import judge_checkpoint
 
     try:
         j = judge_checkpoint(args.checkpoint, device=args.device, suite=args.suite, baseline=args.baseline,
@@ -152,9 +154,9 @@ def run_eval(args) -> int:
     if args.json:
         out = j.result.to_dict() | {"checks": {k: c.__dict__ for k, c in j.checks.items()}, "passed": j.passed,
                                     "skipped": j.skipped, "summary": j.summary,
-                                    "parts": j.parts.lines(j.suite.path), "advice": j.advice,
-                                    "domain_gap": j.parts.gap.to_dict() if j.parts.gap else None,
-                                    "base_metrics": j.base.metrics if j.base else None}
+                                    "parts": judging_with(j.parts, j.base, j.suite.path), "advice": j.advice,
+                                    "domain_gap": j.base.gap.to_dict() if j.base.gap else None,
+                                    "base_metrics": j.base.metrics}
         print(json.dumps(out, indent=2))  # ASCII escapes: the model's text may not be valid UTF-8
     else:
         print(scorecard(j))
@@ -297,7 +299,7 @@ def watch_trainer(watcher, trainer, args) -> int:
     def done() -> bool:
         v = watcher.verdict
         if v is not None and v.outcome in STOP_OUTCOMES and not trainer.stopped_by_us and trainer.poll() is None:
-            with watcher.doing("waiting for the trainer to stop"):
+            with watcher.sightings.busy("waiting for the trainer to stop"):
                 watcher.say(f"{v.headline}: {trainer.stop(out_dir)}")
         return trainer.poll() is not None
 
@@ -312,7 +314,7 @@ def watch_trainer(watcher, trainer, args) -> int:
     recommended = (watcher.last_run or {}).get("recommended_path")
     if recommended:
         dest = Path(args.keep_as) if args.keep_as else out_dir / "ckpt_best.pt"
-        said = keep(Path(recommended), dest, watcher.baseline_path())
+        said = keep(Path(recommended), dest, watcher.base.path)
         watcher.say(said)
         if said.startswith("kept"):
             watcher.kept_as = dest
@@ -329,12 +331,13 @@ def watch_trainer(watcher, trainer, args) -> int:
 
 def scorecard(j) -> str:
     """The terminal summary of one checkpoint against its base: the parts, each criterion, losses, invented words."""
+    from .base import judging_with
     from .diagnosis import advice_line
 
     result, m = j.result, j.result.metrics
     lines = [f"{result.checkpoint} (iter {result.iter_num}): {len(j.suite.prompts)} prompts x "
              f"{j.suite.sampling.samples_per_prompt} samples"]
-    lines += [f"  {line}" for line in j.parts.lines(j.suite.path)]
+    lines += [f"  {line}" for line in judging_with(j.parts, j.base, j.suite.path)]
     lines += [f"  {c.status.upper():<12} {c.text}" for c in j.checks.values()]
     losses = [f"{k.removesuffix('_loss')} {m[k]:.3f}" for k in ("base_loss", "qa_val_loss", "qa_train_loss") if k in m]
     if losses:

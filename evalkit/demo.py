@@ -37,7 +37,7 @@ from .democorpus import generate_conversations, generate_corpus
 from .diagnosis import advice_line
 from .errors import EvalkitError
 from .evaluate import beside_trainer
-from .results import base_scores, run_scores
+from .results import run_scores
 from .verdict import CONTINUE, DIVERGED, OVERFIT, READY, STOP_OUTCOMES, timeline
 from .watch import Watcher
 
@@ -196,6 +196,28 @@ def demo_inputs(work, vocab=VOCAB, tokenizer=None, base_ckpt=None, base_chars=BA
     return data_dir, base, base_src
 
 
+def say_the_run(watcher, judged_base, scores, drift_note: str, said_ready: list, log):
+    """The demo's ending: the run one line per save, the verdict with its reasons, the gap and the advice."""
+    log("The run, one line per save (the verdict when it landed, and why):")
+    steps = timeline(scores, judged_base.scores(), watcher.thresholds, drift_note, judged_base.gap)
+    for line in timeline_lines(steps, judged_base.scores()):
+        log("  " + line)
+    log("")
+    log(watcher.verdict.headline)
+    for reason in watcher.verdict.reasons[:6]:
+        log(f"  - {reason}")
+    for line in judged_base.gap.lines() if judged_base.gap else []:
+        log(f"  {line}")
+    for a in watcher.verdict.advice:
+        log(f"  {advice_line(a)}")
+    kept = watcher.last_run["recommended_path"]
+    if kept:
+        log(f"checkpoint to keep: {kept}")
+    if said_ready:
+        log(f"In real use the trainer would have stopped at READY ({said_ready[0]}); the saves after it are what "
+            f"training on costs.")
+
+
 def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetune=FINETUNE, base_ckpt=None,
          tokenizer=None, base_chars=BASE_CHARS, log=print) -> int:
     """Run the demo; 0 when it ends at a STOP verdict. base_ckpt/tokenizer: the shipped ones unless given (the
@@ -241,8 +263,9 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
         watcher = Watcher(out, report, baseline=base, interval=0.5, log=lambda m, **kw: log(indent(m, "      "), **kw))
         with beside_trainer("cpu"):  # the trainer has one core, the watcher the other
             watcher.run(until=done)  # the watch loop itself, until the trainer has stopped
-        scores = run_scores(watcher.results.versions(), watcher.baseline)[1]
-        judged_base, drift_note = base_scores(watcher.baseline), watcher.parts.drift_note if watcher.parts else ""
+        judged_base = watcher.base.current
+        scores = run_scores(watcher.results.versions(), judged_base.weights)[1]
+        drift_note = watcher.parts.drift_note if watcher.parts else ""
     finally:
         if watcher is not None:
             watcher.close()
@@ -259,24 +282,7 @@ def demo(work=Path("demo_run"), report=Path("reports/demo"), shape=SHAPE, finetu
     if verdict is None:
         log(f"no checkpoint was judged; see {work / 'finetune.log'}")
         return 1
-    log("The run, one line per save (the verdict when it landed, and why):")
-    steps = timeline(scores, judged_base, watcher.thresholds, drift_note, watcher.parts.gap)
-    for line in timeline_lines(steps, judged_base):
-        log("  " + line)
-    log("")
-    log(verdict.headline)
-    for reason in verdict.reasons[:6]:
-        log(f"  - {reason}")
-    for line in watcher.parts.gap.lines() if watcher.parts.gap else []:
-        log(f"  {line}")
-    for a in verdict.advice:
-        log(f"  {advice_line(a)}")
-    kept = watcher.last_run["recommended_path"]
-    if kept:
-        log(f"checkpoint to keep: {kept}")
-    if said_ready:
-        log(f"In real use the trainer would have stopped at READY ({said_ready[0]}); the saves after it are what "
-            f"training on costs.")
+    say_the_run(watcher, judged_base, scores, drift_note, said_ready, log)
     log(f"report: {(report / 'index.html').resolve()}")
     log(f"demo took {time.time() - t0:.0f} s")
     return 0 if verdict.outcome in STOP_OUTCOMES else 1

@@ -12,7 +12,6 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,14 +23,11 @@ from evalkit.model.qa import STOP, extract_answer
 from evalkit.model.tokenizer import Tokenizer
 from evalkit.model.transformer import Transformer, generate_text
 
-from .config import load_config, load_part_paths
-from .criteria import FAIL, PASS, SKIPPED
 from .diagnosis import LISTED, DomainGap
 from .errors import EvalkitError
-from .parts import RunParts, find_parts
+from .parts import RunParts
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Origins, Score
-from .suite import DEFAULT_SUITE, Suite, load_suite
-from .verdict import CheckpointScores, check_criteria, judge
+from .suite import Suite
 
 LOSS_WINDOWS = 16  # fixed windows of held-out text for the loss measurements: same text for every checkpoint
 
@@ -49,6 +45,16 @@ class Evaluation:
                 "scores": {s.name: {"value": s.value, "metrics": s.metrics, "evidence": s.evidence}
                            for s in self.scores},
                 "answers": [a.__dict__ | {"topics": list(a.topics)} for a in self.answers]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Evaluation":
+        """An evaluation as to_dict() stored it (the base's, read back from the store after a restart)."""
+        fields = Answer.__dataclass_fields__
+        answers = [Answer(**{k: v for k, v in a.items() if k in fields} | {"topics": tuple(a.get("topics") or ())})
+                   for a in d.get("answers") or []]
+        scores = [Score(name, s.get("value"), s.get("metrics") or {}, s.get("evidence") or {})
+                  for name, s in (d.get("scores") or {}).items()]
+        return cls(d.get("checkpoint") or "", d.get("iter_num") or 0, d.get("metrics") or {}, scores, answers)
 
 
 @torch.no_grad()
@@ -195,22 +201,6 @@ def recorded_rate(config) -> dict[str, float]:
     return out
 
 
-@lru_cache(maxsize=4)
-def _base_evaluation(path: str, sig: tuple, suite: Suite, parts: RunParts, device: str) -> Evaluation:
-    return evaluate(path, suite, parts, device)
-
-
-def evaluate_base(suite: Suite, parts: RunParts, device="cpu") -> Evaluation | None:
-    """The run's base judged with the same suite (once per file version and process), or None without one."""
-    if parts.base is None:
-        return None
-    try:
-        st = parts.base.stat()
-    except OSError as e:
-        raise EvalkitError(f"base checkpoint: {e.strerror or e}", parts.base) from None
-    return _base_evaluation(str(parts.base.resolve()), (st.st_size, st.st_mtime_ns), suite, parts, device)
-
-
 def measure_gap(parts, base_ckpt, device: str = "cpu") -> DomainGap:
     """The domain gap of a run (evalkit.diagnosis): its base (a read Checkpoint) on the Q/A answers and on its own
     English, and the answer words its text barely has."""
@@ -232,58 +222,3 @@ def measure_gap(parts, base_ckpt, device: str = "cpu") -> DomainGap:
     rare = [[w, c, round(pm, 1)] for w, c, pm in o.rare_answer_words()[:LISTED]]
     return DomainGap(answer_loss, english_loss, o.rare_share(), rare, sum(o.answer.values()), o.base_words,
                      len(qa.docs))
-
-
-@dataclass
-class Judgement:
-    """One checkpoint judged against its run's base: what `evalkit eval` prints and the gates check."""
-
-    result: Evaluation
-    base: Evaluation | None
-    parts: RunParts
-    suite: Suite
-    checks: dict
-    advice: list  # what to change, where this checkpoint's evidence says (evalkit.diagnosis)
-
-    @property
-    def passed(self) -> bool:
-        """Every measured criterion passes (the skipped ones are said apart), and at least one was measured."""
-        statuses = [c.status for c in self.checks.values()]
-        return FAIL not in statuses and PASS in statuses
-
-    @property
-    def skipped(self) -> list[str]:
-        """The criteria that could not be measured (each check's text says why)."""
-        return [k for k, c in self.checks.items() if c.status == SKIPPED]
-
-    @property
-    def summary(self) -> str:
-        """The last line of `evalkit eval`: PASS or FAIL, with what was skipped."""
-        skipped = f" (skipped: {', '.join(self.skipped)})" if self.skipped else ""
-        if self.passed:
-            return f"PASS: meets every {'measured ' if skipped else ''}criterion{skipped}"
-        failed = [c.text for c in self.checks.values() if c.status == FAIL]
-        return f"FAIL: {'; '.join(failed) or 'no criterion could be measured'}{skipped}"
-
-
-def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flags) -> Judgement:
-    """Find the run's parts (flags, then start_dir's config, then the layout), evaluate the checkpoint and its
-    base with the same suite, and check every criterion. flags: tokenizer, baseline, qa, base_text,
-    allow_words, suite (paths or None)."""
-    start_dir = Path(start_dir) if start_dir else Path.cwd()
-    given = load_part_paths(start_dir, flags)
-    suite = load_suite(given.pop("suite", None) or DEFAULT_SUITE)
-    thresholds = thresholds or load_config(start_dir)
-    ckpt = read_checkpoint(path)
-    parts = find_parts(ckpt, None, **given)
-    result = evaluate(path, suite, parts, device, ckpt=ckpt)
-    itself = parts.base is not None and parts.base.resolve() == ckpt.path.resolve()
-    base = result if itself else evaluate_base(suite, parts, device)
-    parts.base_iter = base.iter_num if base else None
-    parts.gap = measure_gap(parts, ckpt if itself else read_checkpoint(parts.base), device) if parts.base else \
-        DomainGap(None, None, None, note="not measured (no base found; pass --baseline PATH)")
-    scores = CheckpointScores(str(path), result.iter_num, result.metrics)
-    base_scores = CheckpointScores("base", base.iter_num, base.metrics) if base else None
-    checks = check_criteria(scores, base_scores, thresholds, parts.drift_note)
-    advice = judge([scores], base_scores, thresholds, parts.drift_note, parts.gap).advice  # a run of one save
-    return Judgement(result, base, parts, suite, checks, advice)

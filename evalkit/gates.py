@@ -25,7 +25,7 @@ Without a checkpoint there are no gates (the fixtures below skip, with the reaso
 be measured (no base found, no base-English text, no Q/A data, one sample per prompt, ...) is skipped with the
 reason, never passed. A checkpoint (or suite) that cannot be loaded makes every gate fail with evalkit's
 one-line message. The checkpoint and its base are evaluated once per session
-(:func:`evalkit.evaluate.judge_checkpoint`); tests of your own get the same results from the session fixtures
+(:func:`evalkit.judgement.judge_checkpoint`); tests of your own get the same results from the session fixtures
 ``evalkit_result`` and ``evalkit_baseline_result``.
 
 The limits are the verdict's thresholds (``[tool.evalkit.thresholds]``, see :mod:`evalkit.config`), with
@@ -131,9 +131,9 @@ class _State:
         return value
 
     def judgement(self, gates: Thresholds):
-        """The checkpoint judged against its base (evalkit.evaluate.judge_checkpoint), once per session."""
+        """The checkpoint judged against its base (evalkit.judgement.judge_checkpoint), once per session."""
         def compute():
-            import evalkit.evaluate as module  # torch: imported only when a checkpoint is judged
+            import evalkit.judgement as module  # torch: imported only when a checkpoint is judged
 
             flags = {k: self.path(k) for k in _SETTINGS if k != "checkpoint"}
             return module.judge_checkpoint(self.path("checkpoint"), start_dir=self.root, thresholds=gates, **flags)
@@ -280,7 +280,7 @@ class GateItem(pytest.Item):
         if check.status == PASS:
             return
         if check.status == SKIPPED:  # not measured (no base, no Q/A data, ...): skipped with the reason, never passed
-            hint = check.needs_base and self.judgement.base is None
+            hint = check.needs_base and self.judgement.base.evaluation is None
             pytest.skip(f"{check.text}; {NO_BASELINE}" if hint else check.text)
         pytest.fail("\n".join([check.text, *DETAILS[self.criterion](self.judgement.result)]), pytrace=False)
 
@@ -386,7 +386,7 @@ def evalkit_result(request: pytest.FixtureRequest):
 @pytest.fixture(scope="session")
 def evalkit_baseline_result(request: pytest.FixtureRequest):
     """The base checkpoint's Evaluation (same suite), computed once per session; skipped without a base."""
-    base = _session_judgement(request).base
+    base = _session_judgement(request).base.evaluation
     if base is None:
         pytest.skip(NO_BASELINE)
     return base

@@ -1,8 +1,6 @@
 """The run's parts, found once, in one place, and shown: what `watch`, `eval` and the gates judge with.
 
     tokenizer     --tokenizer; else the path our trainer recorded; else data/tok{V}.model beside out/ (or here)
-    base          --baseline; else a file in OUT_DIR named like a base (base.pt, ckpt_v1_base.pt, *base*.pt);
-                  else the start our trainer recorded; else (watch only) the run's first version
     Q/A data      --qa (a chat JSONL or a folder of token shards); else our trainer's qa_*.bin; else the shard
                   folder under data/ whose documents are mostly "Q:"/"A:" blocks; else a *.jsonl beside out/
                   (or in data/). Used for memorisation (copies of its answers), known words and the Q/A
@@ -12,13 +10,13 @@
                   Q/A text: without base English, drift is not measured, and the reason is said.
     allow-list    --allow-words FILE: words that always count as known.
 
-Each has a key of the same name in evalkit.toml / [tool.evalkit] (see evalkit.config); a flag wins. Token
+The base is found by evalkit.base. Each part has a key of the same name in evalkit.toml / [tool.evalkit] (see evalkit.config); a flag wins. Token
 shards are raw uint16 ids, every document starting with BOS, as llama2.c and model.data write them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -29,7 +27,6 @@ from evalkit.model.data import read_conversations
 from evalkit.model.qa import answers_in, conversation_text, is_qa_document
 from evalkit.model.tokenizer import Tokenizer
 
-from .diagnosis import DomainGap
 from .errors import EvalkitError
 from .scorers.lexicon import read_allow_file
 
@@ -38,11 +35,6 @@ QA_SHARE = 0.5  # a shard folder whose documents are at least this share "Q: ...
 QA_VAL_EVERY = 10  # without a val shard, every 10th conversation is held out (as model.data does)
 KNOWN_TOKENS = 4_000_000  # decoded at most, per role, for the known-word list (pretraining data can be GBs)
 SNIFF_DOCS = 200
-
-
-def is_base_name(name: str) -> bool:
-    """A checkpoint kept by hand as the base: base.pt, base_1.pt, ckpt_v1_base.pt, ..."""
-    return name.endswith(".pt") and "base" in name.lower()
 
 
 @dataclass(frozen=True)
@@ -61,18 +53,14 @@ class Text:
                f"{self.tokens:,} tokens{val})"
 
 
-@dataclass(eq=False)  # hashed by identity: caches key on it
+@dataclass(frozen=True, eq=False)  # found once, never changed; hashed by identity: caches key on it
 class RunParts:
     tokenizer: Tokenizer
     qa: Text | None
     base_text: Text | None
     known: list[str]  # texts whose words count as known
     allow_words: tuple[str, ...] = ()
-    base: Path | None = None
-    base_why: str = ""
-    base_iter: int | None = None  # once the base was read
-    notes: list[str] = field(default_factory=list)  # what was ambiguous or missing, and the flag that settles it
-    gap: "DomainGap | None" = None  # the base against the answers, once the base is known (evalkit.diagnosis)
+    notes: tuple[str, ...] = ()  # what was ambiguous or missing, and the flag that settles it
 
     @property
     def qa_text(self) -> str:
@@ -92,10 +80,9 @@ class RunParts:
     def drift_note(self) -> str:
         return "" if self.base_text else "no base-English text found; pass --base-text PATH"
 
-    def lines(self, suite_path=None, gap: bool = True) -> list[str]:
-        at = f"iter {self.base_iter}, " if self.base_iter is not None else ""
-        base = f"base {self.base} ({at}{self.base_why})" if self.base else "base: none yet"
-        out = [base, f"tokenizer {self.tokenizer.path}",
+    def lines(self, suite_path=None) -> list[str]:
+        """One line per part (evalkit.base.judging_with adds the base, its gap and the notes)."""
+        out = [f"tokenizer {self.tokenizer.path}",
                self.qa.describe("Q/A data") if self.qa else "Q/A data: none found (pass --qa PATH)",
                self.base_text.describe("base English") if self.base_text else
                "base English: none (drift not measured; pass --base-text PATH)"]
@@ -103,7 +90,7 @@ class RunParts:
             out.append(f"allow-list {len(self.allow_words)} words")
         if suite_path:
             out.append(f"suite {suite_path}")
-        return out + (self.gap.lines() if self.gap and gap else []) + self.notes
+        return out
 
 
 # --------------------------------------------------------------------------- reading token shards
@@ -203,25 +190,8 @@ def find_tokenizer(ckpt: Checkpoint, explicit=None, run_dirs=()) -> Path:
                        f"pass --tokenizer PATH", ckpt.path)
 
 
-def find_base(out_dir: Path | None, explicit=None, recorded: Path | None = None) -> tuple[Path | None, str, str]:
-    """(base, why it is the base, a note when several files could be): see the module docstring."""
-    if explicit:
-        if not Path(explicit).is_file():
-            raise EvalkitError(f"{explicit}: no such base checkpoint (--baseline)")
-        return Path(explicit), "--baseline", ""
-    named = sorted(p for p in out_dir.glob("*.pt") if is_base_name(p.name)) if out_dir and out_dir.is_dir() else []
-    if named:
-        chosen = next((p for p in named if p.name == "base.pt"), named[0])
-        note = (f"several base-like files in {out_dir} ({', '.join(p.name for p in named)}); using {chosen.name}: "
-                f"pass --baseline PATH to choose" if len(named) > 1 else "")
-        return chosen, "named as a base", note
-    if recorded:
-        return recorded, "the start our trainer recorded", ""
-    return None, "", ""
-
-
 def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa=None, base_text=None,
-               allow_words=None, baseline=None) -> RunParts:
+               allow_words=None) -> RunParts:
     """Everything a judgement needs besides the checkpoint itself; `ckpt` is any checkpoint of the run."""
     beside = [d.resolve().parent for d in (out_dir, ckpt.path.parent) if d]  # the run's folders (out/'s parent)
     run_dirs = tuple(dict.fromkeys([*beside, Path(".").resolve()]))  # before the current directory
@@ -278,12 +248,8 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
         notes.append("no Q/A fine-tune data found: memorisation and the Q/A losses are not measured; "
                      "pass --qa PATH (a chat JSONL or a folder of token shards)")
     allow = _allow(Path(allow_words)) if allow_words else ()
-    recorded = ckpt.recorded_file("init_ckpt")
-    base_path, why, note = find_base(out_dir or ckpt.path.parent, baseline, recorded)
-    if note:
-        notes.append(note)
     known = [d for t in (qa_text, base) if t for d in t.docs]
-    return RunParts(tok, qa_text, base, known, allow, base=base_path, base_why=why, notes=notes)
+    return RunParts(tok, qa_text, base, known, allow, tuple(notes))
 
 
 @lru_cache(maxsize=4)

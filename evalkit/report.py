@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from evalkit.model.checkpoint import atomic_write
 
+from .base import Base
 from .config import Thresholds
 from .criteria import CRITERIA
 from .diagnosis import DomainGap
@@ -275,15 +276,15 @@ def sampled(statuses: list[str], recommended: int | None) -> set[int]:
     return {i for i in full if 0 <= i < n and statuses[i] == "ok"}
 
 
-def assemble_run(rows: list[dict], labels: dict[str, str], v: RunVerdict | None, base: dict | None,
-                 thresholds: Thresholds, parts, suite_path, out_dir, watching: bool,
+def assemble_run(rows: list[dict], labels: dict[str, str], v: RunVerdict | None, base: Base,
+                 thresholds: Thresholds, judged_with: list[str], out_dir, watching: bool,
                  result: Callable[[dict], dict | None]) -> dict:
     """The report's data: the verdict as judged (evalkit.results.run_scores, then evalkit.verdict.judge) beside
     every version, the broken and unjudged ones too. rows: the watcher's versions; labels: the judged ones' names
-    in the verdict; base: the base's store row; result(row): a version's whole result, loaded only for the
-    checkpoints shown with samples."""
+    in the verdict; base: the run's base (evalkit.base); judged_with: the lines that say what the run was judged
+    with; result(row): a version's whole result, loaded only for the checkpoints shown with samples."""
     ok = [r for r in rows if r["id"] in labels]
-    gap = parts.gap if parts else None
+    gap, evaluated = base.gap, base.evaluation.to_dict() if base.evaluation else None
     judged_rows = {c["name"]: c for c in (v.per_checkpoint if v else []) if not c["base"]}
     latest = {r["name"]: r["id"] for r in sorted(rows, key=lambda r: r["seen_at"] or 0)}
     unread = [r for r in rows if r["status"] in ("broken", "error") and latest[r["name"]] == r["id"]]  # a file
@@ -300,19 +301,17 @@ def assemble_run(rows: list[dict], labels: dict[str, str], v: RunVerdict | None,
             "iter_num": r["iter_num"], "status": r["status"], "error": r["error"],
             "metrics": j.get("metrics") or r["metrics"] or {}, "checks": j.get("criteria") or {},
             "worse": j.get("worse") or [], "evaluation": result(r) if i in full else None})
-    if base:
-        checkpoints.insert(0, {"id": base["id"][:12], "name": base["name"], "kept_path": base["path"],
-                               "iter_num": base["result"].get("iter_num"), "status": "base", "error": None,
-                               "metrics": base["result"].get("metrics") or {}, "checks": {}, "worse": [],
-                               "evaluation": None})
+    if evaluated:
+        checkpoints.insert(0, {"id": base.digest[:12], "name": base.name, "kept_path": str(base.path.resolve()) if base.path else None,
+                               "iter_num": evaluated["iter_num"], "status": "base", "error": None,
+                               "metrics": evaluated["metrics"], "checks": {}, "worse": [], "evaluation": None})
     run = {"out_dir": str(out_dir), "updated": time.strftime("%Y-%m-%d %H:%M:%S"), "watching": watching,
            "verdict": v.to_dict() if v else None,
            "recommended_path": shown[rec]["kept_path"] if rec is not None else None,
-           "thresholds": thresholds.to_dict(), "parts": parts.lines(suite_path, gap=False) if parts else [],
+           "thresholds": thresholds.to_dict(), "parts": judged_with,
            "gap": finite(gap.to_dict()) if gap else None,
-           "baseline": {"name": base["name"], "answers": base["result"]["answers"],
-                        "metrics": base["result"].get("metrics") or {},
-                        "invented": _invented_items(base["result"])} if base else None,
+           "baseline": {"name": base.name, "answers": evaluated["answers"], "metrics": evaluated["metrics"],
+                        "invented": _invented_items(evaluated)} if evaluated else None,
            "checkpoints": checkpoints}
     return run
 

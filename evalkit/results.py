@@ -32,6 +32,7 @@ class Results:
         self.say = say
         self.unsaved: list[tuple] = []  # (store.put_*, row) not yet in the store: the disk was full
         self.failing = False
+        self.recorded = 0  # rows put so far: the watcher's report is stale when this moved
         self.lock = self.conn = None
         try:
             self.kept_dir.mkdir(parents=True, exist_ok=True)
@@ -81,6 +82,7 @@ class Results:
         self._record(store.put_baseline, row)
 
     def _record(self, put, row: dict):
+        self.recorded += 1
         self.unsaved.append((put, row))
         self.save()
 
@@ -172,18 +174,9 @@ def _lock(report_dir: Path):
 
 # --------------------------------------------------------------------------- the results as the verdict reads them
 
-def base_scores(base: dict | None) -> CheckpointScores | None:
-    """The base's scores from its store row (None until it is evaluated)."""
-    if not base or not base.get("result"):
-        return None
-    return CheckpointScores(f"{base['name']} (base)", base["result"].get("iter_num") or 0,
-                            base["result"].get("metrics") or {})
-
-
-def run_scores(rows: list[dict], base: dict | None) -> tuple[dict[str, str], list[CheckpointScores]]:
+def run_scores(rows: list[dict], base_weights: str | None) -> tuple[dict[str, str], list[CheckpointScores]]:
     """The versions the verdict judges (evaluated or diverged, the base's own weights left out): their labels
     by version id, and their scores."""
-    base_weights = base["weights"] if base else None
     ok = [r for r in rows if r["status"] in ("ok", "diverged") and r["weights"] != base_weights]
     labels = _labels(ok)
     scores = [CheckpointScores(labels[r["id"]], r["iter_num"], r["metrics"] or {},

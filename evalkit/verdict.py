@@ -240,4 +240,4 @@ def _diverged(recs: Sequence[SaveRecord], first_bad: int, base, t: Thresholds, g
 
 __all__ = ["CONTINUE", "READY", "OVERFIT", "DIVERGED", "EXIT_CODES", "STOP_OUTCOMES", "CRITERIA", "DEGRADING",
            "DRIFT_TIE", "CheckpointScores", "RunVerdict", "SaveRecord", "Decision", "check_criteria", "decide",
-           "judge", "records", "timeline", "verdict", "why_recommended", "PASS", "FAIL", "SKIPPED"]
+           "judge", "records", "timeline", "verdict", "PASS", "FAIL", "SKIPPED"]

@@ -12,6 +12,7 @@ rewrites in place) as copies, so a kept version never changes after it was judge
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
@@ -19,16 +20,20 @@ import re
 import stat
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from evalkit.model.checkpoint import HF_FOLDER, CheckpointError, atomic_write, is_hf_folder, not_a_file, read_checkpoint
 
-from .parts import is_base_name
-
 BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
 NUMBERED = re.compile(r"ckpt_\d+\.pt")  # our trainer's numbered checkpoints: written once, never rewritten
+
+
+def is_base_name(name: str) -> bool:
+    """A checkpoint kept by hand as the base (base.pt, base_1.pt, ckpt_v1_base.pt, ...): not a version of the run."""
+    return name.endswith(".pt") and "base" in name.lower()
 
 
 @dataclass
@@ -168,13 +173,14 @@ def keep(src: Path, dest: Path, digest: str, sig: tuple, link: bool) -> bool:
 class Sightings:
     """OUT_DIR looked at every interval/4 on a thread of its own, so that a version which settled (unchanged for
     `interval`) and was replaced while the watcher was busy judging or stopping the trainer is still known to have
-    existed: the watcher names it (evalkit.watch: Watcher.name_missed) instead of losing it in silence."""
+    existed: the watcher names it (missed) instead of losing it in silence, and says what kept it busy (busy)."""
 
     def __init__(self, out_dir: Path, skip: set[str], interval: float):
         self.out_dir, self.skip, self.interval = out_dir, skip, interval
         self.seen: dict[str, tuple[tuple, float, float]] = {}  # name -> (sig, first seen, last seen)
         self.gone: list[tuple[str, tuple, float]] = []  # (name, sig, when it was replaced) of settled versions
         self.lock, self.halt, self.thread = threading.Lock(), threading.Event(), None
+        self.busy_log: collections.deque = collections.deque(maxlen=64)  # (start, end, what) of the long steps
 
     def start(self):
         if self.thread is None:
@@ -213,3 +219,27 @@ class Sightings:
         with self.lock:
             gone, self.gone = self.gone, []
         return gone
+
+    @contextmanager
+    def busy(self, what: str):
+        """A long step of the watcher (judging, stopping the trainer), remembered so a version missed meanwhile
+        says why."""
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.busy_log.append((start, time.monotonic(), what))
+
+    def missed(self, sigs: dict[str, tuple], read_before: Callable[[str, tuple], bool]) -> list[tuple[str, str]]:
+        """(line, once-key) for each version that settled and was replaced before it could be read (not the one
+        there now, nor one read before: judged, broken or an error), so every version is accounted for."""
+        out = []
+        for name, sig, replaced_at in self.replaced():
+            if sig == sigs.get(name) or read_before(name, sig):
+                continue
+            saved = time.strftime("%H:%M:%S", time.localtime(sig[1] / 1e9))
+            busy = next((f" while evalkit was {what}" for start, end, what in reversed(self.busy_log)
+                         if start <= replaced_at <= end), "")
+            out.append((f"{name} changed twice{busy}: the version saved at {saved} was replaced before it could be "
+                        f"read, and was not judged", f"missed:{name}:{sig}"))
+        return out

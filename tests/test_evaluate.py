@@ -7,7 +7,8 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.errors import EvalkitError
-from evalkit.evaluate import evaluate, judge_checkpoint
+from evalkit.evaluate import evaluate
+from evalkit.judgement import judge_checkpoint
 from evalkit.parts import find_parts
 from evalkit.suite import load_suite
 
@@ -42,7 +43,7 @@ def test_same_checkpoint_same_scores(ckpt, suite_file):
 def test_our_layout_parts_and_drift_against_the_base(ckpt, base_run, suite_file, tiny_data):
     base = base_run[0] / "ckpt_000020.pt"
     j = judge_checkpoint(ckpt, suite=suite_file, baseline=base)
-    assert j.parts.base == base and j.parts.base_why == "--baseline"
+    assert j.base.path == base and j.base.why == "--baseline"
     assert j.parts.qa.val is not None and j.parts.base_text.val is not None
     assert j.parts.qa.source.endswith("tok512/qa_*.bin") and len(j.parts.qa.docs) == 20  # the 20 tiny conversations
     drift = j.checks["drift"]
@@ -109,7 +110,7 @@ def test_without_qa_data_memorisation_is_skipped_never_passed(ckpt, base_run, ti
 def judgement(**statuses):
     """A Judgement of nothing but its checks: criterion=status."""
     from evalkit.criteria import Check
-    from evalkit.evaluate import Judgement
+    from evalkit.judgement import Judgement
 
     checks = {k: Check(k, s, None, None, f"{k} {s}") for k, s in statuses.items()}
     return Judgement(None, None, None, None, checks, [])

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+import evalkit.base
 import evalkit.evaluate
+import evalkit.judgement
 from evalkit.config import Thresholds
 from evalkit.criteria import CRITERIA
 from evalkit.errors import EvalkitError
@@ -208,7 +210,8 @@ def test_the_base_is_found_as_evalkit_eval_finds_it(inner, ckpt, base, tmp_path)
 def test_lenient_gates_pass_and_the_checkpoint_is_evaluated_once(inner, ckpt, base, monkeypatch):
     calls = []
     real = evalkit.evaluate.evaluate
-    monkeypatch.setattr(evalkit.evaluate, "evaluate", lambda path, *a, **k: calls.append(path) or real(path, *a, **k))
+    for module in (evalkit.judgement, evalkit.base):  # where the checkpoint and its base are evaluated
+        monkeypatch.setattr(module, "evaluate", lambda path, *a, **k: calls.append(path) or real(path, *a, **k))
     inner.makepyprojecttoml(LENIENT)  # [tool.evalkit.gates] over strict [tool.evalkit.thresholds]
     inner.makepyfile(test_own="""
         def test_own(evalkit_result, evalkit_baseline_result):

@@ -5,12 +5,13 @@ recommended one, and the run's own folder gives its parts before the current dir
 import os
 import shutil
 import time
+from contextlib import contextmanager
 
 import torch
 
 from evalkit.model.checkpoint import read_checkpoint
 from evalkit.parts import find_parts
-from evalkit.watch import Watcher
+from evalkit.versions import Sightings
 
 from .conftest import ckpts, put_base, watch
 
@@ -32,23 +33,26 @@ def test_a_version_replaced_while_the_watcher_was_busy_is_named_once(base_run, w
     src, out = ckpts(base_run), work / "out"
     put_base(out, base_run)
     shutil.copy(src / "ckpt_000040.pt", out / "ckpt.pt")
-    evaluate = Watcher.evaluate
+    busy, judged = Sightings.busy, []
 
-    def busy(self, path, ckpt):
+    @contextmanager
+    def saves_twice(self, what):
         """While ckpt.pt@40 is judged, the trainer saves twice: the first of those saves is never seen settled by
         the loop, only by the sightings."""
-        if ckpt.iter_num == 40:
-            second = torch.load(src / "ckpt_000060.pt", weights_only=True)
-            replace_with(out / "ckpt.pt", second)
-            sig = os.stat(out / "ckpt.pt")
-            wait_until(lambda: (seen := self.sightings.seen.get("ckpt.pt")) is not None
-                       and seen[0][1] == sig.st_mtime_ns and seen[2] - seen[1] >= self.interval)
-            second["iter_num"] = 80
-            replace_with(out / "ckpt.pt", second)
-            wait_until(lambda: any(gone[1][1] == sig.st_mtime_ns for gone in self.sightings.gone))
-        return evaluate(self, path, ckpt)
+        with busy(self, what):
+            if what == "judging ckpt.pt" and not judged:
+                judged.append(what)
+                second = torch.load(src / "ckpt_000060.pt", weights_only=True)
+                replace_with(out / "ckpt.pt", second)
+                sig = os.stat(out / "ckpt.pt")
+                wait_until(lambda: (seen := self.seen.get("ckpt.pt")) is not None
+                           and seen[0][1] == sig.st_mtime_ns and seen[2] - seen[1] >= self.interval)
+                second["iter_num"] = 80
+                replace_with(out / "ckpt.pt", second)
+                wait_until(lambda: any(gone[1][1] == sig.st_mtime_ns for gone in self.gone))
+            yield
 
-    monkeypatch.setattr(Watcher, "evaluate", busy)
+    monkeypatch.setattr(Sightings, "busy", saves_twice)
     watch("--once", interval="0.2")
     said = capsys.readouterr().out
     missed = [line for line in said.splitlines() if "changed twice" in line]

@@ -58,14 +58,14 @@ def test_a_slowly_written_file_is_judged_once_when_complete(base_run, work, repo
     full = (ckpts(base_run) / "ckpt_000060.pt").read_bytes()
     target = work / "out" / "ckpt_000060.pt"
     seen = []
-    real = evalkit.watch.evaluate_checkpoint
+    real = evalkit.watch.evaluate
 
     def spy(path, *a, **kw):
         if "ckpt_000060" in Path(path).name:  # not the base
             seen.append((Path(path).read_bytes() == full, target.read_bytes() == full))
         return real(path, *a, **kw)
 
-    monkeypatch.setattr(evalkit.watch, "evaluate_checkpoint", spy)
+    monkeypatch.setattr(evalkit.watch, "evaluate", spy)
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ckpts(base_run) / "ckpt_000060.pt"), str(target)])
     try:
         while not (target.exists() and target.stat().st_size):
