@@ -43,104 +43,10 @@ import os
 import random
 import re
 import sys
-import tomllib
 from functools import lru_cache
-from importlib import resources
 
-
-def _load() -> dict:
-    """Merge the top-level keys of every data file; a key defined twice is an error."""
-    data: dict = {}
-    for entry in sorted(resources.files(__name__).iterdir(), key=lambda e: e.name):
-        part = tomllib.loads(entry.read_text(encoding="utf-8")) if entry.name.endswith(".toml") else {}
-        if data.keys() & part.keys():
-            raise ValueError(f"defined twice in the democorpus data: {sorted(data.keys() & part.keys())}")
-        data.update(part)
-    return data
-
-
-DATA = _load()
-
-# -- Morphology: regular rules here, the exceptions in morphology.toml -------
-
-_MORPH = DATA["morphology"]
-PAST, PLURAL, THIRD, ING = (dict(w.split(":") for w in _MORPH[k].split())
-                            for k in ("past", "plural", "third", "ing"))
-DOUBLING = frozenset(_MORPH["doubling"].split())
-AN_WORDS, A_PREFIXES = frozenset(_MORPH["an_words"].split()), tuple(_MORPH["a_prefixes"].split())
-_VOWELS, _SIBILANT = "aeiou", ("s", "x", "z", "ch", "sh")
-
-
-def _s_form(word: str, irregular: dict) -> str:
-    """-s, -es or -ies: plural nouns and third-person verbs follow the same rule."""
-    if word in irregular:
-        return irregular[word]
-    if word.endswith(_SIBILANT):
-        return word + "es"
-    return word[:-1] + "ies" if word.endswith("y") and word[-2] not in _VOWELS else word + "s"
-
-
-def plural(noun: str) -> str:
-    """Plural of a (possibly multi-word) noun; only the last word changes."""
-    head, sep, last = noun.rpartition(" ")
-    return head + sep + _s_form(last, PLURAL)
-
-
-def third(verb: str) -> str:
-    return _s_form(verb, THIRD)
-
-
-def past(verb: str) -> str:
-    if verb in PAST:
-        return PAST[verb]
-    if verb.endswith("e"):
-        return verb + "d"
-    if verb.endswith("y") and verb[-2] not in _VOWELS:
-        return verb[:-1] + "ied"
-    return verb + verb[-1] * (verb in DOUBLING) + "ed"
-
-
-def ing(verb: str) -> str:
-    if verb in ING:
-        return ING[verb]
-    if verb.endswith("ie"):
-        return verb[:-2] + "ying"
-    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
-        return verb[:-1] + "ing"
-    return verb + verb[-1] * (verb in DOUBLING) + "ing"
-
-
-def with_article(phrase: str) -> str:
-    """'a' or 'an' + phrase, by how its first word sounds."""
-    word = phrase.split(" ", 1)[0].lower()
-    an = word in AN_WORDS or (word[:1] in _VOWELS and not word.startswith(A_PREFIXES))
-    return ("an " if an else "a ") + phrase
-
-
-_MARK = re.compile(r"([=+*])([a-z]+)")
-
-
-def resolve(text: str, tense: str) -> str:
-    """Replace every =verb / +verb / *verb marker by its form in `tense`."""
-    def form(m: re.Match) -> str:
-        marker, verb = m.groups()
-        if verb == "be":
-            return _MORPH["be"][marker][tense == "past"]
-        return past(verb) if tense == "past" else third(verb) if marker == "=" else verb
-    return _MARK.sub(form, text)
-
-
-def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:]
-
-
-_VERB = re.compile(r"^[=+*]?([^ ]+)")  # the first word of a verb phrase, without its marker
-
-# Filters of one argument; adj, mark and reject take more and live in Generator.expr.
-FILTERS = {"plural": plural, "a": with_article, "cap": _cap,
-           "the": lambda v: re.sub(r"^(?:an?|the) ", "the ", v), "first": lambda v: v.split(" ", 1)[0],
-           "ing": lambda v: _VERB.sub(lambda m: ing(m[1]), v, 1),
-           "past": lambda v: _VERB.sub(lambda m: past(m[1]), v, 1)}
+from .data import DATA
+from .english import FILTERS, cap, past, resolve, third
 
 
 # -- Parsing templates, expressions and paths (each parsed once) -------------
@@ -182,16 +88,15 @@ def _path(text: str) -> tuple:
 _CONSTANT: dict = {}  # values of paths that read only DATA
 
 
-class Generator:
-    """Renders paragraphs; every random draw comes from one random.Random, in a fixed order."""
+class Templates:
+    """The template engine: slots, expressions and paths rendered against DATA, the cast and kept values; every
+    random draw comes from one random.Random, in a fixed order."""
 
     def __init__(self, rng: random.Random):
         self.r, self.c, self.p = rng, rng.choice, rng.random
         self.slots = DATA["slot"]
-        self.kinds, self.weights = list(DATA["kind"]), [k["weight"] for k in DATA["kind"].values()]
         self.vars, self.decks, self.used = {}, {}, {}  # cast and paragraph; job decks; per sentence
         self.tense = "present"
-        self.new_cast()  # the old generator drew a cast up front; kept so the text stays the same
 
     def lookup(self, name: str, scope: dict):
         for space in (scope, self.vars, DATA):
@@ -306,20 +211,29 @@ class Generator:
                 if text not in seen:
                     break
             seen.add(text)
-        return _cap(text) if upper else text
+        return cap(text) if upper else text
 
     def sentence(self, template: str, tense: str) -> str:
         if template.startswith("!"):  # a general truth: always present tense
             template, tense = template[1:], "present"
         self.used = {}
-        return _cap(resolve(self.render(template, {}), tense))
+        return cap(resolve(self.render(template, {}), tense))
+
+
+class Generator(Templates):
+    """Renders paragraphs: a cast drawn, then a paragraph kind's recipe steps (paragraphs.toml) run over it."""
+
+    def __init__(self, rng: random.Random):
+        super().__init__(rng)
+        self.kinds, self.weights = list(DATA["kind"]), [k["weight"] for k in DATA["kind"].values()]
+        self.new_cast()  # the old generator drew a cast up front; kept so the text stays the same
 
     def quote(self, who: str, pronoun: str, first: bool = False) -> str:
         """A line of dialogue: what is said ({quote}), who says it and how it is punctuated."""
         conf = DATA["dialogue"]
         self.used = {}
         said = self.run(self.slots["quote"], {})
-        text, kind = _cap(said[:-1]), said[-1]
+        text, kind = cap(said[:-1]), said[-1]
         verb = conf["ask"] if kind == "?" else self.c(conf["say"])
         verb = past(verb) if self.tense == "past" else third(verb)
         name = self.vars[who]
@@ -331,8 +245,8 @@ class Generator:
                 return f'"{text}{tail}" {verb} {speaker}.'
             return f'"{text}{tail}" {speaker} {verb}.'
         if kind == "." and x < 0.8 and " " in text:
-            return f'{_cap(speaker)} {verb}, "{text}."'
-        return f'{_cap(speaker)} {verb}, "{text}{kind}"'
+            return f'{cap(speaker)} {verb}, "{text}."'
+        return f'{cap(speaker)} {verb}, "{text}{kind}"'
 
     def new_cast(self) -> None:
         """The paragraph's people: C with a gender, name or role and job; O, a friend or relative."""
