@@ -196,7 +196,7 @@ class WatchedBase:
         if settling or now < t.next_try:
             return True, None
         t.digest = t.digest or sha256_file(path)
-        row = self.results.baseline(t.digest)
+        row = self.results.stored_base(t.digest)
         if row is not None:
             self.adopt(row)
             return False, None
@@ -218,7 +218,7 @@ class WatchedBase:
             result = evaluate(path, self.suite, parts, device, ckpt=ckpt)
         row = dict(id=t.digest, name=name, path=str(path.resolve()), weights=weights_digest(ckpt),
                    result=result.to_dict(), evaluated_at=time.time())
-        self.results.put_baseline(**row)
+        self.results.put_base(**row)
         self.say(f"  done in {time.monotonic() - start:.1f} s")
         self.adopt(row)
 

@@ -342,7 +342,7 @@ def scorecard(j) -> str:
     losses = [f"{k.removesuffix('_loss')} {m[k]:.3f}" for k in ("base_loss", "qa_val_loss", "qa_train_loss") if k in m]
     if losses:
         lines.append("  loss per token: " + ", ".join(losses))
-    invented = next(s for s in result.scores if s.name == "invented_words").evidence.get("invented", [])
+    invented = next(s for s in result.scores if s.name == "invented").evidence.get("invented", [])
     if invented:
         lines.append("  invented words: " + ", ".join(
             f"{w['word']} x{w['count']}" + (f" ← {w['from']['source']}" if w.get("from") else "") for w in invented[:12]))

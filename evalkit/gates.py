@@ -190,7 +190,7 @@ def _offending(ev, found: list[tuple[dict, str | None, str]]) -> list[str]:
 
 
 def _invented_detail(ev) -> list[str]:
-    score = _score(ev, "invented_words")
+    score = _score(ev, "invented")
     evidence = score.evidence.get("invented", []) if score else []
     invented = {w["word"] for w in evidence}
     m = ev.metrics
@@ -204,7 +204,7 @@ def _invented_detail(ev) -> list[str]:
 
 
 def _format_detail(ev) -> list[str]:
-    score = _score(ev, "qa_format")
+    score = _score(ev, "format")
     failures = score.evidence.get("failures", []) if score else []
     n = len(ev.answers)
     checks = [f"{k.removeprefix('format.')} {v:.0%}" for k, v in ev.metrics.items() if k.startswith("format.")]
@@ -232,7 +232,7 @@ def _memorisation_detail(ev) -> list[str]:
 
 
 def _seed_detail(ev) -> list[str]:
-    score = _score(ev, "repetition")
+    score = _score(ev, "seed_similarity")
     sims = (score.evidence.get("seed_similarity", []) if score else [])[:MAX_SAMPLES]
     return [f"  - {s['prompt_id']}: its {s['samples']} samples are {s['similarity']:.0%} alike" for s in sims]
 

@@ -81,7 +81,7 @@ def ready(recs: Sequence[SaveRecord], d: Decision, t: Thresholds, final: bool,
         reasons += [f"{r.name}: {'; '.join(r.worse)}." for r in recs[len(recs) - tail:]]
         reasons.append(f"The last {_plural(tail, 'save')} got worse (STOP — OVERFIT after {t.patience} in a "
                        f"row): stop now and use {best.name}.")
-    elif d.best != len(recs) - 1:
+    elif d.best != len(recs) - 1 and not why:  # why says it with the numbers where there is a choice
         reasons.append(f"{best.name} is preferred to the later ones for its lower drift or earlier "
                        f"iteration (better to undertrain).")
     return reasons

@@ -215,22 +215,22 @@ def _cells(c: dict) -> list[tuple[str, dict | None, str]]:
     return out
 
 
-def _samples(ckpt: dict, baseline: dict | None) -> list[dict]:
+def _samples(ckpt: dict, base: dict | None) -> list[dict]:
     """Answers grouped by prompt; each sample with marked segments, format failures and the base's answer,
     marked the same way from the base's own evidence."""
     ev = ckpt.get("evaluation") or {}
     invented = _invented_at(_invented_items(ev))
-    base_invented = _invented_at((baseline or {}).get("invented") or [])
+    base_invented = _invented_at((base or {}).get("invented") or [])
     failed = {(f.get("prompt_id"), f.get("sample")): f.get("failed") or []
-              for f in (((ev.get("scores") or {}).get("qa_format") or {}).get("evidence") or {}).get("failures") or []}
-    base: dict[Any, dict[Any, str]] = {}
-    for a in (baseline or {}).get("answers") or []:
-        base.setdefault(a.get("prompt_id"), {})[a.get("sample")] = clean(a.get("text"))
+              for f in (((ev.get("scores") or {}).get("format") or {}).get("evidence") or {}).get("failures") or []}
+    base_answers: dict[Any, dict[Any, str]] = {}
+    for a in (base or {}).get("answers") or []:
+        base_answers.setdefault(a.get("prompt_id"), {})[a.get("sample")] = clean(a.get("text"))
     groups: dict[Any, dict] = {}
     for a in ev.get("answers") or []:
         pid, s = a.get("prompt_id"), a.get("sample")
         g = groups.setdefault(pid, {"id": pid, "question": a.get("question"), "held": a.get("held"), "rows": []})
-        b = base.get(pid, {})
+        b = base_answers.get(pid, {})
         bs = s if s in b else 0  # the base's sample of the same number, else its first
         text = clean(a.get("text"))
         g["rows"].append({"sample": s, "segments": marked(text, invented.get((pid, s), ())),
@@ -241,9 +241,9 @@ def _samples(ckpt: dict, baseline: dict | None) -> list[dict]:
 
 
 def _invented_items(result: dict) -> list[dict]:
-    """A stored result's invented words (the invented_words scorer's evidence), a checkpoint's or the base's."""
+    """A stored result's invented words (the invented scorer's evidence), a checkpoint's or the base's."""
     scores = (result or {}).get("scores") or {}
-    return ((scores.get("invented_words") or {}).get("evidence") or {}).get("invented") or []
+    return ((scores.get("invented") or {}).get("evidence") or {}).get("invented") or []
 
 
 def _invented_at(items: list[dict]) -> dict[tuple, set[str]]:
@@ -310,7 +310,7 @@ def assemble_run(rows: list[dict], labels: dict[str, str], v: RunVerdict | None,
            "recommended_path": shown[rec]["kept_path"] if rec is not None else None,
            "thresholds": thresholds.to_dict(), "parts": judged_with,
            "gap": finite(gap.to_dict()) if gap else None,
-           "baseline": {"name": base.name, "answers": evaluated["answers"], "metrics": evaluated["metrics"],
+           "base": {"name": base.name, "answers": evaluated["answers"], "metrics": evaluated["metrics"],
                         "invented": _invented_items(evaluated)} if evaluated else None,
            "checkpoints": checkpoints}
     return run
@@ -373,15 +373,15 @@ def _context(run: dict) -> dict:
         rows.append({"c": c, "index": i, "anchor": f"ck-{i + 1}", "recommended": i == rec, "latest": i == n - 1,
                      "open": i in (rec, latest), "full": i in full, "cells": _cells(c),
                      "origins": (found[:ORIGINS_SHOWN], found[ORIGINS_SHOWN:]),
-                     "groups": _samples(c, run.get("baseline")) if i in full else None})
+                     "groups": _samples(c, run.get("base")) if i in full else None})
     mark_x = _float(ckpts[rec].get("iter_num")) if rec is not None else None
     headline = (verdict or {}).get("headline") or ""
     said, colon, rest = headline.partition(": ")  # the big outcome says "STOP — READY": the headline goes on
     return {"run": run, "verdict": verdict, "rows": rows, "rec": rows[rec] if rec is not None else None,
-            "charts": _charts([ckpts[i] for i in ok], run.get("thresholds") or {}, run.get("baseline"),
+            "charts": _charts([ckpts[i] for i in ok], run.get("thresholds") or {}, run.get("base"),
                               mark_x),
             "criteria": [c.label for c in CRITERIA], "parts": run.get("parts") or [], "n_full": len(full),
-            "samples_line": _samples_line(rows), "baseline": run.get("baseline"),
+            "samples_line": _samples_line(rows), "base": run.get("base"),
             "headline": rest if colon and (verdict or {}).get("outcome", "?") in said else headline,
             "reasons": _reasons(verdict or {}), "advice": (verdict or {}).get("advice") or [],
             "status_column": len(ok) < n,

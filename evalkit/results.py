@@ -78,8 +78,8 @@ class Results:
     def put_version(self, **row):
         self._record(store.put_version, dict.fromkeys(store.VERSION_COLUMNS) | row)  # every column, as stored
 
-    def put_baseline(self, **row):
-        self._record(store.put_baseline, row)
+    def put_base(self, **row):
+        self._record(store.put_base, row)
 
     def _record(self, put, row: dict):
         self.recorded += 1
@@ -136,8 +136,8 @@ class Results:
         """A version's whole result (answers and evidence), loaded only when asked for."""
         return row.get("result") or store.get_result(self.conn, row["id"])
 
-    def baseline(self, digest: str) -> dict | None:
-        return store.get_baseline(self.conn, digest)
+    def stored_base(self, digest: str) -> dict | None:
+        return store.get_base(self.conn, digest)
 
     def meta(self, key: str) -> str | None:
         return store.get_meta(self.conn, key)

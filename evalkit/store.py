@@ -8,7 +8,8 @@ simply evaluates that version again. Statuses:
     broken     the file stayed unchanged and still failed to load; error is the one-line reason
     duplicate  same weights as a version already evaluated (ckpt.pt beside ckpt_000300.pt); not evaluated
 
-The baseline (the run's start checkpoint) is evaluated once per content too, in its own table. `meta`
+The base (the run's start checkpoint) is evaluated once per content too, in its own table (named `baseline`,
+as stores written before the name was settled have it). `meta`
 holds the fingerprint of the prompt suite every result was judged with: one store, one suite.
 """
 
@@ -41,7 +42,7 @@ CREATE TABLE IF NOT EXISTS baseline (
 """
 VERSION_COLUMNS = ("id", "name", "kept_path", "size", "mtime_ns", "iter_num", "status", "error", "weights",
                    "result_json", "seen_at", "evaluated_at")
-BASELINE_COLUMNS = ("id", "name", "path", "weights", "result_json", "evaluated_at")
+BASE_COLUMNS = ("id", "name", "path", "weights", "result_json", "evaluated_at")
 
 
 def open_store(report_dir) -> sqlite3.Connection:
@@ -89,7 +90,19 @@ def all_versions(conn) -> list[dict]:
 def get_result(conn, version_id: str) -> dict | None:
     """The whole result of one version: metrics, scores with evidence, answers."""
     r = conn.execute("SELECT result_json FROM versions WHERE id = ?", (version_id,)).fetchone()
-    return json.loads(r[0]) if r and r[0] else None
+    return _result(r[0]) if r and r[0] else None
+
+
+RENAMED_SCORES = {"invented_words": "invented", "qa_format": "format", "repetition": "seed_similarity"}
+
+
+def _result(text: str) -> dict:
+    """A stored result, its scores under the names of the criteria they measure (a store written while the
+    scorers had other names reads the same)."""
+    result = json.loads(text)
+    if isinstance(result.get("scores"), dict):
+        result["scores"] = {RENAMED_SCORES.get(k, k): v for k, v in result["scores"].items()}
+    return result
 
 
 def finite(value):
@@ -134,14 +147,14 @@ def put_version(conn, **row):
     _put(conn, "versions", VERSION_COLUMNS, row)
 
 
-def put_baseline(conn, **row):
-    _put(conn, "baseline", BASELINE_COLUMNS, row)
+def put_base(conn, **row):
+    _put(conn, "baseline", BASE_COLUMNS, row)
 
 
-def get_baseline(conn, baseline_id: str) -> dict | None:
-    """The baseline's row with its whole `result` (its answers go beside every sample in the report)."""
-    r = conn.execute("SELECT * FROM baseline WHERE id = ?", (baseline_id,)).fetchone()
-    return None if r is None else dict(r) | {"result": json.loads(r["result_json"]) if r["result_json"] else None}
+def get_base(conn, base_id: str) -> dict | None:
+    """The base's row with its whole `result` (its answers go beside every sample in the report)."""
+    r = conn.execute("SELECT * FROM baseline WHERE id = ?", (base_id,)).fetchone()
+    return None if r is None else dict(r) | {"result": _result(r["result_json"]) if r["result_json"] else None}
 
 
 def get_meta(conn, key: str) -> str | None:

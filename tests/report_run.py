@@ -35,9 +35,9 @@ def checkpoint(i, iter_num, metrics, text, prompts=PROMPTS, samples=2, invented=
                             Thresholds())
     ev = {"checkpoint": name, "iter_num": iter_num, "metrics": metrics,
           "answers": answers(prompts, samples, text),
-          "scores": {"invented_words": {"value": 0.0, "metrics": {}, "evidence": {"invented": [
+          "scores": {"invented": {"value": 0.0, "metrics": {}, "evidence": {"invented": [
                          {"word": w, "count": len(refs), "samples": refs} for w, refs in invented]}},
-                     "qa_format": {"value": 1.0, "metrics": {}, "evidence": {"failures": list(failures)}}}}
+                     "format": {"value": 1.0, "metrics": {}, "evidence": {"failures": list(failures)}}}}
     return {"id": f"{i:08x}", "name": name, "kept_path": f"reports/kept/{i:08x}_{name}", "iter_num": iter_num,
             "status": "ok", "error": None, "metrics": metrics, "worse": [],
             "checks": {k: c.__dict__ for k, c in checks.items()}, "evaluation": ev}
@@ -79,5 +79,5 @@ def make_run():
     base_invented = [{"word": "glimmerous", "count": 1, "samples": [{"prompt_id": "clock", "sample": 1}]}]
     return {"out_dir": "out", "updated": "2026-11-25 12:00:00", "watching": True, "verdict": verdict,
             "recommended_path": c2["kept_path"], "thresholds": Thresholds().to_dict(), "parts": PARTS,
-            "baseline": {"name": "base.pt", "answers": base, "metrics": BASE, "invented": base_invented},
+            "base": {"name": "base.pt", "answers": base, "metrics": BASE, "invented": base_invented},
             "checkpoints": [dict(BASE_ROW), c1, c2, broken]}

@@ -143,9 +143,9 @@ def test_the_base_is_drawn_where_the_run_starts(tmp_path):
 
 def test_the_invented_chart_draws_the_base_rate_it_is_given(tmp_path):
     run = make_run()
-    run["baseline"]["metrics"] = dict(BASE, invented_tokens=35)  # 3.5%
+    run["base"]["metrics"] = dict(BASE, invented_tokens=35)  # 3.5%
     assert thr_label(charts(render_report(run, tmp_path).read_text(encoding="utf-8"))["Invented words"]) == "base 3.5%"
-    run["baseline"] = None  # no base: no line to draw
+    run["base"] = None  # no base: no line to draw
     shown = charts(render_report(run, tmp_path).read_text(encoding="utf-8"))
     assert 'class="threshold"' not in shown["Invented words"] and thr_label(shown["Format"]) == "limit 90%"
 
@@ -183,7 +183,7 @@ def test_the_base_column_marks_the_base_s_own_invented_words(page):
 
 def test_a_long_list_of_invented_words_is_folded(tmp_path):
     run = make_run()
-    run["checkpoints"][1]["evaluation"]["scores"]["invented_words"]["evidence"]["invented"] = [
+    run["checkpoints"][1]["evaluation"]["scores"]["invented"]["evidence"]["invented"] = [
         {"word": f"zorbix{k:02d}", "count": 1, "samples": [{"prompt_id": "sea", "sample": 0}]} for k in range(35)]
     page = render_report(run, tmp_path).read_text(encoding="utf-8")
     words = page.split('<div class="origins">')[1].split("</div>")[0]
@@ -245,14 +245,14 @@ def test_clean_and_highlight():
 
 def test_empty_run(tmp_path):
     run = {"out_dir": "out", "updated": "now", "watching": False, "verdict": None, "recommended_path": None,
-           "thresholds": Thresholds().to_dict(), "baseline": None, "checkpoints": []}
+           "thresholds": Thresholds().to_dict(), "base": None, "checkpoints": []}
     page = render_report(run, tmp_path / "new" / "dir").read_text(encoding="utf-8")
     assert "No checkpoint evaluated yet" in page and "refresh" not in page and "<svg" not in page
 
 
 def test_only_broken_checkpoints(tmp_path):
     run = make_run()
-    run.update(verdict=None, recommended_path=None, baseline=None, checkpoints=run["checkpoints"][3:])
+    run.update(verdict=None, recommended_path=None, base=None, checkpoints=run["checkpoints"][3:])
     page = render_report(run, tmp_path).read_text(encoding="utf-8")
     assert "No checkpoint evaluated yet" in page and "no data yet" in page and "truncated file" in page
 
@@ -292,7 +292,7 @@ def big_run(n=500, n_prompts=19, samples=4):
     rec = next(c["kept_path"] for c in ckpts if c["name"] == verdict["checkpoint"])
     return {"out_dir": "out", "updated": "now", "watching": False, "verdict": verdict, "recommended_path": rec,
             "thresholds": Thresholds().to_dict(), "parts": PARTS,
-            "baseline": {"name": "base.pt", "answers": base, "metrics": BASE}, "checkpoints": [dict(BASE_ROW), *ckpts]}
+            "base": {"name": "base.pt", "answers": base, "metrics": BASE}, "checkpoints": [dict(BASE_ROW), *ckpts]}
 
 
 def test_size_at_500_checkpoints(tmp_path):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from evalkit.config import Thresholds
-from evalkit.criteria import FAIL, PASS, SKIPPED, check
+from evalkit.criteria import CRITERIA, FAIL, PASS, SKIPPED, check
 from evalkit.scorers import ALL_SCORERS, Answer, Context, Lexicon, Score, words
-from evalkit.scorers import invented, memorisation, qa_format, repetition, topic
+from evalkit.scorers import format, invented, memorisation, seed_similarity, topic
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -95,7 +95,7 @@ def test_invented_words_scorer(lex):
         ans("Surfive surfive.", pid="p2", sample=0),
     ]
     s = invented.score(answers, Context(known_words=lex))
-    assert s.name == "invented_words"
+    assert s.name == "invented"
     ev = s.evidence["invented"]
     assert [e["word"] for e in ev] == ["surfive", "activatives"]
     assert ev[0]["count"] == 4 and ev[1]["count"] == 1
@@ -110,15 +110,15 @@ def test_invented_words_scorer(lex):
     assert clean.value == 0.0 and clean.evidence["invented"] == []
 
 
-# ----------------------------------------------------------------- qa_format
+# ----------------------------------------------------------------- format
 def checks(text, raw=None, question="What is resonance?"):
-    return qa_format.check_answer(ans(text, raw=raw, question=question))
+    return format.check_answer(ans(text, raw=raw, question=question))
 
 
 def test_format_all_pass():
     r = checks("Resonance is when a thing vibrates strongly at its natural frequency.")
     assert all(r.values()), r
-    assert set(r) == set(qa_format.CHECKS)
+    assert set(r) == set(format.CHECKS)
 
 
 def test_format_each_check_fails():
@@ -151,8 +151,8 @@ def test_format_each_check_fails():
 def test_format_scorer():
     good = ans("Resonance is when a bell keeps ringing.", sample=0)
     bad = ans("What is resonance", raw="\nWhat is resonance", sample=1)
-    s = qa_format.score([good, bad], Context())
-    assert s.name == "qa_format" and s.value == 0.5 == s.metrics["format"]
+    s = format.score([good, bad], Context())
+    assert s.name == "format" and s.value == 0.5 == s.metrics["format"]
     assert s.metrics["format.non_empty"] == 1.0
     assert s.metrics["format.starts_clean"] == 0.5
     assert s.metrics["format.not_echo"] == 0.5
@@ -253,18 +253,19 @@ def test_repetition_scorer():
         ans("Bells ring and ring across the quiet town.", pid="p2", sample=0),
         ans("A lone bird sings over frozen fields.", pid="p2", sample=1),
     ]
-    s = repetition.score(a, Context())
-    assert s.name == "repetition" and s.value == s.metrics["seed_similarity"]
+    s = seed_similarity.score(a, Context())
+    assert s.name == "seed_similarity" and s.value == s.metrics["seed_similarity"]
     assert s.metrics["seed_similarity"] == pytest.approx(0.5)  # p1 identical (1.0), p2 disjoint (0.0)
     assert s.evidence["seed_similarity"][0] == {"prompt_id": "p1", "similarity": 1.0, "samples": 2}
-    same = repetition.score([ans("one two three four", sample=i) for i in range(3)], Context())
+    same = seed_similarity.score([ans("one two three four", sample=i) for i in range(3)], Context())
     assert same.metrics["seed_similarity"] == 1.0
 
 
 # ---------------------------------------------------------------- all scorers
 def test_all_scorers_json_and_order(lex):
-    assert [f.__module__.rsplit(".", 1)[1] for f in ALL_SCORERS] == [
-        "invented", "qa_format", "topic", "memorisation", "repetition"]
+    one_name = ["invented", "format", "topic", "memorisation", "seed_similarity"]  # module, score and criterion
+    assert [f.__module__.rsplit(".", 1)[1] for f in ALL_SCORERS] == one_name
+    assert sorted(one_name) == sorted(c.key for c in CRITERIA if c.key != "drift")  # drift is a loss, not a scorer
     a = [ans("The surfive resonance echoes.", topics=("resonance",), sample=i) for i in range(2)]
     names = []
     for f in ALL_SCORERS:
@@ -273,7 +274,7 @@ def test_all_scorers_json_and_order(lex):
         json.dumps({"value": s.value, "metrics": s.metrics, "evidence": s.evidence})
         assert all(isinstance(v, float) for v in s.metrics.values()), s.metrics
         names.append(s.name)
-    assert names == ["invented_words", "qa_format", "topic", "memorisation", "repetition"]
+    assert names == one_name
     # empty input never crashes
     for f in ALL_SCORERS:
         f([], Context())
@@ -307,7 +308,7 @@ def test_scorers_leave_out_what_they_cannot_measure(lex):
     assert s.evidence["note"] == "the answers have no words: no invented-word rate"
     one = invented.score([ans("The surfive hums.")], Context(known_words=lex))  # one answer: no spread to measure
     assert one.metrics == {"invented_rate": pytest.approx(1 / 3), "invented_tokens": 1.0, "word_tokens": 3.0}
-    f = qa_format.score([], Context())
+    f = format.score([], Context())
     assert f.value is None and f.metrics == {"format_answers": 0.0} and f.evidence["note"]
     t = topic.score([ans("Rain falls on the roof."), ans("It hums.", pid="p2")], Context())
     assert t.value is None and t.metrics == {"topic.scored": 0.0} and t.evidence["note"]
@@ -315,7 +316,7 @@ def test_scorers_leave_out_what_they_cannot_measure(lex):
     assert m.value is None and m.metrics == {"ngrams": 14.0, "training_ngrams": 0.0} and m.evidence["note"]
     short = memorisation.score([ans("An echo is a sound that bounces.")], Context(training_text=TRAIN))
     assert short.value is None and "memorisation" not in short.metrics and short.metrics["ngrams"] == 0.0
-    r = repetition.score([ans("the sea is calm", pid="p1"), ans("the sea is calm", pid="p2")], Context())
+    r = seed_similarity.score([ans("the sea is calm", pid="p1"), ans("the sea is calm", pid="p2")], Context())
     assert r.value is None and r.metrics == {"seed_similarity.prompts": 0.0} and r.evidence["note"]
 
 

@@ -415,7 +415,9 @@ def test_ready_uses_the_least_drift_then_the_earliest():
     v = verdict([ck(100, base_loss=2.25), ck(200, base_loss=2.15), ck(300, base_loss=2.2)])
     assert (v.outcome, v.checkpoint, v.exit_code) == (READY, "ckpt_000200", 0)
     assert has(v, "ckpt_000200 meets every criterion", "drift +0.15 nats on base English (loss 2.15 vs the base's 2.00")
-    assert has(v, "ckpt_000200 is preferred to the later ones")
+    assert has(v, "ckpt_000200 has the least drift of the 3 qualifying saves (+0.15 nats; ckpt_000100 +0.25, "
+                  "ckpt_000300 +0.20)")  # said once, with the numbers: not again as "preferred to the later ones"
+    assert not has(v, "preferred to the later ones")
     assert verdict([ck(100), ck(200), ck(300)]).checkpoint == "ckpt_000100"  # ties: better to undertrain
 
 

@@ -44,9 +44,9 @@ def test_once_judges_each_version_once_and_renders_the_run(base_run, work, repor
     first = run["checkpoints"][1]
     assert set(first["checks"]) == {c.key for c in CRITERIA} and first["error"] is None
     assert first["metrics"]["drift"] == pytest.approx(first["metrics"]["base_loss"]
-                                                      - run["baseline"]["metrics"]["base_loss"])
+                                                      - run["base"]["metrics"]["base_loss"])
     assert len(first["evaluation"]["answers"]) == 4 and first["id"] == got[0]["id"][:12]
-    assert run["baseline"]["name"] == "base.pt" and len(run["baseline"]["answers"]) == 4
+    assert run["base"]["name"] == "base.pt" and len(run["base"]["answers"]) == 4
     kept = Path(first["kept_path"])
     assert kept.name == f"{got[0]['id'][:12]}_ckpt_000040.pt" and kept.parent.name == "kept"
     assert kept.stat().st_ino == (work / "out" / "ckpt_000040.pt").stat().st_ino  # numbered: a hard link
@@ -217,6 +217,24 @@ def test_non_finite_metrics_are_stored_as_null(work):
                           result={"metrics": {"base_loss": float("nan"), "format": 0.5, "x": [float("inf")]}})
         assert store.get_result(conn, "x" * 64)["metrics"] == {"base_loss": None, "format": 0.5, "x": [None]}
         assert store.all_versions(conn)[0]["metrics"]["base_loss"] is None
+    finally:
+        conn.close()
+
+
+def test_a_store_written_under_the_scorers_old_names_reads_under_the_criteria_names(work):
+    """Scores were once stored as invented_words, qa_format and repetition: read back, they carry the names of the
+    criteria they measure, for a version and for the base alike."""
+    from evalkit import store
+
+    old = {"metrics": {"format": 0.5}, "scores": {"invented_words": {"value": 0.1}, "qa_format": {"value": 0.5},
+                                                    "repetition": {"value": 0.2}, "topic": {"value": 1.0}}}
+    conn = store.open_store(work / "rep")
+    try:
+        store.put_version(conn, id="x" * 64, name="ckpt_000070.pt", status="ok", iter_num=70, result=old)
+        store.put_base(conn, id="y" * 64, name="base.pt", path="/base.pt", weights="w", result=old)
+        for result in (store.get_result(conn, "x" * 64), store.get_base(conn, "y" * 64)["result"]):
+            assert result["scores"] == {"invented": {"value": 0.1}, "format": {"value": 0.5},
+                                        "seed_similarity": {"value": 0.2}, "topic": {"value": 1.0}}
     finally:
         conn.close()
 

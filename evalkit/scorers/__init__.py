@@ -1,4 +1,4 @@
-"""Scorers: small pure functions ``score(answers, ctx) -> Score``.
+"""Scorers: small pure functions ``score(answers, ctx) -> Score``, one per criterion and named as it is.
 
 Each returns a headline ``value``, flat ``metrics`` and JSON-serialisable
 ``evidence`` that points at samples as ``{"prompt_id": ..., "sample": ...}``.
@@ -10,7 +10,7 @@ skipped criterion (evalkit.criteria), never a made-up 0.0 that passes.
 
 from __future__ import annotations
 
-from . import invented, memorisation, qa_format, repetition, topic
+from . import format, invented, memorisation, seed_similarity, topic
 from .lexicon import Lexicon
 from .origins import Origins
 from .types import Answer, Context, Score, sample_ref
@@ -19,9 +19,9 @@ from .words import words
 __all__ = ["Answer", "Context", "Score", "Lexicon", "Origins", "words", "sample_ref", "ALL_SCORERS"]
 
 ALL_SCORERS = (
-    invented.score,       # "invented_words"
-    qa_format.score,      # "qa_format"
+    invented.score,       # "invented"
+    format.score,         # "format"
     topic.score,          # "topic"
     memorisation.score,   # "memorisation"
-    repetition.score,     # "repetition"
+    seed_similarity.score,  # "seed_similarity"
 )

@@ -1,4 +1,4 @@
-"""The ``invented_words`` scorer: how many of the answers' words no English source knows.
+"""The ``invented`` scorer: how many of the answers' words no English source knows.
 
 A word counts as invented when the known-word lexicon (lexicon.py) does not know it. The score's value is the
 rate (invented word tokens over all word tokens); its evidence lists each invented word with its count, the
@@ -55,4 +55,4 @@ def score(answers: list[Answer], ctx: Context) -> Score:
         metrics["invented_rate_var"] = k / (k - 1) * sum((i - rate * w) ** 2 for i, w in per_answer) / n_tokens ** 2
     if ctx.origins is not None:  # invented words traced to an answer word the base text barely has
         metrics["invented_rare_qa"] = float(sum(c for w, c in counts.items() if (traced[w] or {}).get("rare_qa")))
-    return Score("invented_words", rate, metrics, evidence)
+    return Score("invented", rate, metrics, evidence)

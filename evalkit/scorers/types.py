@@ -36,7 +36,7 @@ class Context:
 
 @dataclass
 class Score:
-    name: str                   # scorer name, e.g. "invented_words"
+    name: str                   # the criterion it measures, e.g. "invented"
     value: float | None         # the headline number; None when there was nothing to measure (never a made-up 0)
     metrics: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""``qa_format``: does each answer look like a well-formed "A: ..." line?
+"""``format``: does each answer look like a well-formed "A: ..." line?
 
 Named checks per answer (all must pass for the answer to count as well-formed):
 
@@ -103,8 +103,8 @@ def score(answers: list[Answer], ctx: Context) -> Score:
     metrics = {"format_answers": float(n)}
     evidence = {"failures": failures, "answers": n}
     if not n:  # no answers: no share of them (not 0%)
-        return Score("qa_format", None, metrics, evidence | {"note": "no answers: nothing to check"})
+        return Score("format", None, metrics, evidence | {"note": "no answers: nothing to check"})
     metrics["format"] = all_ok / n
     for c in CHECKS:
         metrics[f"format.{c}"] = passes[c] / n
-    return Score("qa_format", metrics["format"], metrics, evidence)
+    return Score("format", metrics["format"], metrics, evidence)

@@ -1,4 +1,4 @@
-"""``repetition``: cross-seed sameness.
+"""``seed_similarity``: cross-seed sameness.
 
 * ``seed_similarity`` -- for each prompt with >= 2 samples, the mean pairwise
   Jaccard similarity of the samples' word 3-gram sets; averaged over prompts.
@@ -43,7 +43,7 @@ def score(answers: list[Answer], ctx: Context) -> Score:
     sims.sort(key=lambda s: (-s["similarity"], s["prompt_id"]))
     metrics = {"seed_similarity.prompts": float(len(sims))}
     if not sims:  # one sample per prompt: nothing to compare (not "all different")
-        return Score("repetition", None, metrics, {"seed_similarity": sims,
+        return Score("seed_similarity", None, metrics, {"seed_similarity": sims,
                                                    "note": "one sample per prompt: nothing to compare across seeds"})
     metrics["seed_similarity"] = sum(s["similarity"] for s in sims) / len(sims)
-    return Score("repetition", metrics["seed_similarity"], metrics, {"seed_similarity": sims})
+    return Score("seed_similarity", metrics["seed_similarity"], metrics, {"seed_similarity": sims})
