@@ -21,14 +21,14 @@ from typing import Callable, ContextManager
 
 from evalkit.model.checkpoint import Checkpoint, CheckpointError, read_checkpoint
 
-from .diagnosis import DomainGap
+from .gap import DomainGap
 from .errors import EvalkitError
 from .evaluate import Evaluation, evaluate, measure_gap
 from .parts import RunParts
 from .results import Results
 from .store import finite
 from .suite import Suite
-from .verdict import CheckpointScores
+from .criteria import CheckpointScores
 from .versions import Track, file_sig, is_base_name, read_retrying, sha256_file, weights_digest
 
 FIRST_VERSION = "the run's first version"

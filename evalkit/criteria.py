@@ -32,7 +32,7 @@ checkpoint qualifies as no worse than a base it was never compared with.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, Callable
 
@@ -73,6 +73,21 @@ class Scores:
         """Why get(key) is None, in words: the metric is not there, or it is not a finite number."""
         v = self.metrics.get(key)
         return f"no {key} in the results" if v is None else f"{key} is {v}"
+
+
+
+@dataclass(frozen=True)
+class CheckpointScores:
+    """Scores of one checkpoint. Missing metrics are simply absent from ``metrics``; a diverged checkpoint
+    has none, and ``diverged`` says why (``weights contain NaN (layers.0.attention.wq): the run diverged``)."""
+
+    name: str
+    iter_num: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    diverged: str | None = None
+
+    def get(self, key: str) -> float | None:
+        return Scores(self.metrics).get(key)
 
 
 def z_score(hits: float, n: float, base_hits: float, base_n: float) -> float:

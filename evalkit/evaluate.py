@@ -23,7 +23,7 @@ from evalkit.model.qa import STOP, extract_answer
 from evalkit.model.tokenizer import Tokenizer
 from evalkit.model.transformer import Transformer, generate_text
 
-from .diagnosis import LISTED, DomainGap
+from .gap import LISTED, DomainGap
 from .errors import EvalkitError
 from .parts import RunParts
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Origins, Score

@@ -13,25 +13,11 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .config import Thresholds
-from .criteria import (COPYING, LANGUAGE, PASS, FAIL, Check, Scores, check, drift, invented_above, qa_loss,
+from .criteria import (CheckpointScores, COPYING, LANGUAGE, PASS, FAIL, Check, Scores, check, drift, invented_above, qa_loss,
                        significantly_below)
 
 CONTINUE, READY, OVERFIT, DIVERGED = "CONTINUE", "READY", "OVERFIT", "DIVERGED"
 DRIFT_TIE = 0.02  # nats: qualifying saves this close in drift are equal, and the earliest is recommended
-
-
-@dataclass(frozen=True)
-class CheckpointScores:
-    """Scores of one checkpoint. Missing metrics are simply absent from ``metrics``; a diverged checkpoint
-    has none, and ``diverged`` says why (``weights contain NaN (layers.0.attention.wq): the run diverged``)."""
-
-    name: str
-    iter_num: int
-    metrics: dict[str, float] = field(default_factory=dict)
-    diverged: str | None = None
-
-    def get(self, key: str) -> float | None:
-        return Scores(self.metrics).get(key)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from evalkit.model.checkpoint import atomic_write
 from .base import Base
 from .config import Thresholds
 from .criteria import CRITERIA
-from .diagnosis import DomainGap
+from .gap import DomainGap
 from .store import finite
 from .verdict import RunVerdict
 

@@ -18,7 +18,7 @@ from evalkit.model.checkpoint import remove_dead_temps
 
 from . import store
 from .errors import EvalkitError
-from .verdict import CheckpointScores
+from .criteria import CheckpointScores
 
 LOCK_FILE = ".watch.lock"
 

@@ -73,7 +73,8 @@ from typing import Any, Iterable, Sequence
 
 from .config import Thresholds
 from .criteria import CRITERIA, DEGRADING, FAIL, PASS, SKIPPED, Check, check
-from .diagnosis import DomainGap, advise
+from .diagnosis import advise
+from .gap import DomainGap
 from .errors import EvalkitError
 from . import reasons as words
 from .records import (CONTINUE, DIVERGED, DRIFT_TIE, OVERFIT, READY, CheckpointScores, Decision, SaveRecord, decide,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from evalkit.config import Thresholds
-from evalkit.diagnosis import DomainGap
+from evalkit.gap import DomainGap
 from evalkit.model.data import answer_mask, encode_conversation
 from evalkit.scorers import Answer, Context, Lexicon
 from evalkit.scorers.invented import score as invented_score
