@@ -320,10 +320,11 @@ def _reasons(verdict: dict) -> list[dict]:
     """The verdict's reasons as headings with their per-save items ("name: ..."), read from the text: a reason
     ending with ':' heads the items after it; items with no heading before them belong to the reason that
     follows them (READY's "The last N saves got worse ..."). A long list keeps its first 6 and last 3 in view.
-    why_recommended is said beside the recommended save, not twice."""
+    why_recommended is said beside the recommended save, and "Roll back to X." by the headline: not twice."""
     names = tuple(f"{r.get('name')}: " for r in verdict.get("per_checkpoint") or [] if r.get("name"))
     out, loose = [], []
     beside = verdict.get("why_recommended") if verdict.get("checkpoint") else None  # said by the recommended one
+    headline = f"Roll back to {verdict.get('checkpoint')}." if verdict.get("checkpoint") else None
     for reason in (r for r in verdict.get("reasons") or [] if r != beside):
         if not (names and reason.startswith(names)):
             out, loose = out + [{"text": reason, "items": loose}], []
@@ -332,6 +333,7 @@ def _reasons(verdict: dict) -> list[dict]:
         else:
             loose.append(reason)
     out += [{"text": r, "items": []} for r in loose]
+    out = [r for r in out if r["text"] != headline or r["items"]]
     for r in out:
         items = r["items"]
         r["items"] = (items[:6], items[6:-3], items[-3:]) if len(items) > 12 else (items, [], [])

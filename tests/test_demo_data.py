@@ -271,7 +271,6 @@ def test_demo_conversations_ask_the_held_in_questions_and_none_held_out(suite):
     assert {p["question"] for p in suite["prompt"] if p["held"] == "in"} <= asked
     assert not {p["question"] for p in suite["prompt"] if p["held"] == "out"} & asked
     assert generate_conversations(450) == convs  # deterministic
-    facts = {theme: v["facts"] for theme, v in DATA["THEMES"].items()}
     themes = {q: t for t, qs in DATA["QUESTIONS"].items() for q in qs}
     for c in convs:
         theme, answer = themes[c[0]["content"]], c[1]["content"]

@@ -10,7 +10,7 @@ from evalkit import report
 from evalkit.config import Thresholds
 from evalkit.report import clean, highlight, render_report
 
-from .report_run import BASE, BASE_ROW, GOOD, PARTS, PROMPTS, answers, checkpoint, judged, make_run, metrics
+from .report_run import BASE, BASE_ROW, GOOD, PARTS, answers, checkpoint, judged, make_run, metrics
 
 
 @pytest.fixture
@@ -60,6 +60,15 @@ def test_reasons_nest_under_their_heading(tmp_path):
             '<li>Roll back to ckpt_000100.pt.</li>'
             '<li>The last save got worse: stop now.<ul><li>ckpt_000200.pt: invented 3%.</li></ul></li>'
             '<li>Warning: ckpt_000200.pt: not counted.</li></ul>') in card
+
+
+def test_the_headline_s_roll_back_is_not_said_again_among_the_reasons(tmp_path):
+    run = make_run()
+    assert run["verdict"]["checkpoint"] == "ckpt_000200.pt"
+    run["verdict"]["reasons"] = ["ckpt_000300.pt: drift +0.73.", "ckpt_000400.pt: drift +0.80.",
+                                 "The last 2 saves got worse:", "Roll back to ckpt_000200.pt."]
+    card = verdict_card(render_report(run, tmp_path).read_text(encoding="utf-8"))
+    assert "Roll back to" not in card and "The last 2 saves got worse:" in card
 
 
 def test_parts_line(page, tmp_path):

@@ -2,7 +2,6 @@
 file is cut short, every exit code means one thing, and what cannot work in a llama2.c command is said before it
 starts. Real processes throughout; waits are on conditions (a pid file, the process's exit), not fixed sleeps."""
 
-import os
 import signal
 import subprocess
 import sys
