@@ -208,7 +208,7 @@ class WatchedBase:
             self.iter_num = ckpt.iter_num
         return True, ckpt  # None: tried again later
 
-    def judge(self, ckpt: Checkpoint, parts: RunParts, device: str):
+    def evaluate(self, ckpt: Checkpoint, parts: RunParts, device: str):
         """Evaluate the base read by look() with the run's suite and parts, and store it."""
         path, t = self.track
         name = path.name.split("_", 1)[1] if path == self.first_version else path.name  # kept as {sha}_{name}

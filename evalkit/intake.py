@@ -22,9 +22,9 @@ from .versions import (NUMBERED, Sightings, Track, checkpoint_files, file_sig, k
                        sha256_file, sig_now, weights_digest)
 
 
-def judged(row: dict | None) -> bool:
-    """A stored version that needs no new evaluation: ok, broken or a duplicate (an error is tried again)."""
-    return row is not None and row["status"] != "error"
+def needs_evaluation(row: dict | None) -> bool:
+    """A version not stored yet, or stored as an error (tried again); ok, broken and duplicate ones are done."""
+    return row is None or row["status"] == "error"
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Intake:
         could be read are named, once each."""
         sigs = checkpoint_files(self.out_dir, self.skip, self.say)
         ready = settled(self.files, sigs, time.monotonic(), self.interval,
-                        lambda name, sig: judged(self.results.by_stat(name, sig)))
+                        lambda name, sig: not needs_evaluation(self.results.by_stat(name, sig)))
         for line, key in self.sightings.missed(sigs, lambda name, sig: self.results.by_stat(name, sig) is not None):
             self.say(line, once_key=key)
         return ready
@@ -90,7 +90,7 @@ class Intake:
                 if file_sig(os.stat(path)) != t.sig:
                     self.files.pop(name)  # changed while hashing: start over
                     return None
-            if judged(self.results.version(t.digest)):
+            if not needs_evaluation(self.results.version(t.digest)):
                 t.done = True  # the same bytes under another name, or judged before
                 return None
             try:

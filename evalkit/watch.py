@@ -157,7 +157,7 @@ class Watcher:
         for name in ready:
             version = self.intake.take(name)
             if version is not None:
-                self.judge(version)
+                self.evaluate_version(version)
             if self.stale() and not base_pending and time.monotonic() - self.last_update >= REPORT_EVERY:
                 self.update(watching=not self.once)  # a long backlog: show progress
         pending = self.intake.changed(ready) or pending
@@ -172,7 +172,7 @@ class Watcher:
         was_ready = self.base.is_ready()
         pending, ckpt = self.base.look(time.monotonic())
         if ckpt is not None:
-            self.base.judge(ckpt, self.parts_for(ckpt), self.device)
+            self.base.evaluate(ckpt, self.parts_for(ckpt), self.device)
             pending = False
         self.dirty = self.dirty or (self.base.is_ready() and not was_ready)
         return pending
@@ -182,7 +182,7 @@ class Watcher:
 
     # ----------------------------------------------------------------------------------------- one version
 
-    def judge(self, version: Version):
+    def evaluate_version(self, version: Version):
         """Evaluate the version (its kept copy) and store the result; a version that cannot be judged is stored
         with the reason (an error is tried again after a restart), and the watch goes on."""
         name, ckpt, row, path = version.name, version.ckpt, version.row, version.path
