@@ -1,6 +1,7 @@
 """Judge one checkpoint: sample the suite in batched generation, score the answers, measure losses.
 
-    checkpoint ──► model + tokenizer ──► answers (prompts × samples) ──► scores ──► one flat metrics dict
+    checkpoint ──► a model asked (evalkit.models) ──► answers (prompts × samples) and held-out losses ──► scores
+    ──► one flat metrics dict
 
 The texts (Q/A data, base English, known words) come from the run's parts (evalkit.parts). Losses are
 measured on fixed windows of them: base_loss on held-out base English (drift is its rise over the base's),
@@ -17,19 +18,17 @@ import numpy as np
 import torch
 
 from evalkit.model.args import ModelArgs
-from evalkit.model.checkpoint import Checkpoint, build_model, read_checkpoint
+from evalkit.model.checkpoint import Checkpoint, read_checkpoint
 from evalkit.model.data import answer_mask
 from evalkit.model.qa import STOP, extract_answer
-from evalkit.model.tokenizer import Tokenizer
-from evalkit.model.transformer import Transformer, generate_text
+from evalkit.model.transformer import Transformer
 
 from .gap import LISTED, DomainGap
+from .models import AskedModel, Llama2cModel
 from .errors import EvalkitError
 from .parts import RunParts
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Origins, Score
 from .suite import Suite
-
-LOSS_WINDOWS = 16  # fixed windows of held-out text for the loss measurements: same text for every checkpoint
 
 
 @dataclass
@@ -82,35 +81,14 @@ def beside_trainer(device: str):
         torch.set_num_threads(threads)
 
 
-def heldout_loss(model, tokens: np.ndarray, bos_id: int, mask: np.ndarray | None = None) -> float:
-    """Mean loss per token over the first LOSS_WINDOWS windows of held-out text (fixed, so comparable);
-    with a mask (1 where a token counts, as model.data.answer_mask gives), over the masked tokens only."""
-    T = model.args.max_seq_len
-    n = min(LOSS_WINDOWS, (len(tokens) - 1) // T)
-    if n < 1:
-        T, n = len(tokens) - 1, 1
-    chunk = torch.from_numpy(tokens[: n * T + 1].astype(np.int64))
-    x = torch.stack([chunk[i * T : (i + 1) * T] for i in range(n)])
-    y = torch.stack([chunk[i * T + 1 : (i + 1) * T + 1] for i in range(n)])
-    y[y == bos_id] = -1  # predicting the start of the next document is noise, not English
-    if mask is not None:
-        m = torch.from_numpy(mask[1 : n * T + 1].astype(bool)).view(n, T)
-        y[~m] = -1
-    device = model.output.weight.device
-    return model(x.to(device), y.to(device))[1].item()
-
-
 class Diverged(EvalkitError):
     """Non-finite weights or loss: the checkpoint is named as diverged (a STOP), never scored."""
 
 
-def sample_answers(model, tok: Tokenizer, suite: Suite) -> list[Answer]:
-    """Every prompt × samples_per_prompt in bounded batches of one KV-cached, seeded generation (a row's text does
-    not depend on its batch)."""
-    s = suite.sampling
-    rows = [(p, i) for p in suite.prompts for i in range(s.samples_per_prompt)]
-    raws = generate_text(model, tok, [p.text for p, _ in rows], s.max_new_tokens,
-                         temperature=s.temperature, top_k=s.top_k, seed=s.seed, stop=STOP)
+def sample_answers(model: AskedModel, suite: Suite) -> list[Answer]:
+    """Every prompt × samples_per_prompt, as the model answers them (raw), each with its extracted answer."""
+    rows = [(p, i) for p in suite.prompts for i in range(suite.sampling.samples_per_prompt)]
+    raws = model.answers([p.text for p, _ in rows], suite.sampling, STOP)
     return [Answer(prompt_id=p.id, question=p.question, sample=i, raw=raw, text=extract_answer(raw),
                    topics=p.topics, held=p.held) for (p, i), raw in zip(rows, raws)]
 
@@ -124,32 +102,31 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     tok = parts.tokenizer
     try:
         ckpt = ckpt or read_checkpoint(path)
-        bad = next((k for k, v in ckpt.state_dict.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
-        if bad is not None:
-            what = "NaN" if torch.isnan(ckpt.state_dict[bad]).any() else "infinity"
-            raise Diverged(f"weights contain {what} ({bad}): the run diverged", ckpt.path)
-        model = build_model(ckpt, device, tok)
     except OSError as e:
         raise EvalkitError(f"{e.filename or path}: {e.strerror or e}") from None
+    model = Llama2cModel(ckpt, tok, device)
+    bad = model.nonfinite()
+    if bad is not None:
+        raise Diverged(f"weights contain {bad}: the run diverged", ckpt.path)
 
     held = {"base_loss": parts.base_text.val if parts.base_text else None,
             "qa_val_loss": parts.qa.val if parts.qa else None,
             "qa_train_loss": parts.qa.train if parts.qa else None}
-    metrics = {k: heldout_loss(model, v, tok.bos_id) for k, v in held.items() if v is not None and len(v) > 1}
+    metrics = {k: model.loss(v) for k, v in held.items() if v is not None and len(v) > 1}
     for key, loss in metrics.items():
         if not math.isfinite(loss):
             raise Diverged(f"{key} is {loss} on held-out text: the run diverged", ckpt.path)
-    chance = math.log(ckpt.args.vocab_size)
+    chance = math.log(model.vocab_size)
     if metrics and min(metrics.values()) > chance + 1.0:
         raise EvalkitError(f"loss {min(metrics.values()):.2f} per token on its own training data is far worse than "
                            f"chance ({chance:.2f}): {tok.path} is probably not the tokenizer this model was "
                            f"trained with; pass --tokenizer", ckpt.path)
     for prompt in suite.prompts:
         n = len(tok.encode(prompt.text))
-        if n >= ckpt.args.max_seq_len:
+        if n >= model.max_seq_len:
             raise EvalkitError(f"prompt {prompt.id!r} is {n} tokens, too long for this model's max_seq_len "
-                               f"{ckpt.args.max_seq_len}; shorten it in the suite", ckpt.path)
-    answers = sample_answers(model, tok, suite)
+                               f"{model.max_seq_len}; shorten it in the suite", ckpt.path)
+    answers = sample_answers(model, suite)
     ctx = Context(known_words=lexicon(parts), training_text=parts.qa_text, base_text=parts.base_english,
                   origins=origins(parts))
     scores = [scorer(answers, ctx) for scorer in ALL_SCORERS]
@@ -210,15 +187,14 @@ def measure_gap(parts, base_ckpt, device: str = "cpu") -> DomainGap:
     if missing:
         return DomainGap(None, None, None, note=f"not measured ({missing}; pass --{'qa' if qa is None else 'base-text'}"
                                                 f" PATH)")
-    tok = parts.tokenizer
-    model = build_model(base_ckpt, device, tok)
+    model = Llama2cModel(base_ckpt, parts.tokenizer, device)
     answer_loss = english_loss = None
     if qa.val is not None:
-        mask = answer_mask(tok, np.asarray(qa.val))
+        mask = answer_mask(parts.tokenizer, np.asarray(qa.val))
         if mask[1:].any():
-            answer_loss = heldout_loss(model, qa.val, tok.bos_id, mask)
+            answer_loss = model.loss(qa.val, mask)
     if english.val is not None:
-        english_loss = heldout_loss(model, english.val, tok.bos_id)
+        english_loss = model.loss(english.val)
     rare = [[w, c, round(pm, 1)] for w, c, pm in o.rare_answer_words()[:LISTED]]
     return DomainGap(answer_loss, english_loss, o.rare_share(), rare, sum(o.answer.values()), o.base_words,
                      len(qa.docs))

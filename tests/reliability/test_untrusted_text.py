@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-import evalkit.evaluate
+import evalkit.models
 from evalkit.cli import main
 
 from ..conftest import CHROMIUM, TINY_SUITE, chromium, ckpts, rows, watch
@@ -43,8 +43,8 @@ def hostile_generate_text(model, tok, prompts, max_new_tokens, **kw):
 
 @pytest.fixture
 def hostile(monkeypatch):
-    assert evalkit.evaluate.generate_text.__module__ == "evalkit.model.transformer"  # what sample_answers calls
-    monkeypatch.setattr(evalkit.evaluate, "generate_text", hostile_generate_text)
+    assert evalkit.models.generate_text.__module__ == "evalkit.model.transformer"  # what Llama2cModel.answers calls
+    monkeypatch.setattr(evalkit.models, "generate_text", hostile_generate_text)
 
 
 def watch_hostile_run(base_run, work, capsys):

@@ -1,0 +1,84 @@
+"""A checkpoint as evalkit asks it: answers to prompts, and a loss on tokens. The one seam between the judge and a
+model format: evaluate.py asks only these questions, so a second format (Hugging Face's folders) is a second class
+with the same three methods, and nothing above it changes.
+
+    answers(prompts, sampling)   text continuations, seeded, each cut at its first stop string
+    loss(tokens, mask=None)      mean loss per token over fixed windows of held-out text (the same text, the same
+                                 windows for every checkpoint of a run, so the numbers compare)
+    nonfinite()                  the first weight that is NaN or infinite (a diverged run), or None
+
+Llama2cModel is llama2.c's checkpoint dict (and ours) on evalkit.model's Transformer.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+import numpy as np
+import torch
+
+from evalkit.model.checkpoint import Checkpoint, build_model
+from evalkit.model.tokenizer import Tokenizer
+from evalkit.model.transformer import generate_text
+
+from .suite import Sampling
+
+LOSS_WINDOWS = 16  # fixed windows of held-out text for the loss measurements: same text for every checkpoint
+
+
+class AskedModel(Protocol):
+    vocab_size: int
+    max_seq_len: int
+
+    def answers(self, prompts: Sequence[str], sampling: Sampling, stop: Sequence[str]) -> list[str]: ...
+
+    def loss(self, tokens: np.ndarray, mask: np.ndarray | None = None) -> float: ...
+
+    def nonfinite(self) -> str | None: ...
+
+
+def windows(tokens: np.ndarray, T: int, bos_id: int, mask: np.ndarray | None = None):
+    """(inputs, targets) over the first LOSS_WINDOWS windows of T tokens (one shorter window when the text is
+    shorter); a target is -1 (not counted) where it starts the next document, or where the mask is 0."""
+    n = min(LOSS_WINDOWS, (len(tokens) - 1) // T)
+    if n < 1:
+        T, n = len(tokens) - 1, 1
+    chunk = torch.from_numpy(tokens[: n * T + 1].astype(np.int64))
+    x = torch.stack([chunk[i * T : (i + 1) * T] for i in range(n)])
+    y = torch.stack([chunk[i * T + 1 : (i + 1) * T + 1] for i in range(n)])
+    y[y == bos_id] = -1  # predicting the start of the next document is noise, not English
+    if mask is not None:
+        m = torch.from_numpy(mask[1 : n * T + 1].astype(bool)).view(n, T)
+        y[~m] = -1
+    return x, y
+
+
+class Llama2cModel:
+    """A llama2.c-format checkpoint (ours too), with the run's sentencepiece tokenizer."""
+
+    def __init__(self, ckpt: Checkpoint, tokenizer: Tokenizer, device: str = "cpu"):
+        self.ckpt, self.tok, self.device = ckpt, tokenizer, device
+        self.vocab_size, self.max_seq_len = ckpt.args.vocab_size, ckpt.args.max_seq_len
+        self._model = None  # built on the first question: nonfinite() needs none
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = build_model(self.ckpt, self.device, self.tok)
+        return self._model
+
+    def nonfinite(self) -> str | None:
+        sd = self.ckpt.state_dict
+        bad = next((k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+        return None if bad is None else f"{'NaN' if torch.isnan(sd[bad]).any() else 'infinity'} ({bad})"
+
+    @torch.no_grad()
+    def loss(self, tokens: np.ndarray, mask: np.ndarray | None = None) -> float:
+        x, y = windows(tokens, self.max_seq_len, self.tok.bos_id, mask)
+        return self.model(x.to(self.device), y.to(self.device))[1].item()
+
+    def answers(self, prompts: Sequence[str], sampling: Sampling, stop: Sequence[str]) -> list[str]:
+        """Every prompt in bounded batches of one KV-cached, seeded generation (a row's text does not depend on its
+        batch)."""
+        return generate_text(self.model, self.tok, list(prompts), sampling.max_new_tokens,
+                             temperature=sampling.temperature, top_k=sampling.top_k, seed=sampling.seed, stop=stop)
