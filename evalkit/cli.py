@@ -78,10 +78,11 @@ def dispatch(argv: list[str]) -> int:
                     "checkpoint is kept (default: OUT_DIR/ckpt_best.pt)")
     wa.epilog = ("evalkit watch OUT_DIR [flags] -- COMMAND ...: run COMMAND (your trainer) as a child, judge its "
                  "saves, stop it at a STOP verdict and keep the recommended checkpoint")
-    ex = sub.add_parser("export", help="write a checkpoint as llama2.c's run.c .bin (+ tokenizer.bin) or as .npz")
+    ex = sub.add_parser("export", help="write a checkpoint as llama2.c's run.c .bin (+ tokenizer.bin), as .npz, or "
+                        "as a Hugging Face folder")
     ex.add_argument("checkpoint")
-    ex.add_argument("out", help="output file: OUT.bin for llama2c, OUT.npz for npz")
-    ex.add_argument("--format", default=None, help="llama2c or npz (default: from OUT's suffix)")
+    ex.add_argument("out", help="output: OUT.bin for llama2c, OUT.npz for npz, a new folder for hf")
+    ex.add_argument("--format", default=None, help="llama2c, npz or hf (default: from OUT's suffix)")
     ex.add_argument("--tokenizer", default=None, help="sentencepiece .model (default: found as evalkit eval does)")
     ex.add_argument("--tokenizer-out", default=None, help="where llama2c's tokenizer.bin goes "
                     "(default: tokenizer.bin beside OUT)")
@@ -360,6 +361,9 @@ def run_export(args) -> int:
         print(f"wrote {r.path} (llama2.c v0, {r.bytes:,} bytes, "
               f"{'shared' if r.shared_classifier else 'separate'} classifier) and {r.tokenizer_path} "
               f"({r.tokenizer_pieces} pieces)")
+    elif r.format == "hf":
+        print(f"wrote {r.path}/ (a Hugging Face Llama folder: model.safetensors {r.bytes:,} bytes, config.json, "
+              f"tokenizer.json with {r.tokenizer_pieces} pieces)")
     else:
         print(f"wrote {r.path} ({r.bytes:,} bytes)")
     return 0

@@ -1,4 +1,5 @@
-"""Export a checkpoint for llama2.c's run.c (legacy version-0 .bin + tokenizer.bin) or as NumPy arrays (.npz).
+"""Export a checkpoint for llama2.c's run.c (legacy version-0 .bin + tokenizer.bin), as NumPy arrays (.npz), or as
+a Hugging Face Llama folder (--format hf: evalkit.hf.export).
 
 llama2.c legacy (version 0) model file, all little-endian:
 
@@ -21,7 +22,7 @@ another one does not load at all), every header field is an int32, the tokenizer
 (BOS id 1, EOS id 2, byte pieces <0x00>..<0xFF> at ids 3..258) and exactly the model's vocabulary size.
 Odd head sizes and n_heads not divisible by n_kv_heads cannot be built as ModelArgs in the first place.
 
-`numpy_forward` is llama2.c's forward pass in plain NumPy (float32), to check an export without torch.
+`numpy_forward` (evalkit.numpy_forward) is llama2.c's forward pass in plain NumPy, to check an export without torch.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EvalkitError
+from .numpy_forward import numpy_forward  # noqa: F401 - evalkit.export.numpy_forward, as the README calls it
 
-FORMATS = ("llama2c", "npz")
+FORMATS = ("llama2c", "npz", "hf")
 SUFFIX_FORMATS = {".bin": "llama2c", ".npz": "npz"}
 HEADER = struct.Struct("<7i")
 INT32_MAX = 2**31 - 1
@@ -81,9 +83,11 @@ def export_checkpoint(checkpoint, out, fmt: str | None = None, tokenizer=None, t
         fmt = SUFFIX_FORMATS.get(out.suffix.lower())
         if fmt is None:
             raise EvalkitError(f"cannot tell the format from the suffix {out.suffix!r}; pass --format llama2c "
-                               f"(.bin) or --format npz (.npz)", out)
+                               f"(.bin), --format npz (.npz) or --format hf (a folder)", out)
     if fmt not in FORMATS:
         raise EvalkitError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "hf":
+        return _export_hf(checkpoint, out, tokenizer)
     _check_out_path(out)
     ckpt = read_checkpoint(checkpoint)
     state = {k: _to_numpy(v) for k, v in ckpt.state_dict.items()}
@@ -103,6 +107,17 @@ def export_checkpoint(checkpoint, out, fmt: str | None = None, tokenizer=None, t
     size, shared = write_llama2c_bin(out, ckpt.args, state)
     write_tokenizer_bin(tok_out, tok)
     return ExportResult("llama2c", out, size, shared, tok_out, tok.vocab_size)
+
+
+def _export_hf(checkpoint, out: Path, tokenizer) -> ExportResult:
+    from evalkit.model.checkpoint import read_checkpoint
+
+    from .hf.export import export_hf
+
+    ckpt = read_checkpoint(checkpoint)
+    tok = _tokenizer(ckpt, tokenizer)
+    return ExportResult("hf", out, export_hf(ckpt, tok, out), tokenizer_path=out / "tokenizer.json",
+                        tokenizer_pieces=tok.vocab_size)
 
 
 def _to_numpy(t) -> np.ndarray:
@@ -135,16 +150,21 @@ def llama2c_problems(args) -> list[str]:
     return problems
 
 
-def _find_llama2c_tokenizer(ckpt, explicit):
+def _tokenizer(ckpt, explicit):
+    """--tokenizer or the one `evalkit eval` would find; it must have the model's vocabulary size."""
     from evalkit.model.tokenizer import Tokenizer
 
     from .parts import find_tokenizer
 
-    path = find_tokenizer(ckpt, explicit)
-    tok = Tokenizer(path)
+    tok = Tokenizer(find_tokenizer(ckpt, explicit))
     if tok.vocab_size != ckpt.args.vocab_size:
-        raise EvalkitError(f"has {tok.vocab_size} pieces but the model's vocab_size is {ckpt.args.vocab_size} "
-                           f"(run.c reads both with the model's size); pass --tokenizer PATH", tok.path)
+        raise EvalkitError(f"has {tok.vocab_size} pieces but the model's vocab_size is {ckpt.args.vocab_size}; "
+                           f"pass --tokenizer PATH", tok.path)
+    return tok
+
+
+def _find_llama2c_tokenizer(ckpt, explicit):
+    tok = _tokenizer(ckpt, explicit)
     problem = tokenizer_layout_problem(tok)
     if problem:
         raise EvalkitError(f"run.c cannot use this tokenizer: {problem}", tok.path)
@@ -324,66 +344,3 @@ def load_npz(path):
 
 
 # --------------------------------------------------------------------------------------------- forward
-
-
-def _rmsnorm(x: np.ndarray, w: np.ndarray, eps: float) -> np.ndarray:
-    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + np.float32(eps)) * w
-
-
-def _rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
-    """Rotate consecutive pairs (2i, 2i+1) of x (T, H, D) by angle table i, as llama2.c does."""
-    xr, xi = x[..., 0::2], x[..., 1::2]
-    c, s = cos[:, None, :], sin[:, None, :]
-    out = np.empty_like(x)
-    out[..., 0::2] = xr * c - xi * s
-    out[..., 1::2] = xr * s + xi * c
-    return out
-
-
-def numpy_forward(args, weights: dict[str, np.ndarray], tokens: list[int]) -> np.ndarray:
-    """Logits (T, vocab) float32 of llama2.c's Transformer on one token sequence, in plain NumPy; args and weights
-    in the order load_npz gives them: `numpy_forward(*load_npz("model.npz"), tokens)`.
-
-    RMSNorm, RoPE (theta 10000, consecutive pairs), causal attention with grouped KV heads (query head h reads
-    KV head h // (n_heads / n_kv_heads)), SwiGLU, and the output classifier ('output.weight', else the tied
-    embedding).
-    """
-    tokens = [int(t) for t in tokens]
-    if not tokens:
-        raise ValueError("need at least one token")
-    if len(tokens) > args.max_seq_len:
-        raise ValueError(f"{len(tokens)} tokens do not fit max_seq_len {args.max_seq_len}")
-    if min(tokens) < 0 or max(tokens) >= args.vocab_size:
-        raise ValueError(f"token ids must be in [0, {args.vocab_size})")
-    f32 = np.float32
-    w = {k: np.asarray(v, dtype=f32) for k, v in weights.items()}
-    T, H, KV, D = len(tokens), args.n_heads, args.n_kv_heads, args.head_dim
-    freqs = 1.0 / (10000.0 ** (np.arange(0, D, 2, dtype=np.float64) / D))
-    angles = np.outer(np.arange(T, dtype=np.float64), freqs)
-    cos, sin = np.cos(angles).astype(f32), np.sin(angles).astype(f32)
-    causal = np.triu(np.ones((T, T), dtype=bool), k=1)
-    scale = f32(1.0 / math.sqrt(D))
-
-    x = w["tok_embeddings.weight"][tokens]  # (T, dim)
-    for i in range(args.n_layers):
-        p = f"layers.{i}."
-        h = _rmsnorm(x, w[p + "attention_norm.weight"], args.norm_eps)
-        q = _rope((h @ w[p + "attention.wq.weight"].T).reshape(T, H, D), cos, sin)
-        k = _rope((h @ w[p + "attention.wk.weight"].T).reshape(T, KV, D), cos, sin)
-        v = (h @ w[p + "attention.wv.weight"].T).reshape(T, KV, D)
-        rep = H // KV
-        k, v = np.repeat(k, rep, axis=1), np.repeat(v, rep, axis=1)  # (T, H, D), head h uses KV head h // rep
-        scores = np.einsum("thd,shd->hts", q, k) * scale  # (H, T, T)
-        scores = np.where(causal, -np.inf, scores).astype(f32)
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
-        att = scores / scores.sum(-1, keepdims=True)
-        y = np.einsum("hts,shd->thd", att, v).reshape(T, H * D)
-        x = x + y @ w[p + "attention.wo.weight"].T
-        h = _rmsnorm(x, w[p + "ffn_norm.weight"], args.norm_eps)
-        a, b = h @ w[p + "feed_forward.w1.weight"].T, h @ w[p + "feed_forward.w3.weight"].T
-        with np.errstate(over="ignore"):  # exp(-a) overflowing to inf gives silu(a) = 0, as it should
-            silu = a / (f32(1.0) + np.exp(-a))
-        x = x + (silu * b) @ w[p + "feed_forward.w2.weight"].T
-    x = _rmsnorm(x, w["norm.weight"], args.norm_eps)
-    classifier = w.get("output.weight", w["tok_embeddings.weight"])
-    return (x @ classifier.T).astype(f32)

@@ -1,0 +1,118 @@
+"""The Hugging Face side: a checkpoint exported as a Llama folder is the same model there (same tokens, logits,
+losses and sampled answers), hostile folders are refused in one line. The tests that load transformers skip
+cleanly without the hf extra (pip install "evalkit[hf]"); the export itself needs no transformers."""
+
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from evalkit.cli import main
+from evalkit.democorpus import generate_corpus
+from evalkit.errors import EvalkitError
+from evalkit.model.checkpoint import build_model, read_checkpoint
+from evalkit.model.qa import STOP
+from evalkit.model.tokenizer import Tokenizer
+from evalkit.models import Llama2cModel
+from evalkit.suite import DEFAULT_SUITE, load_suite
+
+from .conftest import ROOT, one_line_error
+
+BASE, TOKENIZER = ROOT / "data" / "demo_base.pt", ROOT / "data" / "demo_tok4096.model"
+EDGES = ["Q: What is an echo?\nA:", "Ünïcode ☃ text 🙂 and  two  spaces ", "  leading spaces", "tabs\tand\nnewlines\n\n",
+         "", "x", "numbers 12345 and 3.14"]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("hf") / "demo_hf"
+    assert main(["export", str(BASE), str(out), "--format", "hf", "--tokenizer", str(TOKENIZER)]) == 0
+    return out
+
+
+def test_the_export_writes_a_llama_folder_in_plain_formats(exported):
+    """No transformers needed: the safetensors header covers the file exactly, the config says what was exported."""
+    assert sorted(p.name for p in exported.iterdir()) == ["config.json", "generation_config.json", "model.safetensors",
+                                                         "tokenizer.json", "tokenizer_config.json"]
+    blob = (exported / "model.safetensors").read_bytes()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n])
+    assert n % 8 == 0 and header.pop("__metadata__") == {"format": "pt"}
+    spans = sorted(v["data_offsets"] for v in header.values())
+    assert spans[0][0] == 0 and spans[-1][1] == len(blob) - 8 - n
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # no gap, no overlap
+    ckpt = read_checkpoint(BASE)
+    assert len(header) == len(ckpt.state_dict) - 1  # the shared classifier is tied, not written twice
+    config = json.loads((exported / "config.json").read_text())
+    assert (config["model_type"], config["hidden_size"], config["num_hidden_layers"], config["tie_word_embeddings"],
+            config["evalkit"]["iter_num"]) == ("llama", ckpt.args.dim, ckpt.args.n_layers, True, ckpt.iter_num)
+
+
+def test_the_export_never_writes_over_a_folder_with_files(exported, capsys):
+    before = sorted(p.name for p in exported.iterdir())
+    assert main(["export", str(BASE), str(exported), "--format", "hf", "--tokenizer", str(TOKENIZER)]) == 2
+    assert "already exists and is not an empty folder" in one_line_error(capsys.readouterr().err)
+    assert sorted(p.name for p in exported.iterdir()) == before
+    assert not list(exported.parent.glob(".*tmp-*"))  # no half-written folder left beside it
+
+
+def test_transformers_loads_it_as_it_is_and_it_is_the_same_model(exported):
+    tf = pytest.importorskip("transformers")
+    model = tf.LlamaForCausalLM.from_pretrained(exported, local_files_only=True).eval()
+    hf_tok = tf.AutoTokenizer.from_pretrained(exported, local_files_only=True)
+    ours, tok = build_model(read_checkpoint(BASE)), Tokenizer(TOKENIZER)
+    texts = generate_corpus(40_000, 3).split("\n\n") + EDGES
+    texts += [turn["content"] for line in (ROOT / "data" / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
+              for turn in json.loads(line)]
+    assert [hf_tok(t)["input_ids"] for t in texts] == [tok.encode(t, bos=True) for t in texts]
+    ids = [tok.encode(t, bos=True) for t in texts[:50]]
+    assert [hf_tok.decode(i, skip_special_tokens=True) for i in ids] == [tok.decode(i) for i in ids]
+    x = torch.randint(0, 4096, (2, 100), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert (ours(x) - model(input_ids=x).logits).abs().max().item() < 1e-4
+
+
+def test_evalkit_asks_both_formats_the_same_questions_and_gets_the_same_answers(exported):
+    pytest.importorskip("transformers")
+    from evalkit.hf.model import HFModel
+
+    tok = Tokenizer(TOKENIZER)
+    ours, theirs = Llama2cModel(read_checkpoint(BASE), tok), HFModel(exported)
+    text = generate_corpus(60_000, 9).split("\n\n")
+    tokens = np.asarray([t for p in text for t in tok.encode(p, bos=True)], dtype=np.uint16)
+    assert abs(ours.loss(tokens) - theirs.loss(tokens)) < 1e-4
+    suite = load_suite(DEFAULT_SUITE)
+    prompts = [p.text for p in suite.prompts for _ in range(suite.sampling.samples_per_prompt)]
+    assert theirs.answers(prompts, suite.sampling, STOP) == ours.answers(prompts, suite.sampling, STOP)
+    assert theirs.nonfinite() is None
+
+
+@pytest.mark.parametrize("config, said", [
+    (None, "no config.json: not a Hugging Face model folder"),
+    ("{not json", "config.json cannot be read"),
+    ('["a list"]', "config.json is not a JSON object"),
+    ('{"model_type": "llama", "auto_map": {"AutoModelForCausalLM": "evil.Model"}}',
+     "config.json asks for code of its own (auto_map); evalkit never runs remote code"),
+])
+def test_a_hostile_folder_is_refused_in_one_line_before_transformers_sees_it(tmp_path, config, said):
+    from evalkit.hf.model import read_config
+
+    if config is not None:
+        (tmp_path / "config.json").write_text(config)
+    with pytest.raises(EvalkitError) as e:
+        read_config(tmp_path)
+    assert said in str(e.value) and "\n" not in str(e.value)
+
+
+def test_without_the_hf_extra_a_folder_gets_one_line_saying_how_to_get_it(exported, monkeypatch):
+    import sys
+
+    from evalkit.hf.model import HFModel
+
+    monkeypatch.setitem(sys.modules, "transformers", None)  # as if it were not installed
+    with pytest.raises(EvalkitError) as e:
+        HFModel(exported)
+    assert str(e.value) == 'a Hugging Face folder needs transformers: pip install "evalkit[hf]"'
