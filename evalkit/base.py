@@ -19,11 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, ContextManager
 
-from evalkit.model.checkpoint import Checkpoint, CheckpointError, read_checkpoint
+from evalkit.model.checkpoint import Checkpoint, CheckpointError, is_hf_folder, read_checkpoint
 
 from .gap import DomainGap
 from .errors import EvalkitError
-from .evaluate import Evaluation, evaluate, measure_gap
+from .evaluate import Evaluation, evaluate, measure_gap, read_any
 from .parts import RunParts
 from .results import Results
 from .store import finite
@@ -37,7 +37,7 @@ FIRST_VERSION = "the run's first version"
 def find_base(out_dir: Path | None, explicit=None, recorded: Path | None = None) -> tuple[Path | None, str, str]:
     """(base, why it is the base, a note when several files could be): see the module docstring."""
     if explicit:
-        if not Path(explicit).is_file():
+        if not (Path(explicit).is_file() or is_hf_folder(Path(explicit))):
             raise EvalkitError(f"{explicit}: no such base checkpoint (--baseline)")
         return Path(explicit), "--baseline", ""
     named = sorted(p for p in out_dir.glob("*.pt") if is_base_name(p.name)) if out_dir and out_dir.is_dir() else []
@@ -110,7 +110,7 @@ def base_of(ckpt: Checkpoint, result: Evaluation, parts: RunParts, suite: Suite,
         raise EvalkitError(f"base checkpoint: {e.strerror or e}", path) from None
     evaluation = result if itself else _evaluation(str(path.resolve()), (st.st_size, st.st_mtime_ns), suite,
                                                    parts, device)
-    gap = measure_gap(parts, ckpt if itself else read_checkpoint(path), device)
+    gap = measure_gap(parts, ckpt if itself else read_any(path), device)
     return Base(path, why, note, path.name, evaluation.iter_num, evaluation, gap)
 
 

@@ -13,17 +13,20 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from evalkit.model.args import ModelArgs
-from evalkit.model.checkpoint import Checkpoint, read_checkpoint
+from evalkit.model.checkpoint import Checkpoint, is_hf_folder, read_checkpoint
 from evalkit.model.data import answer_mask
 from evalkit.model.qa import STOP, extract_answer
 from evalkit.model.transformer import Transformer
 
 from .gap import LISTED, DomainGap
+from .hf.folder import FolderCheckpoint, read_folder
+from .hf.model import HFModel
 from .models import AskedModel, Llama2cModel
 from .errors import EvalkitError
 from .parts import RunParts
@@ -85,6 +88,18 @@ class Diverged(EvalkitError):
     """Non-finite weights or loss: the checkpoint is named as diverged (a STOP), never scored."""
 
 
+def read_any(path) -> Checkpoint | FolderCheckpoint:
+    """A llama2.c checkpoint file (ours too), or a Hugging Face model folder (config.json inside)."""
+    return read_folder(path) if is_hf_folder(Path(path)) else read_checkpoint(path)
+
+
+def open_model(ckpt: Checkpoint | FolderCheckpoint, tok, device: str) -> AskedModel:
+    """The model behind the seam (evalkit.models) for the format it is in."""
+    if isinstance(ckpt, FolderCheckpoint):
+        return HFModel(ckpt.path, device, tok)
+    return Llama2cModel(ckpt, tok, device)
+
+
 def sample_answers(model: AskedModel, suite: Suite) -> list[Answer]:
     """Every prompt × samples_per_prompt, as the model answers them (raw), each with its extracted answer."""
     rows = [(p, i) for p in suite.prompts for i in range(suite.sampling.samples_per_prompt)]
@@ -101,10 +116,10 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     """
     tok = parts.tokenizer
     try:
-        ckpt = ckpt or read_checkpoint(path)
+        ckpt = ckpt or read_any(path)
     except OSError as e:
         raise EvalkitError(f"{e.filename or path}: {e.strerror or e}") from None
-    model = Llama2cModel(ckpt, tok, device)
+    model = open_model(ckpt, tok, device)
     bad = model.nonfinite()
     if bad is not None:
         raise Diverged(f"weights contain {bad}: the run diverged", ckpt.path)
@@ -187,7 +202,7 @@ def measure_gap(parts, base_ckpt, device: str = "cpu") -> DomainGap:
     if missing:
         return DomainGap(None, None, None, note=f"not measured ({missing}; pass --{'qa' if qa is None else 'base-text'}"
                                                 f" PATH)")
-    model = Llama2cModel(base_ckpt, parts.tokenizer, device)
+    model = open_model(base_ckpt, parts.tokenizer, device)
     answer_loss = english_loss = None
     if qa.val is not None:
         mask = answer_mask(parts.tokenizer, np.asarray(qa.val))

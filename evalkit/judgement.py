@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalkit.model.checkpoint import read_checkpoint
-
 from .base import Base, base_of
 from .config import load_config, load_part_paths
 from .criteria import FAIL, PASS, SKIPPED
-from .evaluate import Evaluation, evaluate
+from .evaluate import Evaluation, evaluate, read_any
 from .parts import RunParts, find_parts
 from .suite import DEFAULT_SUITE, Suite, load_suite
 from .verdict import CheckpointScores, check_criteria, judge
@@ -61,7 +59,7 @@ def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flag
     suite = load_suite(given.pop("suite", None) or DEFAULT_SUITE)
     thresholds = thresholds or load_config(start_dir)
     explicit = given.pop("baseline", None)
-    ckpt = read_checkpoint(path)
+    ckpt = read_any(path)
     parts = find_parts(ckpt, None, **given)
     result = evaluate(path, suite, parts, device, ckpt=ckpt)
     base = base_of(ckpt, result, parts, suite, device, explicit)

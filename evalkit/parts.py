@@ -28,6 +28,8 @@ from evalkit.model.qa import answers_in, conversation_text, is_qa_document
 from evalkit.model.tokenizer import Tokenizer
 
 from .errors import EvalkitError
+from .hf.folder import FolderCheckpoint
+from .hf.model import HFTokenizer
 from .scorers.lexicon import read_allow_file
 
 
@@ -103,6 +105,11 @@ def _docs(tok: Tokenizer, ids: np.ndarray, limit: int | None = None) -> list[str
     return [tok.decode(d[d != tok.bos_id].tolist()) + "\n\n" for d in pieces if len(d) > 1]
 
 
+def token_dtype(tok) -> type:
+    """uint16 as token shards hold them, int32 for a vocabulary too large for it (a Hugging Face model's)."""
+    return np.uint16 if tok.vocab_size <= 1 << 16 else np.int32
+
+
 def _tokens(path: Path) -> np.ndarray:
     return np.memmap(path, dtype=np.uint16, mode="r") if path.stat().st_size >= 2 else np.zeros(0, np.uint16)
 
@@ -153,7 +160,7 @@ def read_jsonl(tok: Tokenizer, path: Path) -> Text:
     texts = [conversation_text(c) for c in convs]
 
     def ids(docs):
-        return np.asarray([t for d in docs for t in tok.encode(d, bos=True)], dtype=np.uint16)
+        return np.asarray([t for d in docs for t in tok.encode(d, bos=True)], dtype=token_dtype(tok))
 
     val, train = ids(texts[::QA_VAL_EVERY]), ids([t for i, t in enumerate(texts) if i % QA_VAL_EVERY])
     return Text(_rel(path), texts, len(val) + len(train), val if len(val) > 1 else None, train)
@@ -168,17 +175,20 @@ def read_plain(tok: Tokenizer, path: Path) -> Text:
         paras = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
     except (OSError, UnicodeDecodeError) as e:
         raise EvalkitError(f"cannot read base text ({e})", path) from None
-    ids = np.asarray([t for p in paras for t in tok.encode(p, bos=True)], dtype=np.uint16)
+    ids = np.asarray([t for p in paras for t in tok.encode(p, bos=True)], dtype=token_dtype(tok))
     return Text(_rel(path), [p + "\n\n" for p in paras], len(ids), ids)
 
 
 # --------------------------------------------------------------------------- finding them
 
 
-def find_tokenizer(ckpt: Checkpoint, explicit=None, run_dirs=()) -> Path:
-    """--tokenizer, else the path our trainer recorded, else data/tok{V}.model beside out/ or in the cwd."""
+def find_tokenizer(ckpt: Checkpoint | FolderCheckpoint, explicit=None, run_dirs=()) -> Path:
+    """--tokenizer, else a Hugging Face folder's own, else the path our trainer recorded, else data/tok{V}.model
+    beside out/ or in the cwd."""
     if explicit:
         return Path(explicit)
+    if isinstance(ckpt, FolderCheckpoint):
+        return ckpt.path
     name = f"tok{ckpt.args.vocab_size}.model"
     recorded = ckpt.recorded_file("tokenizer")
     candidates = [recorded] if recorded else []
@@ -197,7 +207,8 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
     run_dirs = tuple(dict.fromkeys([*beside, Path(".").resolve()]))  # before the current directory
     tok_path = find_tokenizer(ckpt, tokenizer, run_dirs)
     tok = _tokenizer(str(tok_path.resolve()))
-    if tok.vocab_size != ckpt.args.vocab_size:
+    if tok.vocab_size != ckpt.args.vocab_size and not (isinstance(tok, HFTokenizer) and tok.vocab_size <= (
+            ckpt.args.vocab_size or 0)):  # a Hugging Face model's embedding may be padded beyond its vocabulary
         raise EvalkitError(f"vocab_size {ckpt.args.vocab_size} but tokenizer {tok_path} has {tok.vocab_size} "
                            f"pieces; pass the tokenizer this model was trained with", ckpt.path)
     notes: list[str] = []
@@ -206,6 +217,27 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
     base = _explicit(tok, Path(base_text), read_plain, "base text (--base-text: a folder of shards, a .bin or a "
                      ".txt)") if base_text else None
 
+    if not isinstance(ckpt, FolderCheckpoint):  # a Hugging Face folder's *.bin files are pickles, never shards
+        qa_text, base = _from_layout(ckpt, tok, tok_path, qa_text, base, notes)
+    if qa_text is None:
+        found = (sorted([*d.glob("*.jsonl"), *(d / "data").glob("*.jsonl")]) for d in run_dirs)
+        jsonl = next((f for f in found if f), [])  # the run's folder first, the cwd as the fallback
+        if jsonl:
+            qa_text = read_jsonl(tok, jsonl[0])
+            if len(jsonl) > 1:
+                notes.append(f"several conversation files ({', '.join(_rel(p) for p in jsonl)}); using "
+                             f"{_rel(jsonl[0])}: pass --qa PATH to choose")
+    if qa_text is None:
+        notes.append("no Q/A fine-tune data found: memorisation and the Q/A losses are not measured; "
+                     "pass --qa PATH (a chat JSONL or a folder of token shards)")
+    allow = _allow(Path(allow_words)) if allow_words else ()
+    known = [d for t in (qa_text, base) if t for d in t.docs]
+    return RunParts(tok, qa_text, base, known, allow, tuple(notes))
+
+
+def _from_layout(ckpt: Checkpoint, tok: Tokenizer, tok_path: Path, qa_text: Text | None, base: Text | None,
+                 notes: list[str]) -> tuple[Text | None, Text | None]:
+    """The Q/A data and base English our trainer's layout or llama2.c's holds, where no flag gave them."""
     recorded_dir = ckpt.recorded_file("tokenizer") and ckpt.config.get("data_dir")
     ours = Path(recorded_dir) / f"tok{ckpt.args.vocab_size}" if isinstance(recorded_dir, str) else None
     if ours is None or not (ours / "qa_train.bin").is_file():
@@ -236,24 +268,13 @@ def find_parts(ckpt: Checkpoint, out_dir: Path | None = None, tokenizer=None, qa
         elif base is None and qa_folders:
             notes.append(f"{_rel(qa_folders[0])} holds Q/A text (the fine-tune data), not the base's English: "
                          f"drift not measured; pass --base-text PATH with the base's pretraining shards or text")
-    if qa_text is None:
-        found = (sorted([*d.glob("*.jsonl"), *(d / "data").glob("*.jsonl")]) for d in run_dirs)
-        jsonl = next((f for f in found if f), [])  # the run's folder first, the cwd as the fallback
-        if jsonl:
-            qa_text = read_jsonl(tok, jsonl[0])
-            if len(jsonl) > 1:
-                notes.append(f"several conversation files ({', '.join(_rel(p) for p in jsonl)}); using "
-                             f"{_rel(jsonl[0])}: pass --qa PATH to choose")
-    if qa_text is None:
-        notes.append("no Q/A fine-tune data found: memorisation and the Q/A losses are not measured; "
-                     "pass --qa PATH (a chat JSONL or a folder of token shards)")
-    allow = _allow(Path(allow_words)) if allow_words else ()
-    known = [d for t in (qa_text, base) if t for d in t.docs]
-    return RunParts(tok, qa_text, base, known, allow, tuple(notes))
+    return qa_text, base
 
 
 @lru_cache(maxsize=4)
-def _tokenizer(path: str) -> Tokenizer:
+def _tokenizer(path: str) -> Tokenizer | HFTokenizer:
+    if Path(path).is_dir():
+        return HFTokenizer(Path(path))
     return Tokenizer(path)
 
 

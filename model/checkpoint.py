@@ -129,8 +129,8 @@ def _check_file(path: Path):
         raise CheckpointError(f"{path}: empty file (0 bytes)")
 
 
-HF_FOLDER = ("a Hugging Face model folder (config.json): evalkit judges llama2.c checkpoint files (.pt) only, "
-             "not yet transformers' folders")
+HF_FOLDER = ("a Hugging Face model folder (config.json): evalkit watch judges llama2.c checkpoint files (.pt) "
+             "only so far; evalkit eval judges one folder")
 
 
 def is_hf_folder(path: Path) -> bool:

@@ -19,7 +19,7 @@ from evalkit.model.tokenizer import Tokenizer
 from evalkit.models import Llama2cModel
 from evalkit.suite import DEFAULT_SUITE, load_suite
 
-from .conftest import ROOT, one_line_error
+from .conftest import ROOT, TINY_SUITE, ckpts, one_line_error
 
 BASE, TOKENIZER = ROOT / "data" / "demo_base.pt", ROOT / "data" / "demo_tok4096.model"
 EDGES = ["Q: What is an echo?\nA:", "Ünïcode ☃ text 🙂 and  two  spaces ", "  leading spaces", "tabs\tand\nnewlines\n\n",
@@ -98,7 +98,7 @@ def test_evalkit_asks_both_formats_the_same_questions_and_gets_the_same_answers(
      "config.json asks for code of its own (auto_map); evalkit never runs remote code"),
 ])
 def test_a_hostile_folder_is_refused_in_one_line_before_transformers_sees_it(tmp_path, config, said):
-    from evalkit.hf.model import read_config
+    from evalkit.hf.folder import read_config
 
     if config is not None:
         (tmp_path / "config.json").write_text(config)
@@ -116,3 +116,74 @@ def test_without_the_hf_extra_a_folder_gets_one_line_saying_how_to_get_it(export
     with pytest.raises(EvalkitError) as e:
         HFModel(exported)
     assert str(e.value) == 'a Hugging Face folder needs transformers: pip install "evalkit[hf]"'
+
+
+def test_one_checkpoint_judged_in_both_formats_gets_the_same_scorecard(base_run, tiny_data, tmp_path, capsys):
+    """evalkit eval on a llama2.c checkpoint and on its Hugging Face export, with its base exported too: every
+    measured line is the same (the same losses, answers, checks and advice); only the names differ."""
+    pytest.importorskip("transformers")
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
+    tok = str(tiny_data / "tok512.model")
+    for name in ("ckpt_000020", "ckpt_000060"):
+        assert main(["export", str(ckpts(base_run) / f"{name}.pt"), str(tmp_path / name), "--format", "hf",
+                     "--tokenizer", tok]) == 0
+    flags = ["--suite", str(tmp_path / "suite.toml"), "--qa", str(tiny_data / "conversations.jsonl"),
+             "--base-text", str(tiny_data / "tok512" / "base_val.bin")]
+    capsys.readouterr()
+    code_pt = main(["eval", str(ckpts(base_run) / "ckpt_000060.pt"), "--baseline",
+                    str(ckpts(base_run) / "ckpt_000020.pt"), "--tokenizer", tok, *flags])
+    pt = capsys.readouterr().out.splitlines()
+    code_hf = main(["eval", str(tmp_path / "ckpt_000060"), "--baseline", str(tmp_path / "ckpt_000020"), *flags])
+    hf = capsys.readouterr().out.splitlines()
+    assert code_hf == code_pt == 1  # a 60-step toy fails its criteria, in both formats
+    assert hf[0] == f"{tmp_path / 'ckpt_000060'} (iter 60): 2 prompts x 2 samples"
+    assert hf[1] == f"  base {tmp_path / 'ckpt_000020'} (iter 20, --baseline)"
+    assert hf[2] == f"  tokenizer {tmp_path / 'ckpt_000060'}"
+    assert len(hf) == len(pt) > 8 and hf[3:] == [line.replace(str(ckpts(base_run) / "ckpt_000060.pt"),
+                                                              str(tmp_path / "ckpt_000060")) for line in pt[3:]]
+
+
+class Payload:
+    """A pickle that would create a file when loaded: it must never be."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("damage, said", [
+    ("remote code", "config.json asks for code of its own (auto_map); evalkit never runs remote code"),
+    ("pickle", "transformers cannot load it"),
+    ("half-written", "transformers cannot load it"),
+    ("no weights", "no model weights (model.safetensors, sharded safetensors or pytorch_model.bin)"),
+    ("adapter only", "an adapter (adapter_config.json) without its base"),
+])
+def test_a_hostile_folder_is_one_line_and_exit_2_and_runs_nothing(base_run, tiny_data, tmp_path, capsys, damage,
+                                                                   said):
+    pytest.importorskip("transformers")
+    folder, marker = tmp_path / "checkpoint-60", tmp_path / "pwned"
+    assert main(["export", str(ckpts(base_run) / "ckpt_000060.pt"), str(folder), "--format", "hf", "--tokenizer",
+                 str(tiny_data / "tok512.model")]) == 0
+    weights = folder / "model.safetensors"
+    if damage == "remote code":
+        config = json.loads((folder / "config.json").read_text())
+        (folder / "config.json").write_text(json.dumps(config | {"auto_map": {"AutoModelForCausalLM": "m.M"}}))
+    elif damage == "pickle":
+        weights.unlink()
+        torch.save({"model.embed_tokens.weight": Payload(marker)}, folder / "pytorch_model.bin")
+    elif damage == "half-written":
+        weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    elif damage == "no weights":
+        weights.unlink()
+    else:
+        weights.unlink()
+        (folder / "adapter_config.json").write_text("{}")
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
+    capsys.readouterr()
+    assert main(["eval", str(folder), "--suite", str(tmp_path / "suite.toml"), "--qa",
+                 str(tiny_data / "conversations.jsonl")]) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert str(folder) in line and said in line
+    assert not marker.exists()

@@ -13,7 +13,7 @@ from evalkit.model.checkpoint import read_checkpoint
 from evalkit.parts import find_parts
 from evalkit.versions import Sightings
 
-from .conftest import ckpts, put_base, watch
+from .conftest import ckpts, one_line_error, put_base, watch
 
 
 def wait_until(condition, timeout=60.0):
@@ -110,18 +110,20 @@ def test_the_runs_own_tokenizer_wins_over_the_current_directorys(base_run, tiny_
     assert os.path.samefile(parts.tokenizer.path, here / "data" / "tok512.model")
 
 
-def test_a_hugging_face_checkpoint_folder_is_refused_in_one_line(work, reports, capsys):
+def test_a_hugging_face_checkpoint_folder_is_named_by_watch_and_eval_says_what_stops_it(work, reports, capsys):
     folder = work / "out" / "checkpoint-10"
     folder.mkdir()
     (folder / "config.json").write_text('{"model_type": "gpt2"}')
     (folder / "model.safetensors").write_bytes(b"")
     assert watch("--once") == 3  # nothing it can judge: CONTINUE's code, as for an empty OUT_DIR
     said = capsys.readouterr().out
-    assert said.count("checkpoint-10/: not judged: a Hugging Face model folder (config.json): evalkit judges "
-                      "llama2.c checkpoint files (.pt) only, not yet transformers' folders\n") == 1
+    assert said.count("checkpoint-10/: not judged: a Hugging Face model folder (config.json): evalkit watch judges "
+                      "llama2.c checkpoint files (.pt) only so far; evalkit eval judges one folder\n") == 1
     from evalkit.cli import main
 
+    assert main(["eval", str(folder)]) == 2  # checked before transformers is asked, so with or without it
+    one_line_error(capsys.readouterr().err, f"evalkit eval: {folder}: config.json's vocab_size is None, not a "
+                                            f"vocabulary size")
+    (folder / "config.json").write_text('{"model_type": "gpt2", "vocab_size": 300}')
     assert main(["eval", str(folder)]) == 2
-    err = capsys.readouterr().err
-    assert err == f"evalkit eval: {folder}: a Hugging Face model folder (config.json): evalkit judges llama2.c " \
-                  f"checkpoint files (.pt) only, not yet transformers' folders\n"
+    one_line_error(capsys.readouterr().err, f"evalkit eval: {folder}: no tokenizer in it (tokenizer.json")

@@ -11,7 +11,7 @@ text, cut to at most MAX_WINDOW tokens (a 2,048-token context on a CPU would cos
 from __future__ import annotations
 
 import inspect
-import json
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -24,9 +24,11 @@ from evalkit.model.transformer import ExponentialRace, generate_text, sample_nex
 from ..errors import EvalkitError
 from ..models import windows
 from ..suite import Sampling
+from .folder import read_config
 
 MAX_WINDOW = 512  # tokens per loss window and per sequence at most, whatever the model's context
 BATCH_ROWS = 64  # rows generated together
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_config.json")
 
 
 def transformers_or_say():
@@ -40,32 +42,24 @@ def transformers_or_say():
     return transformers
 
 
-def read_config(folder: Path) -> dict:
-    """config.json, checked before transformers sees it: JSON, a causal LM, no code of its own to run."""
-    path = folder / "config.json"
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EvalkitError("no config.json: not a Hugging Face model folder", folder) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise EvalkitError(f"config.json cannot be read ({e})", folder) from None
-    if not isinstance(config, dict):
-        raise EvalkitError("config.json is not a JSON object", folder)
-    if config.get("auto_map") or config.get("trust_remote_code"):
-        raise EvalkitError("config.json asks for code of its own (auto_map); evalkit never runs remote code: "
-                           "use an architecture transformers has built in", folder)
-    return config
+def first_line(e: Exception) -> str:
+    """An exception of transformers' as one plain line (its messages run over lines and carry terminal colours)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip()
+    return (text.splitlines() or [type(e).__name__])[0].strip()
 
 
 class HFTokenizer:
     """A folder's tokenizer with the interface evalkit.model.tokenizer.Tokenizer has."""
 
     def __init__(self, folder: Path):
+        if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+            raise EvalkitError(f"no tokenizer in it ({', '.join(TOKENIZER_FILES)}): pass --tokenizer FOLDER with "
+                               f"the one it was trained with", folder)
         tf = transformers_or_say()
         try:
             self.hf = tf.AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
-        except (OSError, ValueError) as e:
-            raise EvalkitError(f"its tokenizer does not load ({str(e).splitlines()[0]})", folder) from None
+        except Exception as e:  # noqa: BLE001 - an untrusted folder: whatever stops it loading is one line
+            raise EvalkitError(f"its tokenizer does not load ({first_line(e)})", folder) from None
         self.path = folder
         self.vocab_size = len(self.hf)
         self.bos_id, self.eos_id = self.hf.bos_token_id, self.hf.eos_token_id
@@ -78,20 +72,28 @@ class HFTokenizer:
     def decode(self, ids) -> str:
         return self.hf.decode([int(i) for i in ids], skip_special_tokens=True)
 
+    def byte_starts(self, ids) -> list[int]:
+        """UTF-8 byte offset at which each token starts in `" " + text`, as Tokenizer.byte_starts gives them (the
+        answer mask reads them): the decoded length of the tokens before it, so it holds for any tokenizer, at a
+        cost quadratic in the length of one conversation."""
+        ids = [int(i) for i in ids]
+        body = 1 if ids and ids[0] == self.bos_id else 0
+        return [0] * body + [len((" " + self.decode(ids[body:k])).encode()) for k in range(body, len(ids))]
+
 
 class HFModel:
     """A causal LM folder (config.json and its weights) with its own tokenizer."""
 
-    def __init__(self, folder, device: str = "cpu"):
+    def __init__(self, folder, device: str = "cpu", tokenizer: "HFTokenizer | None" = None):
         self.folder = Path(folder)
         self.config = read_config(self.folder)
-        self.tok = HFTokenizer(self.folder)
+        self.tok = tokenizer or HFTokenizer(self.folder)
         tf = transformers_or_say()
         try:
             self.model = tf.AutoModelForCausalLM.from_pretrained(
                 self.folder, local_files_only=True, trust_remote_code=False, dtype=torch.float32).to(device).eval()
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
-            raise EvalkitError(f"transformers cannot load it ({str(e).splitlines()[0]})", self.folder) from None
+        except Exception as e:  # noqa: BLE001 - an untrusted folder: whatever stops it loading is one line
+            raise EvalkitError(f"transformers cannot load it ({first_line(e)})", self.folder) from None
         c = self.model.config
         self.device = device
         forward = inspect.signature(self.model.forward).parameters  # transformers 5 calls it cache, 4 past_key_values

@@ -1,0 +1,92 @@
+"""A Hugging Face model folder read as evalkit reads a checkpoint, with no transformers and no pickle: config.json
+(checked: no code of its own), the iteration from trainer_state.json's global_step (a Trainer's checkpoint-N/),
+and which weight files it holds. The weights themselves are loaded by transformers when the model is first asked
+(evalkit.hf.model); a Trainer's training_args.bin, optimizer.pt, scheduler.pt and rng_state.pth are pickles and
+are never opened.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+from ..errors import EvalkitError
+
+WEIGHTS = re.compile(r"model(-\d{5}-of-\d{5})?\.safetensors|pytorch_model(-\d{5}-of-\d{5})?\.bin")
+MAX_STEP = 2**63 - 1
+
+
+def read_config(folder: Path) -> dict:
+    """config.json, checked before transformers sees it: JSON, an object, no code of its own to run."""
+    path = folder / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvalkitError("no config.json: not a Hugging Face model folder", folder) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise EvalkitError(f"config.json cannot be read ({e})", folder) from None
+    if not isinstance(config, dict):
+        raise EvalkitError("config.json is not a JSON object", folder)
+    if config.get("auto_map") or config.get("trust_remote_code"):
+        raise EvalkitError("config.json asks for code of its own (auto_map); evalkit never runs remote code: "
+                           "use an architecture transformers has built in", folder)
+    return config
+
+
+def global_step(folder: Path) -> int:
+    """trainer_state.json's global_step (a Trainer's checkpoint-N/), else the N of the folder's name, else 0."""
+    try:
+        step = json.loads((folder / "trainer_state.json").read_text(encoding="utf-8")).get("global_step")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        step = None
+    if isinstance(step, int) and not isinstance(step, bool) and 0 <= step <= MAX_STEP:
+        return step
+    m = re.fullmatch(r"checkpoint-(\d{1,18})", folder.name)
+    return int(m[1]) if m else 0
+
+
+@dataclass
+class FolderCheckpoint:
+    """What evalkit needs of a folder before loading it: where it is, its config, its step, its weight files."""
+
+    path: Path
+    config: dict
+    iter_num: int
+    weights: list[str] = field(default_factory=list)
+    train_loss: float | None = None
+    val_loss: float | None = None
+    optimizer: dict | None = None
+
+    @property
+    def args(self) -> SimpleNamespace:
+        """vocab_size and max_seq_len as a llama2.c checkpoint's args have them (None where the config is silent)."""
+        c = self.config
+        context = c.get("max_position_embeddings") or c.get("n_positions")
+        return SimpleNamespace(vocab_size=c.get("vocab_size"), max_seq_len=context)
+
+    def recorded_file(self, key: str) -> Path | None:
+        return None  # a Trainer records no evalkit paths
+
+
+def read_folder(path) -> FolderCheckpoint:
+    """A model folder (a Trainer's checkpoint-N/, a save_pretrained output): config and weight files checked."""
+    folder = Path(path)
+    config = read_config(folder)
+    vocab = config.get("vocab_size")
+    if not (isinstance(vocab, int) and not isinstance(vocab, bool) and 1 <= vocab <= 1 << 24):
+        raise EvalkitError(f"config.json's vocab_size is {vocab!r}, not a vocabulary size: is it a causal language "
+                           f"model's config?", folder)
+    weights = sorted(p.name for p in folder.iterdir() if WEIGHTS.fullmatch(p.name) or p.name.endswith(".index.json"))
+    if not any(WEIGHTS.fullmatch(w) for w in weights):
+        adapter = (folder / "adapter_config.json").is_file()
+        raise EvalkitError("an adapter (adapter_config.json) without its base: LoRA/PEFT folders are not judged yet"
+                           if adapter else "no model weights (model.safetensors, sharded safetensors or "
+                           "pytorch_model.bin)", folder)
+    step = global_step(folder)
+    exported = config.get("evalkit") if isinstance(config.get("evalkit"), dict) else {}
+    if not step and isinstance(exported.get("iter_num"), int) and 0 <= exported["iter_num"] <= MAX_STEP:
+        step = exported["iter_num"]  # `evalkit export --format hf` records the checkpoint's iteration
+    return FolderCheckpoint(folder, config, step, weights)
