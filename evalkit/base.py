@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, ContextManager
 
-from evalkit.model.checkpoint import Checkpoint, CheckpointError, is_hf_folder, read_checkpoint
+from evalkit.model.checkpoint import Checkpoint, CheckpointError, is_hf_folder
 
 from .gap import DomainGap
 from .errors import EvalkitError
@@ -29,7 +29,7 @@ from .results import Results
 from .store import finite
 from .suite import Suite
 from .criteria import CheckpointScores
-from .versions import Track, file_sig, is_base_name, read_retrying, sha256_file, weights_digest
+from .versions import Track, is_base_name, read_retrying, version_digest, version_sig, weights_digest
 
 FIRST_VERSION = "the run's first version"
 
@@ -165,7 +165,7 @@ class WatchedBase:
         evidence of the advice. A base that cannot be measured is said again where it is judged."""
         try:
             with self.doing("measuring the base's domain gap"):
-                self.gap = measure_gap(parts, ckpt or read_checkpoint(path), device)
+                self.gap = measure_gap(parts, ckpt or read_any(path), device)
         except Exception as e:  # noqa: BLE001 - said again, as an error, where the base is judged
             why = e if isinstance(e, (EvalkitError, OSError)) else f"{type(e).__name__}: {e}"
             self.gap = DomainGap(None, None, None, note=f"not measured (the base {path.name}: {why})")
@@ -181,7 +181,7 @@ class WatchedBase:
         if path is None:
             return False, None
         try:
-            sig = file_sig(path.stat())
+            sig = version_sig(path)
         except FileNotFoundError:
             return False, None
         except OSError as e:  # a symlink loop, no permission: no judgement can be made against it
@@ -195,7 +195,7 @@ class WatchedBase:
         settling = path != self.first_version and now - t.since < self.interval  # our own kept copy is complete
         if settling or now < t.next_try:
             return True, None
-        t.digest = t.digest or sha256_file(path)
+        t.digest = t.digest or version_digest(path)
         row = self.results.stored_base(t.digest)
         if row is not None:
             self.adopt(row)

@@ -93,10 +93,11 @@ def read_any(path) -> Checkpoint | FolderCheckpoint:
     return read_folder(path) if is_hf_folder(Path(path)) else read_checkpoint(path)
 
 
-def open_model(ckpt: Checkpoint | FolderCheckpoint, tok, device: str) -> AskedModel:
-    """The model behind the seam (evalkit.models) for the format it is in."""
+def open_model(ckpt: Checkpoint | FolderCheckpoint, tok, device: str, path=None) -> AskedModel:
+    """The model behind the seam (evalkit.models) for the format it is in; a folder is loaded from path (the
+    watcher's kept copy) where given."""
     if isinstance(ckpt, FolderCheckpoint):
-        return HFModel(ckpt.path, device, tok)
+        return HFModel(path or ckpt.path, device, tok)
     return Llama2cModel(ckpt, tok, device)
 
 
@@ -119,7 +120,7 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
         ckpt = ckpt or read_any(path)
     except OSError as e:
         raise EvalkitError(f"{e.filename or path}: {e.strerror or e}") from None
-    model = open_model(ckpt, tok, device)
+    model = open_model(ckpt, tok, device, path)
     bad = model.nonfinite()
     if bad is not None:
         raise Diverged(f"weights contain {bad}: the run diverged", ckpt.path)

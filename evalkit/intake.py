@@ -8,7 +8,6 @@ first steps of `evalkit watch`, which judges what this gives it.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,8 @@ from evalkit.model.checkpoint import Checkpoint, CheckpointError
 
 from .base import WatchedBase
 from .results import Results
-from .versions import (NUMBERED, Sightings, Track, checkpoint_files, file_sig, keep, read_retrying, settled,
-                       sha256_file, sig_now, weights_digest)
+from .versions import (NUMBERED, Sightings, Track, checkpoint_files, keep, read_retrying, settled, sig_now,
+                       version_digest, version_sig, weights_digest)
 
 
 def needs_evaluation(row: dict | None) -> bool:
@@ -86,8 +85,8 @@ class Intake:
         path = self.out_dir / name
         try:
             if t.digest is None:
-                t.digest = sha256_file(path)
-                if file_sig(os.stat(path)) != t.sig:
+                t.digest = version_digest(path)
+                if version_sig(path) != t.sig:
                     self.files.pop(name)  # changed while hashing: start over
                     return None
             if not needs_evaluation(self.results.version(t.digest)):
@@ -101,7 +100,7 @@ class Intake:
                 self.say(f"{name}: broken, not evaluated: {e}")
                 t.done = True
                 return None
-            if ckpt is not None and file_sig(os.stat(path)) != t.sig:
+            if ckpt is not None and version_sig(path) != t.sig:
                 self.files.pop(name)  # replaced while loading: what we read may not be what we hashed
                 return None
             return ckpt  # None: tried again later

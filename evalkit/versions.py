@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import threading
 import time
@@ -25,15 +26,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from evalkit.model.checkpoint import HF_FOLDER, CheckpointError, atomic_write, is_hf_folder, not_a_file, read_checkpoint
+from evalkit.model.checkpoint import CheckpointError, atomic_write, is_hf_folder, not_a_file, read_checkpoint
+
+from .hf.folder import WEIGHTS, FolderCheckpoint, read_folder
 
 BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
-NUMBERED = re.compile(r"ckpt_\d+\.pt")  # our trainer's numbered checkpoints: written once, never rewritten
+NUMBERED = re.compile(r"ckpt_\d+\.pt|checkpoint-\d+")  # numbered saves (ours, a Trainer's): written once, never rewritten
+MODEL_FILE = re.compile(rf"config\.json|generation_config\.json|trainer_state\.json|tokenizer[\w.]*|vocab\.json|"
+                        rf"merges\.txt|special_tokens_map\.json|added_tokens\.json|chat_template\.jinja|"
+                        rf"{WEIGHTS.pattern}|[\w-]*\.safetensors\.index\.json")
 
 
 def is_base_name(name: str) -> bool:
     """A checkpoint kept by hand as the base (base.pt, base_1.pt, ckpt_v1_base.pt, ...): not a version of the run."""
     return name.endswith(".pt") and "base" in name.lower()
+
+
+def model_files(folder: Path) -> list[Path]:
+    """The files that make a model folder's model: config, weights, tokenizer (never its optimizer.pt,
+    scheduler.pt, rng_state.pth or training_args.bin: pickles, and not the model)."""
+    return sorted(p for p in folder.iterdir() if MODEL_FILE.fullmatch(p.name) and p.is_file())
 
 
 @dataclass
@@ -58,7 +70,7 @@ def read_retrying(path: Path, t: Track, now: float, interval: float):
     after `interval` (a settled file may still be mid-save on a slow disk); the CheckpointError itself once the file
     failed BROKEN_AFTER times in a row."""
     try:
-        return read_checkpoint(path)
+        return read_folder(path) if is_hf_folder(Path(path)) else read_checkpoint(path)
     except CheckpointError:
         t.failures += 1
         t.next_try = now + interval
@@ -67,10 +79,23 @@ def read_retrying(path: Path, t: Track, now: float, interval: float):
         return None
 
 
+def folder_sig(folder: Path) -> tuple:
+    """A model folder's sig: its model files' total size, their latest mtime (the folder's own, for a file added or
+    removed) and the folder's inode; it settles once none of them changes."""
+    files = [os.stat(p) for p in model_files(folder)]
+    st = os.stat(folder)
+    return sum(f.st_size for f in files), max([st.st_mtime_ns, *(f.st_mtime_ns for f in files)]), st.st_ino
+
+
+def version_sig(path) -> tuple:
+    """A checkpoint file's sig, or a model folder's."""
+    return folder_sig(Path(path)) if os.path.isdir(path) else file_sig(os.stat(path))
+
+
 def sig_now(path) -> tuple | None:
-    """The file's sig now, None when it cannot be looked at."""
+    """The version's sig now, None when it cannot be looked at."""
     try:
-        return file_sig(os.stat(path))
+        return version_sig(path)
     except OSError:
         return None
 
@@ -80,9 +105,26 @@ def sha256_file(path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def version_digest(path) -> str:
+    """A file's sha256, or a model folder's: over its model files' names and contents (never its pickles)."""
+    if not os.path.isdir(path):
+        return sha256_file(path)
+    h = hashlib.sha256()
+    for p in model_files(Path(path)):
+        h.update(f"{p.name}\0{sha256_file(p)}\0".encode())
+    return h.hexdigest()
+
+
 def weights_digest(ckpt) -> str:
-    """sha256 of the model's shape and tensors: the same weights give the same digest whatever else the file holds."""
+    """sha256 of the model's shape and tensors: the same weights give the same digest whatever else the file holds
+    (a model folder's: its config and weight files)."""
     import torch
+
+    if isinstance(ckpt, FolderCheckpoint):
+        h = hashlib.sha256(json.dumps(ckpt.config, sort_keys=True, default=str).encode())
+        for name in ckpt.weights:
+            h.update(f"{name}\0{sha256_file(ckpt.path / name)}\0".encode())
+        return h.hexdigest()
 
     h = hashlib.sha256(json.dumps({k: v for k, v in ckpt.args.to_dict().items() if k != "dropout"},
                                   sort_keys=True).encode())
@@ -102,22 +144,25 @@ def is_utf8(name: str) -> bool:
 
 
 def checkpoint_files(out_dir: Path, skip: set[str], say: Callable[..., None]) -> dict[str, tuple]:
-    """{name: file_sig} of the checkpoints in out_dir now: *.pt files, not the base (ckpt_v1_base.pt, base.pt:
-    the start, not the run), not temp files of atomic saves (.NAME), not names in skip. A symlink that leads to
-    no file (dangling, a loop) is said once and skipped until it does."""
+    """{name: sig} of the checkpoints in out_dir now: *.pt files and model folders (a Trainer's checkpoint-N/), not
+    the base (ckpt_v1_base.pt, base.pt: the start, not the run), not temp files of atomic saves (.NAME), not names
+    in skip. A symlink that leads to no file (dangling, a loop) is said once and skipped until it does."""
     sigs = {}
     with os.scandir(out_dir) as entries:
         for e in entries:
-            if e.name.startswith("checkpoint-") and is_hf_folder(Path(out_dir) / e.name):  # a Trainer's save
-                say(f"{e.name}/: not judged: {HF_FOLDER}", once_key="hf-folder")
+            if e.name.startswith(".") or is_base_name(e.name) or e.name in skip:
                 continue
-            if e.name.startswith(".") or not e.name.endswith(".pt") or is_base_name(e.name) or e.name in skip:
+            folder = not e.name.endswith(".pt") and e.is_dir() and is_hf_folder(Path(out_dir) / e.name)
+            if not (folder or e.name.endswith(".pt")):
                 continue
             if not is_utf8(e.name):  # the store (and the report) hold names as UTF-8 text
                 say(f"{e.name!r}: not judged: rename it (its name is not valid UTF-8 text)", once_key=f"name:{e.name!r}")
                 continue
             try:
                 st = e.stat()  # through a symlink: its target
+                if folder:
+                    sigs[e.name] = folder_sig(Path(out_dir) / e.name)
+                    continue
             except OSError as err:
                 if e.is_symlink() or not isinstance(err, FileNotFoundError):  # else removed since the listing
                     why = not_a_file(Path(out_dir) / e.name, err)
@@ -147,6 +192,8 @@ def settled(files: dict[str, Track], sigs: dict[str, tuple], now: float, interva
 
 def keep(src: Path, dest: Path, digest: str, sig: tuple, link: bool) -> bool:
     """Put the version of src at dest (a hard link, else an atomic copy); False if src changed meanwhile."""
+    if os.path.isdir(src):
+        return keep_folder(Path(src), Path(dest), digest, link)
     if link:
         tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
         try:
@@ -168,6 +215,28 @@ def keep(src: Path, dest: Path, digest: str, sig: tuple, link: bool) -> bool:
                 fo.write(chunk)
         return h.hexdigest() == digest
     return atomic_write(dest, copy)
+
+
+def keep_folder(src: Path, dest: Path, digest: str, link: bool) -> bool:
+    """A model folder's model files (hard links for a numbered checkpoint-N/, which is never rewritten; else copies)
+    in a temp folder renamed to dest; False if what was kept is not the version hashed (it changed meanwhile)."""
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for p in model_files(src):
+            try:
+                if not link:
+                    raise OSError("copy")
+                os.link(p, tmp / p.name)
+            except OSError:
+                shutil.copyfile(p, tmp / p.name)
+        if version_digest(tmp) != digest:
+            return False
+        os.rename(tmp, dest)
+        return True
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class Sightings:

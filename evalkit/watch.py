@@ -22,12 +22,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from evalkit.model.checkpoint import Checkpoint, CheckpointError, read_checkpoint, remove_dead_temps
+from evalkit.model.checkpoint import Checkpoint, CheckpointError, is_hf_folder, remove_dead_temps
 
 from .base import WatchedBase, judging_with
 from .config import load_config, load_part_paths
 from .errors import EvalkitError
-from .evaluate import Diverged, evaluate, warm_up
+from .evaluate import Diverged, evaluate, read_any, warm_up
 from .intake import Intake, Version
 from .outputs import Outputs
 from .parts import RunParts, find_parts
@@ -53,7 +53,7 @@ def check_inputs(out_dir: Path, once: bool, interval: float, base: Path | None):
         raise WatchError(f"{out_dir}: no such directory (the trainer's out_dir)")
     if not interval > 0:
         raise WatchError(f"--interval {interval}: must be above 0 seconds")
-    if base and not base.is_file():
+    if base and not (base.is_file() or is_hf_folder(base)):
         raise WatchError(f"{base}: no such baseline checkpoint")
 
 
@@ -238,7 +238,7 @@ class Watcher:
             sigs = checkpoint_files(self.out_dir, self.skip, lambda *a, **k: None)  # said when the scan meets them
             path = self.out_dir / min(sigs, key=lambda n: sigs[n][1]) if sigs else None
         try:
-            ckpt = read_checkpoint(path) if path else None
+            ckpt = read_any(path) if path else None
         except (CheckpointError, OSError):
             return
         if ckpt is None:

@@ -3,6 +3,8 @@ losses and sampled answers), hostile folders are refused in one line. The tests 
 cleanly without the hf extra (pip install "evalkit[hf]"); the export itself needs no transformers."""
 
 import json
+import os
+import shutil
 import struct
 from pathlib import Path
 
@@ -187,3 +189,43 @@ def test_a_hostile_folder_is_one_line_and_exit_2_and_runs_nothing(base_run, tiny
     line = one_line_error(capsys.readouterr().err)
     assert str(folder) in line and said in line
     assert not marker.exists()
+
+
+def test_a_trainer_s_run_of_folders_is_watched_as_its_llama2c_twin_is(base_run, tiny_data, work, reports, capsys):
+    """The same run saved twice, as llama2.c files and as a Trainer's checkpoint-N/ folders (with the step in
+    trainer_state.json): `evalkit watch --once` gives each save the same numbers and the run the same verdict;
+    each folder is kept (hard links) and judged once."""
+    pytest.importorskip("transformers")
+    tok, hf, pt = str(tiny_data / "tok512.model"), work / "hf", work / "out"
+    hf.mkdir()
+    assert main(["export", str(ckpts(base_run) / "ckpt_000020.pt"), "base_hf", "--format", "hf", "--tokenizer",
+                 tok]) == 0
+    for n in (40, 60):
+        shutil.copy(ckpts(base_run) / f"ckpt_0000{n}.pt", pt / f"ckpt_0000{n}.pt")
+        assert main(["export", str(ckpts(base_run) / f"ckpt_0000{n}.pt"), str(hf / f"checkpoint-{n}"), "--format",
+                     "hf", "--tokenizer", tok]) == 0
+        (hf / f"checkpoint-{n}" / "trainer_state.json").write_text(json.dumps({"global_step": n}))
+        torch.save({"step": n}, hf / f"checkpoint-{n}" / "optimizer.pt")  # a Trainer's pickles: never opened
+    flags = ["--suite", "suite.toml", "--qa", str(tiny_data / "conversations.jsonl"), "--base-text",
+             str(tiny_data / "tok512" / "base_val.bin"), "--once", "--interval", "0.05"]
+    capsys.readouterr()
+    code_pt = main(["watch", "out", "--report", "rep_pt", "--baseline", str(ckpts(base_run) / "ckpt_000020.pt"),
+                    "--tokenizer", tok, *flags])
+    run_pt = reports[-1]
+    code_hf = main(["watch", "hf", "--report", "rep_hf", "--baseline", "base_hf", *flags])
+    run_hf, said = reports[-1], capsys.readouterr().out
+    assert code_hf == code_pt
+    assert run_hf["verdict"]["outcome"] == run_pt["verdict"]["outcome"]
+    saves = [(c["name"], c["iter_num"], c["status"]) for c in run_hf["checkpoints"]]
+    assert saves == [("base_hf", 20, "base"), ("checkpoint-40", 40, "ok"), ("checkpoint-60", 60, "ok")]
+    for a, b in zip(run_hf["checkpoints"], run_pt["checkpoints"]):
+        assert a["metrics"].keys() == b["metrics"].keys() - {"train_loss", "val_loss", "optimizer_steps",
+                                                             "learning_rate", "from_scratch"}
+        for key in a["metrics"]:
+            assert a["metrics"][key] == pytest.approx(b["metrics"][key], abs=1e-4), key
+    assert said.count("evaluating checkpoint-40 (iter 40)") == 1 and said.count("evaluating checkpoint-60") == 1
+    kept = sorted(p.name.split("_", 1)[1] for p in (work / "rep_hf" / "kept").iterdir())
+    assert kept == ["checkpoint-40", "checkpoint-60"]
+    weights = next((work / "rep_hf" / "kept").glob("*_checkpoint-40")) / "model.safetensors"
+    assert os.path.samefile(weights, hf / "checkpoint-40" / "model.safetensors")  # a hard link, not a copy
+    assert not any(p.name == "optimizer.pt" for p in (work / "rep_hf" / "kept").rglob("*"))

@@ -1,6 +1,7 @@
 """A Hugging Face model folder read as evalkit reads a checkpoint, with no transformers and no pickle: config.json
 (checked: no code of its own), the iteration from trainer_state.json's global_step (a Trainer's checkpoint-N/),
-and which weight files it holds. The weights themselves are loaded by transformers when the model is first asked
+and which weight files it holds. Errors are CheckpointErrors, one line naming the folder,
+as for a checkpoint file. The weights themselves are loaded by transformers when the model is first asked
 (evalkit.hf.model); a Trainer's training_args.bin, optimizer.pt, scheduler.pt and rng_state.pth are pickles and
 are never opened.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from ..errors import EvalkitError
+from evalkit.model.checkpoint import CheckpointError, is_hf_folder
 
 WEIGHTS = re.compile(r"model(-\d{5}-of-\d{5})?\.safetensors|pytorch_model(-\d{5}-of-\d{5})?\.bin")
 MAX_STEP = 2**63 - 1
@@ -25,13 +26,13 @@ def read_config(folder: Path) -> dict:
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise EvalkitError("no config.json: not a Hugging Face model folder", folder) from None
+        raise CheckpointError("no config.json: not a Hugging Face model folder", folder) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise EvalkitError(f"config.json cannot be read ({e})", folder) from None
+        raise CheckpointError(f"config.json cannot be read ({e})", folder) from None
     if not isinstance(config, dict):
-        raise EvalkitError("config.json is not a JSON object", folder)
+        raise CheckpointError("config.json is not a JSON object", folder)
     if config.get("auto_map") or config.get("trust_remote_code"):
-        raise EvalkitError("config.json asks for code of its own (auto_map); evalkit never runs remote code: "
+        raise CheckpointError("config.json asks for code of its own (auto_map); evalkit never runs remote code: "
                            "use an architecture transformers has built in", folder)
     return config
 
@@ -68,7 +69,14 @@ class FolderCheckpoint:
         return SimpleNamespace(vocab_size=c.get("vocab_size"), max_seq_len=context)
 
     def recorded_file(self, key: str) -> Path | None:
-        return None  # a Trainer records no evalkit paths
+        """The start of the run: config.json's _name_or_path, when it is a model folder on this machine (a hub id
+        is not: nothing is fetched); a Trainer records no other evalkit path."""
+        value = self.config.get("_name_or_path") if key == "init_ckpt" else None
+        try:
+            start = Path(value) if isinstance(value, str) and value else None
+            return start if start and is_hf_folder(start) and start.resolve() != self.path.resolve() else None
+        except (OSError, ValueError):
+            return None
 
 
 def read_folder(path) -> FolderCheckpoint:
@@ -77,12 +85,12 @@ def read_folder(path) -> FolderCheckpoint:
     config = read_config(folder)
     vocab = config.get("vocab_size")
     if not (isinstance(vocab, int) and not isinstance(vocab, bool) and 1 <= vocab <= 1 << 24):
-        raise EvalkitError(f"config.json's vocab_size is {vocab!r}, not a vocabulary size: is it a causal language "
+        raise CheckpointError(f"config.json's vocab_size is {vocab!r}, not a vocabulary size: is it a causal language "
                            f"model's config?", folder)
     weights = sorted(p.name for p in folder.iterdir() if WEIGHTS.fullmatch(p.name) or p.name.endswith(".index.json"))
     if not any(WEIGHTS.fullmatch(w) for w in weights):
         adapter = (folder / "adapter_config.json").is_file()
-        raise EvalkitError("an adapter (adapter_config.json) without its base: LoRA/PEFT folders are not judged yet"
+        raise CheckpointError("an adapter (adapter_config.json) without its base: LoRA/PEFT folders are not judged yet"
                            if adapter else "no model weights (model.safetensors, sharded safetensors or "
                            "pytorch_model.bin)", folder)
     step = global_step(folder)
