@@ -8,6 +8,7 @@ becomes one CheckpointError line naming the file and the problem.
 import errno
 import os
 import pickle
+import shutil
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -323,7 +324,10 @@ def remove_dead_temps(directory, pattern=".*.tmp-*") -> list[Path]:
     for tmp in Path(directory).glob(pattern):
         pid = tmp.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
-            tmp.unlink(missing_ok=True)
+            if tmp.is_dir() and not tmp.is_symlink():  # a model folder being kept (evalkit.versions.keep_folder)
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
             removed.append(tmp)
     return removed
 

@@ -34,7 +34,8 @@ class DataError(EvalkitError):
 
 
 def read_conversations(path) -> list[list[tuple[str, str]]]:
-    """Each conversation as (question, answer) pairs; any malformed line is a DataError naming file:line."""
+    """Each conversation as (question, answer) pairs; any malformed line is a DataError naming file:line. A line
+    is a list of user/assistant turns, or a TRL-style row {"messages": [...]} whose system turns are left out."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -49,6 +50,8 @@ def read_conversations(path) -> list[list[tuple[str, str]]]:
             turns = json.loads(line)
         except json.JSONDecodeError as e:
             raise DataError(f"{where}: invalid JSON ({e.msg} at column {e.colno})") from None
+        if isinstance(turns, dict) and isinstance(turns.get("messages"), list):  # TRL's conversational rows
+            turns = [t for t in turns["messages"] if not (isinstance(t, dict) and t.get("role") == "system")]
         if not isinstance(turns, list) or not turns or len(turns) % 2:
             raise DataError(f"{where}: expected a list of user/assistant turns in pairs")
         pairs = []

@@ -117,3 +117,12 @@ def test_build_needs_base_english_and_evalkit_data_writes_one(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("evalkit data: ") and "conversations.jsonl:1: invalid JSON" in err and err.count("\n") == 1
     assert (tmp_path / "base_corpus.txt").exists()  # written first, kept for the next try
+
+
+def test_trl_style_rows_with_a_messages_list_read_as_the_same_conversations(tmp_path):
+    plain = [[{"role": "user", "content": "Why is the sky blue?"}, {"role": "assistant", "content": "Light scatters."}]]
+    rows = [{"messages": [{"role": "system", "content": "Be brief."}, *plain[0]], "source": "x"}]
+    (tmp_path / "plain.jsonl").write_text("".join(json.dumps(c) + "\n" for c in plain))
+    (tmp_path / "trl.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert data.read_conversations(tmp_path / "trl.jsonl") == data.read_conversations(tmp_path / "plain.jsonl") == [
+        [("Why is the sky blue?", "Light scatters.")]]
