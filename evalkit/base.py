@@ -82,6 +82,16 @@ class Base:
         return f"base {self.path} ({at}{self.why})"
 
 
+def hub_note(ckpt) -> str:
+    """What to do when a Hugging Face folder names its start on the hub (nothing is fetched behind the user's back)."""
+    hub = getattr(ckpt, "hub_start", None)
+    if not hub:
+        return ""
+    local = hub.rpartition("/")[2]
+    return (f"its config names {hub} (the Hugging Face hub) as its start, which evalkit does not download: "
+            f"huggingface-cli download {hub} --local-dir {local}, then pass --baseline {local}")
+
+
 def judging_with(parts: RunParts, base: Base, suite_path=None, gap: bool = True) -> list[str]:
     """What a judgement rests on, one line each: the base, the parts, the suite, the gap, what was ambiguous."""
     gap_lines = base.gap.lines() if base.gap and gap else []
@@ -101,8 +111,8 @@ def base_of(ckpt: Checkpoint, result: Evaluation, parts: RunParts, suite: Suite,
     version and process: the gates ask again), its gap measured."""
     path, why, note = find_base(ckpt.path.parent, explicit, ckpt.recorded_file("init_ckpt"))
     if path is None:
-        return Base(note=note, gap=DomainGap(None, None, None, note="not measured (no base found; pass --baseline "
-                                                                          "PATH)"))
+        return Base(note=note or hub_note(ckpt), gap=DomainGap(None, None, None, note="not measured (no base found; "
+                                                                                      "pass --baseline PATH)"))
     itself = path.resolve() == ckpt.path.resolve()
     try:
         st = path.stat()

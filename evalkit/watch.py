@@ -24,7 +24,7 @@ from typing import Callable
 
 from evalkit.model.checkpoint import Checkpoint, CheckpointError, is_hf_folder, remove_dead_temps
 
-from .base import WatchedBase, judging_with
+from .base import WatchedBase, hub_note, judging_with
 from .config import load_config, load_part_paths
 from .errors import EvalkitError
 from .evaluate import Diverged, evaluate, read_any, warm_up
@@ -225,14 +225,14 @@ class Watcher:
                 self.base.iter_num = ckpt.iter_num if itself else self.base.iter_num
                 self.base.measure_gap(self.parts, base.path, ckpt if itself else None, self.device)
             lines = judging_with(self.parts, self.base.current, self.suite.path)
-            if base.path is None:
-                lines[0] = "base: the run's first version (none is named like a base or recorded by the trainer)"
+            if base.path is None:  # and where a folder names its start on the hub, how to get it
+                lines[0:1] = ["base: the run's first version (none is named like a base or recorded by the trainer)",
+                              *filter(None, [hub_note(ckpt)])]
             self.say("judging with:\n" + "\n".join(f"  {line}" for line in lines))
         return self.parts
 
     def find_parts_at_start(self):
-        """Show the parts before the first scan, from the base or the oldest checkpoint there (if one loads);
-        otherwise they are found, and shown, with the first checkpoint that arrives."""
+        """The parts shown before the first scan, from the base or the oldest checkpoint, if one loads (else later)."""
         path = self.base.path
         if path is None:
             sigs = checkpoint_files(self.out_dir, self.skip, lambda *a, **k: None)  # said when the scan meets them

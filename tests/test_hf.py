@@ -229,3 +229,37 @@ def test_a_trainer_s_run_of_folders_is_watched_as_its_llama2c_twin_is(base_run, 
     weights = next((work / "rep_hf" / "kept").glob("*_checkpoint-40")) / "model.safetensors"
     assert os.path.samefile(weights, hf / "checkpoint-40" / "model.safetensors")  # a hard link, not a copy
     assert not any(p.name == "optimizer.pt" for p in (work / "rep_hf" / "kept").rglob("*"))
+
+
+def test_a_folder_that_names_its_start_on_the_hub_says_how_to_get_it_and_fetches_nothing(base_run, tiny_data, tmp_path,
+                                                                                         capsys):
+    pytest.importorskip("transformers")
+    folder = tmp_path / "checkpoint-60"
+    assert main(["export", str(ckpts(base_run) / "ckpt_000060.pt"), str(folder), "--format", "hf", "--tokenizer",
+                 str(tiny_data / "tok512.model")]) == 0
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps(config | {"_name_or_path": "HuggingFaceTB/SmolLM2-135M"}))
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
+    capsys.readouterr()
+    assert main(["eval", str(folder), "--suite", str(tmp_path / "suite.toml"), "--qa",
+                 str(tiny_data / "conversations.jsonl")]) == 1  # a 60-step toy fails format and topic alone
+    out = capsys.readouterr().out
+    assert ("its config names HuggingFaceTB/SmolLM2-135M (the Hugging Face hub) as its start, which evalkit does not "
+            "download: huggingface-cli download HuggingFaceTB/SmolLM2-135M --local-dir SmolLM2-135M, then pass "
+            "--baseline SmolLM2-135M") in out
+
+
+def test_watch_says_the_same_where_no_base_is_found_and_takes_the_first_version(base_run, tiny_data, work, capsys):
+    pytest.importorskip("transformers")
+    folder = work / "out" / "checkpoint-60"
+    assert main(["export", str(ckpts(base_run) / "ckpt_000060.pt"), str(folder), "--format", "hf", "--tokenizer",
+                 str(tiny_data / "tok512.model")]) == 0
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps(config | {"_name_or_path": "HuggingFaceTB/SmolLM2-135M"}))
+    capsys.readouterr()
+    assert main(["watch", "out", "--once", "--suite", "suite.toml", "--interval", "0.05", "--qa",
+                 str(tiny_data / "conversations.jsonl")]) == 3  # the only version is the base: nothing to judge yet
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("  base: the run's first version (none is named like a base or recorded by the trainer)")
+    assert lines[at + 1].startswith("  its config names HuggingFaceTB/SmolLM2-135M (the Hugging Face hub) as its start")
+    assert any(line.startswith("base: checkpoint-60 (iter 60), the run's first version, kept as ") for line in lines)

@@ -18,6 +18,7 @@ from evalkit.model.checkpoint import CheckpointError, is_hf_folder
 
 WEIGHTS = re.compile(r"model(-\d{5}-of-\d{5})?\.safetensors|pytorch_model(-\d{5}-of-\d{5})?\.bin")
 MAX_STEP = 2**63 - 1
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}")  # owner/name, as the hub spells a model
 
 
 def read_config(folder: Path) -> dict:
@@ -67,6 +68,18 @@ class FolderCheckpoint:
         c = self.config
         context = c.get("max_position_embeddings") or c.get("n_positions")
         return SimpleNamespace(vocab_size=c.get("vocab_size"), max_seq_len=context)
+
+    @property
+    def hub_start(self) -> str | None:
+        """config.json's _name_or_path when it names a model on the Hugging Face hub, not a folder here: evalkit
+        never fetches it, and says how to."""
+        value = self.config.get("_name_or_path")
+        if not (isinstance(value, str) and HUB_ID.fullmatch(value)):
+            return None
+        try:
+            return None if Path(value).exists() else value
+        except (OSError, ValueError):
+            return None
 
     def recorded_file(self, key: str) -> Path | None:
         """The start of the run: config.json's _name_or_path, when it is a model folder on this machine (a hub id
