@@ -75,7 +75,7 @@ def dispatch(argv: list[str]) -> int:
                     "code (READY 0, OVERFIT or DIVERGED 1, CONTINUE 3)")
     wa.add_argument("--exit-on-stop", action="store_true", help="exit with the verdict's code at a STOP verdict")
     wa.add_argument("--keep-as", default=None, metavar="PATH", help="with -- COMMAND: where the recommended "
-                    "checkpoint is kept (default: OUT_DIR/ckpt_best.pt)")
+                    "checkpoint is kept (default: OUT_DIR/ckpt_best.pt; OUT_DIR/best_model/ for a model folder)")
     wa.epilog = ("evalkit watch OUT_DIR [flags] -- COMMAND ...: run COMMAND (your trainer) as a child, judge its "
                  "saves, stop it at a STOP verdict and keep the recommended checkpoint")
     ex = sub.add_parser("export", help="write a checkpoint as llama2.c's run.c .bin (+ tokenizer.bin), as .npz, or "
@@ -314,7 +314,8 @@ def watch_trainer(watcher, trainer, args) -> int:
         watcher.say(f"the trainer finished by itself (exit {trainer.proc.returncode})")
     recommended = (watcher.last_run or {}).get("recommended_path")
     if recommended:
-        dest = Path(args.keep_as) if args.keep_as else out_dir / "ckpt_best.pt"
+        dest = Path(args.keep_as) if args.keep_as else out_dir / ("best_model" if Path(recommended).is_dir() else
+                                                                  "ckpt_best.pt")
         said = keep(Path(recommended), dest, watcher.base.path)
         watcher.say(said)
         if said.startswith("kept"):

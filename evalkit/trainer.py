@@ -191,10 +191,13 @@ def settle(out_dir: Path, quiet: float = 0.25, bound: float | None = None) -> tu
 
 
 def keep(src: Path, dest: Path, base: Path | None) -> str:
-    """Copy the judged bytes of the recommended checkpoint to dest atomically; what was done, in words."""
+    """Copy the judged bytes of the recommended checkpoint (a file, or a model folder) to dest atomically; what was
+    done, in words."""
     src, dest = Path(src), Path(dest)
     if base is not None and dest.resolve() == Path(base).resolve():
         return f"not kept as {dest}: that is the base; pass --keep-as PATH"
+    if src.is_dir():
+        return _keep_folder(src, dest)
     replaced = dest.exists() and dest.read_bytes() != src.read_bytes()
 
     def copy(f):
@@ -203,6 +206,19 @@ def keep(src: Path, dest: Path, base: Path | None) -> str:
 
     atomic_write(dest, copy)
     return f"kept the recommended checkpoint as {dest}" + (f" (it replaced the old {dest.name})" if replaced else "")
+
+
+def _keep_folder(src: Path, dest: Path) -> str:
+    """A model folder copied beside dest under a temp name, then renamed into place (an old one set aside first)."""
+    tmp, old = (dest.with_name(f".{dest.name}.{what}-{os.getpid()}") for what in ("tmp", "old"))
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp)
+    replaced = dest.exists()
+    if replaced:
+        os.rename(dest, old)
+    os.rename(tmp, dest)
+    shutil.rmtree(old, ignore_errors=True)
+    return f"kept the recommended checkpoint as {dest}/" + (f" (it replaced the old {dest.name}/)" if replaced else "")
 
 
 # --------------------------------------------------------------------------- llama2.c's flags, read before it starts

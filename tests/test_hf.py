@@ -263,3 +263,105 @@ def test_watch_says_the_same_where_no_base_is_found_and_takes_the_first_version(
     at = lines.index("  base: the run's first version (none is named like a base or recorded by the trainer)")
     assert lines[at + 1].startswith("  its config names HuggingFaceTB/SmolLM2-135M (the Hugging Face hub) as its start")
     assert any(line.startswith("base: checkpoint-60 (iter 60), the run's first version, kept as ") for line in lines)
+
+
+@pytest.fixture(scope="module")
+def gpt2(tmp_path_factory) -> Path:
+    """A tiny GPT-2 (random weights) with a byte-level BPE trained here on the demo's base English: another
+    architecture and another tokenizer family than the Llama export, saved as transformers saves them."""
+    tf = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer as BPE
+    from tokenizers import decoders, models, pre_tokenizers, trainers
+
+    folder = tmp_path_factory.mktemp("gpt2") / "model"
+    bpe = BPE(models.BPE())
+    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+    bpe.train_from_iterator(generate_corpus(100_000, 1).split("\n\n"), trainers.BpeTrainer(
+        vocab_size=600, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok = tf.PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<|endoftext|>", eos_token="<|endoftext|>")
+    torch.manual_seed(0)
+    model = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=len(tok), n_positions=128, n_embd=32, n_layer=2, n_head=2,
+                                             bos_token_id=0, eos_token_id=0))
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+def test_a_gpt2_folder_with_a_byte_level_bpe_is_judged_too(gpt2, tiny_data, tmp_path, capsys):
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
+    flags = ["--suite", str(tmp_path / "suite.toml"), "--qa", str(tiny_data / "conversations.jsonl"), "--json"]
+    capsys.readouterr()
+    assert main(["eval", str(gpt2), *flags]) == 1  # random weights: format and topic fail
+    result = json.loads(capsys.readouterr().out)
+    chance = np.log(600)
+    assert abs(result["metrics"]["qa_val_loss"] - chance) < 0.2  # a random model is at chance, as it should be
+    assert len(result["answers"]) == 4 and all(isinstance(a["raw"], str) and a["raw"] for a in result["answers"])
+    assert result["checks"]["format"]["status"] == "fail" and result["checks"]["drift"]["status"] == "skipped"
+
+
+def test_a_folder_whose_weights_hold_nan_is_named_as_diverged(gpt2, tiny_data, tmp_path, capsys):
+    tf = pytest.importorskip("transformers")
+    model = tf.GPT2LMHeadModel.from_pretrained(gpt2, local_files_only=True)
+    with torch.no_grad():
+        model.transformer.h[0].mlp.c_fc.weight[0, 0] = float("nan")
+    broken = tmp_path / "broken"
+    model.save_pretrained(broken)
+    tf.AutoTokenizer.from_pretrained(gpt2, local_files_only=True).save_pretrained(broken)
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
+    capsys.readouterr()
+    assert main(["eval", str(broken), "--suite", str(tmp_path / "suite.toml")]) == 1
+    assert capsys.readouterr().out == (f"FAIL: {broken}: weights contain NaN (transformer.h.0.mlp.c_fc.weight): the "
+                                       f"run diverged\n")
+
+
+HF_TRAINER = """
+import shutil, sys, time
+from pathlib import Path
+out = Path("out")
+for src in sys.argv[1:]:  # as a Trainer saves: a checkpoint-N/ folder appears whole
+    tmp = out / ("." + Path(src).name)
+    shutil.copytree(src, tmp)
+    tmp.rename(out / Path(src).name)
+    print("saved", Path(src).name, flush=True)
+    time.sleep(1)
+time.sleep(600)  # training on: only evalkit's stop ends it in time
+"""
+
+
+def test_the_closed_loop_stops_a_hugging_face_trainer_and_keeps_its_folder(base_run, tiny_data, tmp_path):
+    """`evalkit watch out -- python trainer.py` where the trainer writes checkpoint-N/ folders: READY (lenient
+    thresholds), the trainer stopped, the recommended folder kept whole as out/best_model/."""
+    pytest.importorskip("transformers")
+    import subprocess
+    import sys
+
+    from .conftest import LENIENT, subprocess_env
+
+    (tmp_path / "evalkit.toml").write_text(LENIENT)
+    (tmp_path / "suite.toml").write_text(TINY_SUITE)
+    (tmp_path / "trainer.py").write_text(HF_TRAINER)
+    (tmp_path / "out").mkdir()
+    saves = []
+    for n in (20, 40, 60):
+        folder = tmp_path / "saves" / (f"checkpoint-{n}" if n != 20 else "base_hf")
+        assert main(["export", str(ckpts(base_run) / f"ckpt_0000{n}.pt"), str(folder), "--format", "hf",
+                     "--tokenizer", str(tiny_data / "tok512.model")]) == 0
+        (folder / "trainer_state.json").write_text(json.dumps({"global_step": n}))
+        saves += [str(folder)] if n != 20 else []
+    evalkit = subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", "watch", "out", "--report", "rep", "--suite", "suite.toml",
+         "--interval", "0.2", "--baseline", str(tmp_path / "saves" / "base_hf"), "--qa",
+         str(tiny_data / "conversations.jsonl"), "--", sys.executable, "trainer.py", *saves],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=subprocess_env())
+    out = evalkit.stdout
+    assert evalkit.returncode == 0, out + evalkit.stderr  # READY
+    verdict = json.loads((tmp_path / "rep" / "verdict.json").read_text())
+    assert (verdict["outcome"], verdict["checkpoint"], verdict["kept_as"]) == ("READY", "checkpoint-40",
+                                                                               "out/best_model")
+    assert "STOP — READY: use checkpoint-40: stopped the trainer (pid " in out
+    assert "kept the recommended checkpoint as out/best_model/" in out
+    kept = tmp_path / "out" / "best_model"
+    assert sorted(p.name for p in kept.iterdir()) == sorted(p.name for p in (tmp_path / "saves" / "checkpoint-40")
+                                                            .iterdir())
+    assert (kept / "model.safetensors").read_bytes() == \
+        (tmp_path / "saves" / "checkpoint-40" / "model.safetensors").read_bytes()
