@@ -45,9 +45,11 @@ class EvalkitCallback(TrainerCallback):
         return self
 
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
+        if not state.is_world_process_zero:
+            return  # one judge per run: the main process's
         base = self.baseline
-        if base is None and state.is_world_process_zero:
-            base = self.report_dir / "base"  # the model before this fine-tune: the base every save is judged against
+        if base is None:  # the model before this fine-tune: the base every save is judged against (one saved by
+            base = self.report_dir / "base"  # an earlier start of this run is kept: a resumed run keeps its base)
             if not (base / "config.json").is_file():
                 model.save_pretrained(base, safe_serialization=True)
                 if processing_class is not None:
