@@ -27,9 +27,10 @@ from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
 
 from evalkit.cli import main as evalkit  # noqa: E402
 from evalkit.democorpus import generate_corpus  # noqa: E402
-from evalkit.evaluate import evaluate, read_any  # noqa: E402
+from evalkit.evaluate import evaluate  # noqa: E402
 from evalkit.parts import find_parts  # noqa: E402
 from evalkit.suite import DEFAULT_SUITE, load_suite  # noqa: E402
+from evalkit.versions import read_any  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "llama2c"
 SMOLLM2 = dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,

@@ -23,13 +23,13 @@ from evalkit.model.checkpoint import Checkpoint, CheckpointError, is_hf_folder
 
 from .gap import DomainGap
 from .errors import EvalkitError
-from .evaluate import Evaluation, evaluate, measure_gap, read_any
+from .evaluate import Evaluation, evaluate, measure_gap
 from .parts import RunParts
 from .results import Results
 from .store import finite
 from .suite import Suite
 from .criteria import CheckpointScores
-from .versions import Track, is_base_name, read_retrying, version_digest, version_sig, weights_digest
+from .versions import Track, is_base_name, read_any, read_retrying, version_digest, version_sig, weights_digest
 
 FIRST_VERSION = "the run's first version"
 

@@ -13,25 +13,25 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from evalkit.model.args import ModelArgs
-from evalkit.model.checkpoint import Checkpoint, is_hf_folder, read_checkpoint
+from evalkit.model.checkpoint import Checkpoint
 from evalkit.model.data import answer_mask
 from evalkit.model.qa import STOP, extract_answer
 from evalkit.model.transformer import Transformer
 
+from .errors import EvalkitError
 from .gap import LISTED, DomainGap
-from .hf.folder import FolderCheckpoint, read_folder
+from .hf.folder import FolderCheckpoint
 from .hf.model import HFModel
 from .models import AskedModel, Llama2cModel
-from .errors import EvalkitError
 from .parts import RunParts
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Origins, Score
 from .suite import Suite
+from .versions import read_any
 
 
 @dataclass
@@ -86,11 +86,6 @@ def beside_trainer(device: str):
 
 class Diverged(EvalkitError):
     """Non-finite weights or loss: the checkpoint is named as diverged (a STOP), never scored."""
-
-
-def read_any(path) -> Checkpoint | FolderCheckpoint:
-    """A llama2.c checkpoint file (ours too), or a Hugging Face model folder (config.json inside)."""
-    return read_folder(path) if is_hf_folder(Path(path)) else read_checkpoint(path)
 
 
 def open_model(ckpt: Checkpoint | FolderCheckpoint, tok, device: str, path=None) -> AskedModel:

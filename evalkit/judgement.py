@@ -12,10 +12,11 @@ from pathlib import Path
 from .base import Base, base_of
 from .config import load_config, load_part_paths
 from .criteria import FAIL, PASS, SKIPPED
-from .evaluate import Evaluation, evaluate, read_any
+from .evaluate import Evaluation, evaluate
 from .parts import RunParts, find_parts
 from .suite import DEFAULT_SUITE, Suite, load_suite
 from .verdict import CheckpointScores, check_criteria, judge
+from .versions import read_any
 
 
 @dataclass

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from evalkit.model.checkpoint import CheckpointError, atomic_write, is_hf_folder, not_a_file, read_checkpoint
+from evalkit.model.checkpoint import Checkpoint, CheckpointError, atomic_write, is_hf_folder, not_a_file, read_checkpoint
 
 from .hf.folder import WEIGHTS, FolderCheckpoint, read_folder
 
@@ -65,12 +65,17 @@ def file_sig(st: os.stat_result) -> tuple:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
+def read_any(path) -> Checkpoint | FolderCheckpoint:
+    """A llama2.c checkpoint file (ours too), or a Hugging Face model folder (config.json inside)."""
+    return read_folder(path) if is_hf_folder(Path(path)) else read_checkpoint(path)
+
+
 def read_retrying(path: Path, t: Track, now: float, interval: float):
     """The one load-retry path, for the base and the checkpoints alike: the checkpoint at path, or None to try again
     after `interval` (a settled file may still be mid-save on a slow disk); the CheckpointError itself once the file
     failed BROKEN_AFTER times in a row."""
     try:
-        return read_folder(path) if is_hf_folder(Path(path)) else read_checkpoint(path)
+        return read_any(path)
     except CheckpointError:
         t.failures += 1
         t.next_try = now + interval

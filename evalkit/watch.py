@@ -27,7 +27,7 @@ from evalkit.model.checkpoint import Checkpoint, CheckpointError, is_hf_folder, 
 from .base import WatchedBase, hub_note, judging_with
 from .config import load_config, load_part_paths
 from .errors import EvalkitError
-from .evaluate import Diverged, evaluate, read_any, warm_up
+from .evaluate import Diverged, evaluate, warm_up
 from .intake import Intake, Version
 from .outputs import Outputs
 from .parts import RunParts, find_parts
@@ -35,7 +35,7 @@ from .report import assemble_run
 from .results import Results, run_scores
 from .suite import DEFAULT_SUITE, load_suite
 from .verdict import SKIPPED, STOP_OUTCOMES, CheckpointScores, RunVerdict, check_criteria, judge
-from .versions import Sightings, checkpoint_files
+from .versions import Sightings, checkpoint_files, read_any
 
 REPORT_EVERY = 10.0  # seconds between report updates while working through a backlog of checkpoints
 

@@ -86,7 +86,7 @@ class HFModel:
 
     def __init__(self, folder, device: str = "cpu", tokenizer: "HFTokenizer | None" = None):
         self.folder = Path(folder)
-        self.config = read_config(self.folder)
+        read_config(self.folder)  # checked before transformers sees it: no code of its own
         self.tok = tokenizer or HFTokenizer(self.folder)
         tf = transformers_or_say()
         try:
