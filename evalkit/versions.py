@@ -106,8 +106,20 @@ def sig_now(path) -> tuple | None:
 
 
 def sha256_file(path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    """A file's sha256, remembered by its device, inode, size and mtime (the sig a settled version is known by): a
+    folder's weights are read once, for its version, its weights' digest and the check of its kept hard links."""
+    st = os.stat(path)
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)  # a hard link at another path is the same file
+    if key not in _HASHED:
+        with open(path, "rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        if len(_HASHED) >= 256:
+            _HASHED.pop(next(iter(_HASHED)))  # the oldest
+        _HASHED[key] = digest
+    return _HASHED[key]
+
+
+_HASHED: dict[tuple, str] = {}
 
 
 def version_digest(path) -> str:
