@@ -26,6 +26,11 @@ def needs_evaluation(row: dict | None) -> bool:
     return row is None or row["status"] == "error"
 
 
+def stored(name: str, t: Track) -> dict:
+    """What the store keeps of a version before it is read: its digest, name, size, mtime and when it was seen."""
+    return dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1], seen_at=t.seen_at)
+
+
 @dataclass
 class Version:
     """A new version, read and kept: what the watcher judges."""
@@ -70,8 +75,7 @@ class Intake:
         if ckpt is None:
             return None
         self.base.recorded = self.base.recorded or ckpt.recorded_file("init_ckpt")
-        row = dict(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1], seen_at=t.seen_at,
-                   iter_num=ckpt.iter_num, weights=weights_digest(ckpt))
+        row = stored(name, t) | dict(iter_num=ckpt.iter_num, weights=weights_digest(ckpt))
         if self.duplicate(name, t, row):
             return None
         kept = self.keep(name, t)
@@ -95,8 +99,7 @@ class Intake:
             try:
                 ckpt = read_retrying(path, t, time.monotonic(), self.interval)
             except CheckpointError as e:
-                self.results.put_version(id=t.digest, name=name, size=t.sig[0], mtime_ns=t.sig[1], status="broken",
-                                         error=str(e), seen_at=t.seen_at)
+                self.results.put_version(**stored(name, t), status="broken", error=str(e))
                 self.say(f"{name}: broken, not evaluated: {e}")
                 t.done = True
                 return None
