@@ -140,7 +140,8 @@ class WatchedBase:
         self.interval, self.say, self.doing = interval, say, doing
         self.recorded: Path | None = None  # the start our trainer recorded in a checkpoint
         first = results.meta("base_path")  # the run's first version, made the base by a watcher
-        self.first_version: Path | None = Path(first) if first and Path(first).is_file() else None
+        self.first_version: Path | None = Path(first) if first and (Path(first).is_file() or is_hf_folder(
+            Path(first))) else None  # a kept file, or a kept model folder
         self.track: tuple[Path, Track] | None = None
         self.judged = Base()  # the last base judged (its evaluation, digest, weights)
         self.gap: DomainGap | None = None

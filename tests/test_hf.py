@@ -263,6 +263,11 @@ def test_watch_says_the_same_where_no_base_is_found_and_takes_the_first_version(
     at = lines.index("  base: the run's first version (none is named like a base or recorded by the trainer)")
     assert lines[at + 1].startswith("  its config names HuggingFaceTB/SmolLM2-135M (the Hugging Face hub) as its start")
     assert any(line.startswith("base: checkpoint-60 (iter 60), the run's first version, kept as ") for line in lines)
+    assert main(["watch", "out", "--once", "--suite", "suite.toml", "--interval", "0.05", "--qa",
+                 str(tiny_data / "conversations.jsonl")]) == 3  # started again: the same base, remembered
+    again = capsys.readouterr().out
+    assert "  base " in again and "_checkpoint-60 (iter 60, the run's first version)" in again
+    assert "kept as" not in again  # not chosen a second time
 
 
 @pytest.fixture(scope="module")
