@@ -167,9 +167,11 @@ def group_alive(pgid: int) -> bool:
 
 
 def _snapshot(out_dir: Path) -> dict:
+    """(size, mtime) of every file in out_dir and in its folders one level down (a Trainer's checkpoint-N/)."""
     try:
-        return {p.name: (st.st_size, st.st_mtime_ns) for p in out_dir.iterdir() if p.is_file()
-                for st in [p.stat()]}
+        files = [f for p in out_dir.iterdir() for f in (p.iterdir() if p.is_dir() else [p])]
+        return {str(f.relative_to(out_dir)): (st.st_size, st.st_mtime_ns) for f in files if f.is_file()
+                for st in [f.stat()]}
     except OSError:
         return {}
 

@@ -116,7 +116,9 @@ signal.signal(signal.SIGINT, lambda *a: saving.append(1))  # a save starts when 
 print("ready", flush=True)
 while not saving:
     time.sleep(0.01)
-with open(os.path.join(sys.argv[1], "ckpt.pt"), "wb") as f:
+path = os.path.join(sys.argv[1], sys.argv[3])  # a file in out/, or in a folder in it (a Trainer's checkpoint-N/)
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path, "wb") as f:
     for _ in range(int(sys.argv[2])):  # 0.1 s per chunk of 1 KiB
         f.write(b"x" * 1024)
         f.flush()
@@ -125,10 +127,10 @@ time.sleep(600)
 """
 
 
-def stubborn(tmp_path, chunks: int) -> Trainer:
+def stubborn(tmp_path, chunks: int, save: str = "ckpt.pt") -> Trainer:
     out = tmp_path / "out"
     out.mkdir()
-    t = Trainer([sys.executable, "-c", STUBBORN, str(out), str(chunks)], tmp_path / "trainer.log")
+    t = Trainer([sys.executable, "-c", STUBBORN, str(out), str(chunks), save], tmp_path / "trainer.log")
     end = time.monotonic() + 60
     while "ready" not in t.tail and time.monotonic() < end:
         time.sleep(0.02)
@@ -141,6 +143,15 @@ def test_sigkill_waits_for_the_save_in_progress_to_finish(tmp_path, monkeypatch)
     said = t.stop(tmp_path / "out")
     assert "with SIGKILL after waiting" in said and "cut short" not in said, said
     assert (tmp_path / "out" / "ckpt.pt").stat().st_size == 30 * 1024  # whole
+    assert t.poll() == -signal.SIGKILL
+
+
+def test_sigkill_waits_for_a_save_in_progress_inside_a_checkpoint_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(trainer_mod, "GRACE", 0.3)
+    t = stubborn(tmp_path, chunks=30, save="checkpoint-10/model.safetensors")  # as a Trainer writes its saves
+    said = t.stop(tmp_path / "out")
+    assert "with SIGKILL after waiting" in said and "cut short" not in said, said
+    assert (tmp_path / "out" / "checkpoint-10" / "model.safetensors").stat().st_size == 30 * 1024  # whole
     assert t.poll() == -signal.SIGKILL
 
 
