@@ -28,6 +28,7 @@ from .folder import read_config
 
 MAX_WINDOW = 512  # tokens per loss window and per sequence at most, whatever the model's context
 BATCH_ROWS = 64  # rows generated together
+LOSS_ROWS = 4  # loss windows per forward pass: 4 x 512 tokens of a 49,152 vocabulary's logits are 0.4 GB
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_config.json")
 
 
@@ -112,8 +113,12 @@ class HFModel:
     def loss(self, tokens: np.ndarray, mask: np.ndarray | None = None) -> float:
         bos = self.tok.bos_id if self.tok.bos_id is not None else -1
         x, y = windows(tokens, self.max_seq_len, bos, mask)
-        logits = self.model(input_ids=x.to(self.device)).logits.float()
-        return F.cross_entropy(logits.view(-1, logits.size(-1)), y.to(self.device).view(-1), ignore_index=-1).item()
+        total, counted = 0.0, int((y != -1).sum())
+        for i in range(0, len(x), LOSS_ROWS):  # a few windows at a time: a 150k vocabulary's logits are large
+            logits = self.model(input_ids=x[i:i + LOSS_ROWS].to(self.device)).logits.float()
+            total += F.cross_entropy(logits.view(-1, logits.size(-1)), y[i:i + LOSS_ROWS].to(self.device).view(-1),
+                                     ignore_index=-1, reduction="sum").item()
+        return total / counted if counted else float("nan")
 
     def answers(self, prompts: Sequence[str], sampling: Sampling, stop: Sequence[str]) -> list[str]:
         return generate_text(self, self.tok, list(prompts), sampling.max_new_tokens,
