@@ -20,7 +20,6 @@ import torch
 from evalkit.model.args import ModelArgs
 from evalkit.model.checkpoint import Checkpoint
 from evalkit.model.data import answer_mask
-from evalkit.model.qa import STOP, extract_answer
 from evalkit.model.transformer import Transformer
 
 from .errors import EvalkitError
@@ -96,11 +95,12 @@ def open_model(ckpt: Checkpoint | FolderCheckpoint, tok, device: str, path=None)
     return Llama2cModel(ckpt, tok, device)
 
 
-def sample_answers(model: AskedModel, suite: Suite) -> list[Answer]:
-    """Every prompt × samples_per_prompt, as the model answers them (raw), each with its extracted answer."""
+def sample_answers(model: AskedModel, suite: Suite, conversation) -> list[Answer]:
+    """Every prompt × samples_per_prompt put to the model in the run's format, as it answers them (raw), each with
+    its extracted answer."""
     rows = [(p, i) for p in suite.prompts for i in range(suite.sampling.samples_per_prompt)]
-    raws = model.answers([p.text for p, _ in rows], suite.sampling, STOP)
-    return [Answer(prompt_id=p.id, question=p.question, sample=i, raw=raw, text=extract_answer(raw),
+    raws = model.answers([conversation.prompt(p.question) for p, _ in rows], suite.sampling, conversation.stop)
+    return [Answer(prompt_id=p.id, question=p.question, sample=i, raw=raw, text=conversation.extract(raw),
                    topics=p.topics, held=p.held) for (p, i), raw in zip(rows, raws)]
 
 
@@ -123,7 +123,9 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     held = {"base_loss": parts.base_text.val if parts.base_text else None,
             "qa_val_loss": parts.qa.val if parts.qa else None,
             "qa_train_loss": parts.qa.train if parts.qa else None}
-    metrics = {k: model.loss(v) for k, v in held.items() if v is not None and len(v) > 1}
+    documents = {"qa_val_loss": not parts.conversation.packed, "qa_train_loss": not parts.conversation.packed}
+    metrics = {k: model.loss(v, documents=documents.get(k, False)) for k, v in held.items()
+               if v is not None and len(v) > 1}
     for key, loss in metrics.items():
         if not math.isfinite(loss):
             raise Diverged(f"{key} is {loss} on held-out text: the run diverged", ckpt.path)
@@ -132,14 +134,15 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
         raise EvalkitError(f"loss {min(metrics.values()):.2f} per token on its own training data is far worse than "
                            f"chance ({chance:.2f}): {tok.path} is probably not the tokenizer this model was "
                            f"trained with; pass --tokenizer", ckpt.path)
+    conversation = parts.conversation
     for prompt in suite.prompts:
-        n = len(tok.encode(prompt.text))
+        n = len(tok.encode(conversation.prompt(prompt.question)))
         if n >= model.max_seq_len:
             raise EvalkitError(f"prompt {prompt.id!r} is {n} tokens, too long for this model's max_seq_len "
                                f"{model.max_seq_len}; shorten it in the suite", ckpt.path)
-    answers = sample_answers(model, suite)
+    answers = sample_answers(model, suite, conversation)
     ctx = Context(known_words=lexicon(parts), training_text=parts.qa_text, base_text=parts.base_english,
-                  origins=origins(parts))
+                  origins=origins(parts), conversation=conversation)
     scores = [scorer(answers, ctx) for scorer in ALL_SCORERS]
     metrics |= {k: v for s in scores for k, v in s.metrics.items()}
     for key in ("train_loss", "val_loss"):
@@ -201,9 +204,9 @@ def measure_gap(parts, base_ckpt, device: str = "cpu") -> DomainGap:
     model = open_model(base_ckpt, parts.tokenizer, device)
     answer_loss = english_loss = None
     if qa.val is not None:
-        mask = answer_mask(parts.tokenizer, np.asarray(qa.val))
+        mask = answer_mask(parts.tokenizer, np.asarray(qa.val), parts.conversation.answers_in)
         if mask[1:].any():
-            answer_loss = model.loss(qa.val, mask)
+            answer_loss = model.loss(qa.val, mask, documents=not parts.conversation.packed)
     if english.val is not None:
         english_loss = model.loss(english.val)
     rare = [[w, c, round(pm, 1)] for w, c, pm in o.rare_answer_words()[:LISTED]]

@@ -27,6 +27,7 @@ from evalkit.model.data import read_conversations
 from evalkit.model.qa import answers_in, conversation_text, is_qa_document
 from evalkit.model.tokenizer import Tokenizer
 
+from .conversation import conversation_of
 from .errors import EvalkitError
 from .hf.folder import FolderCheckpoint
 from .hf.model import HFTokenizer
@@ -68,6 +69,11 @@ class RunParts:
     def qa_text(self) -> str:
         return "".join(self.qa.docs) if self.qa else ""
 
+    @property
+    def conversation(self):
+        """The run's conversation format (evalkit.conversation): the tokenizer's chat template, or the Q/A text."""
+        return conversation_of(self.tokenizer)
+
     @cached_property
     def answers(self) -> list[str]:
         """The Q/A data's answers (what the fine-tune learns to write)."""
@@ -84,7 +90,7 @@ class RunParts:
 
     def lines(self, suite_path=None) -> list[str]:
         """One line per part (evalkit.base.judging_with adds the base, its gap and the notes)."""
-        out = [f"tokenizer {self.tokenizer.path}",
+        out = [f"tokenizer {self.tokenizer.path}", f"conversations as {self.conversation.name}",
                self.qa.describe("Q/A data") if self.qa else "Q/A data: none found (pass --qa PATH)",
                self.base_text.describe("base English") if self.base_text else
                "base English: none (drift not measured; pass --base-text PATH)"]
@@ -156,13 +162,16 @@ def read_shards(tok: Tokenizer, folder: Path, files: list[Path] | None = None, l
 
 
 def read_jsonl(tok: Tokenizer, path: Path) -> Text:
+    """A chat JSONL: its documents in the Q/A text (the words the scorers read), its tokens in the run's own
+    format (a chat template's, where the tokenizer has one: what the model was trained on)."""
     convs = read_conversations(path)
     texts = [conversation_text(c) for c in convs]
+    rendered = [conversation_of(tok).render(c) for c in convs]
 
     def ids(docs):
         return np.asarray([t for d in docs for t in tok.encode(d, bos=True)], dtype=token_dtype(tok))
 
-    val, train = ids(texts[::QA_VAL_EVERY]), ids([t for i, t in enumerate(texts) if i % QA_VAL_EVERY])
+    val, train = ids(rendered[::QA_VAL_EVERY]), ids([t for i, t in enumerate(rendered) if i % QA_VAL_EVERY])
     return Text(_rel(path), texts, len(val) + len(train), val if len(val) > 1 else None, train)
 
 

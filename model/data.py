@@ -84,9 +84,10 @@ def encode_conversation(tok: Tokenizer, pairs):
     return ids, mask
 
 
-def answer_mask(tok: Tokenizer, ids: np.ndarray) -> np.ndarray:
+def answer_mask(tok: Tokenizer, ids: np.ndarray, spans_in=answers_in) -> np.ndarray:
     """1 where a token of BOS-separated Q/A token ids belongs to an answer: encode_conversation's mask, found
-    again in the decoded text, so it works on any trainer's shards."""
+    again in the decoded text, so it works on any trainer's shards. spans_in: where a decoded conversation's
+    answers are (a chat template's differ from the Q/A text's)."""
     mask = np.zeros(len(ids), np.uint8)
     bounds = [*np.flatnonzero(ids == tok.bos_id), len(ids)]
     for a, b in zip(bounds, bounds[1:]):
@@ -94,7 +95,7 @@ def answer_mask(tok: Tokenizer, ids: np.ndarray) -> np.ndarray:
         # byte_starts counts sentencepiece's dummy space; latin-1 makes one character per byte, and the
         # markers answers_in looks for are ASCII, so its offsets are byte offsets
         text = (" " + tok.decode(doc[1:])).encode().decode("latin-1")
-        spans = answers_in(text)
+        spans = spans_in(text)
         mask[a + 1:b] = [any(s <= p < e for s, e in spans) for p in tok.byte_starts(doc)[1:]]
     return mask
 

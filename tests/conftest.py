@@ -127,6 +127,32 @@ def llama2c_layout(ckpt, tiny_data, root):
     return root / "out" / "ckpt.pt"
 
 
+def tiny_gpt2(folder: Path, specials=(), chat_template=None) -> Path:
+    """A tiny GPT-2 (random weights) saved as transformers saves it, with a byte-level BPE of 600 pieces trained
+    here on the demo's base English (plus specials): another architecture and tokenizer family than the Llama
+    export. Needs transformers (the hf extra)."""
+    import torch
+    import transformers as tf
+    from tokenizers import Tokenizer as BPE
+    from tokenizers import decoders, models, pre_tokenizers, trainers
+
+    from evalkit.democorpus import generate_corpus
+
+    bpe = BPE(models.BPE())
+    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+    bpe.train_from_iterator(generate_corpus(100_000, 1).split("\n\n"), trainers.BpeTrainer(
+        vocab_size=600, special_tokens=["<|endoftext|>", *specials], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok = tf.PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
+                                     additional_special_tokens=list(specials))
+    tok.chat_template = chat_template
+    torch.manual_seed(0)
+    model = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=len(tok), n_positions=128, n_embd=32, n_layer=2, n_head=2,
+                                             bos_token_id=0, eos_token_id=0))
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
 def one_line_error(err: str, *words: str) -> str:
     """stderr after a user error: exactly one line, no traceback, holding each of words. Returns it."""
     assert err.count("\n") == 1 and err.endswith("\n") and "Traceback" not in err, err

@@ -21,7 +21,7 @@ from evalkit.model.tokenizer import Tokenizer
 from evalkit.models import Llama2cModel
 from evalkit.suite import DEFAULT_SUITE, load_suite
 
-from .conftest import ROOT, TINY_SUITE, ckpts, one_line_error
+from .conftest import ROOT, TINY_SUITE, ckpts, one_line_error, tiny_gpt2
 
 BASE, TOKENIZER = ROOT / "data" / "demo_base.pt", ROOT / "data" / "demo_tok4096.model"
 EDGES = ["Q: What is an echo?\nA:", "Ünïcode ☃ text 🙂 and  two  spaces ", "  leading spaces", "tabs\tand\nnewlines\n\n",
@@ -274,22 +274,8 @@ def test_watch_says_the_same_where_no_base_is_found_and_takes_the_first_version(
 def gpt2(tmp_path_factory) -> Path:
     """A tiny GPT-2 (random weights) with a byte-level BPE trained here on the demo's base English: another
     architecture and another tokenizer family than the Llama export, saved as transformers saves them."""
-    tf = pytest.importorskip("transformers")
-    from tokenizers import Tokenizer as BPE
-    from tokenizers import decoders, models, pre_tokenizers, trainers
-
-    folder = tmp_path_factory.mktemp("gpt2") / "model"
-    bpe = BPE(models.BPE())
-    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
-    bpe.train_from_iterator(generate_corpus(100_000, 1).split("\n\n"), trainers.BpeTrainer(
-        vocab_size=600, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    tok = tf.PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<|endoftext|>", eos_token="<|endoftext|>")
-    torch.manual_seed(0)
-    model = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=len(tok), n_positions=128, n_embd=32, n_layer=2, n_head=2,
-                                             bos_token_id=0, eos_token_id=0))
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    pytest.importorskip("transformers")
+    return tiny_gpt2(tmp_path_factory.mktemp("gpt2") / "model")
 
 
 def test_a_gpt2_folder_with_a_byte_level_bpe_is_judged_too(gpt2, tiny_data, tmp_path, capsys):

@@ -64,6 +64,8 @@ class HFTokenizer:
         self.path = folder
         self.vocab_size = len(self.hf)
         self.bos_id, self.eos_id = self.hf.bos_token_id, self.hf.eos_token_id
+        # a chat template's end of turn is a special token: decoded text keeps it, so an answer's end can be seen
+        self.keeps_specials = bool(getattr(self.hf, "chat_template", None))
 
     def encode(self, text: str, bos: bool = True, eos: bool = False) -> list[int]:
         ids = self.hf(text, add_special_tokens=False)["input_ids"]
@@ -71,7 +73,7 @@ class HFTokenizer:
             ([self.eos_id] if eos and self.eos_id is not None else [])
 
     def decode(self, ids) -> str:
-        return self.hf.decode([int(i) for i in ids], skip_special_tokens=True)
+        return self.hf.decode([int(i) for i in ids], skip_special_tokens=not self.keeps_specials)
 
     def byte_starts(self, ids) -> list[int]:
         """UTF-8 byte offset at which each token starts in `" " + text`, as Tokenizer.byte_starts gives them (the
@@ -110,9 +112,9 @@ class HFModel:
         return None
 
     @torch.no_grad()
-    def loss(self, tokens: np.ndarray, mask: np.ndarray | None = None) -> float:
+    def loss(self, tokens: np.ndarray, mask: np.ndarray | None = None, documents: bool = False) -> float:
         bos = self.tok.bos_id if self.tok.bos_id is not None else -1
-        x, y = windows(tokens, self.max_seq_len, bos, mask)
+        x, y = windows(tokens, self.max_seq_len, bos, mask, documents)
         total, counted = 0.0, int((y != -1).sum())
         for i in range(0, len(x), LOSS_ROWS):  # a few windows at a time: a 150k vocabulary's logits are large
             logits = self.model(input_ids=x[i:i + LOSS_ROWS].to(self.device)).logits.float()

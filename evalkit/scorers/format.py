@@ -1,4 +1,5 @@
-"""``format``: does each answer look like a well-formed "A: ..." line?
+"""``format``: does each answer look like a well-formed answer in the run's own format (evalkit.conversation):
+an "A: ..." line, or the chat template's assistant turn? The checks mean the same in both.
 
 Named checks per answer (all must pass for the answer to count as well-formed):
 
@@ -10,13 +11,14 @@ Named checks per answer (all must pass for the answer to count as well-formed):
     opening quote/bracket; a newline, a second space or punctuation junk
     (``, . : ; - ...``) right after "A:" fails.
 ``no_stray_markers``
-    no "Q:" / "A:" marker inside the extracted text.
+    no "Q:" / "A:" marker inside the extracted text (with a chat template: none of its role headers or special
+    tokens).
 ``ends_clean``
     the answer is not cut off mid-sentence.  Passes when the text ends with
     sentence-final punctuation (``. ! ? …``), optionally followed by closing
     quotes/brackets, or ends with a closing double quote.  It also passes when
     the model *itself* ended the answer -- ``raw`` continues after the text with
-    a blank line or a next "Q:" -- and the last word is not a dangling function
+    a blank line or a next "Q:" (a template's end of turn or EOS) -- and the last word is not a dangling function
     word ("the", "of", "and", ...): an unpunctuated but finished answer.  Text
     that simply runs into the end of ``raw`` without final punctuation is
     treated as truncated by the token budget and fails.
@@ -35,8 +37,7 @@ from __future__ import annotations
 
 import re
 
-from evalkit.model.qa import ENDED_HERE, MARKER
-
+from ..conversation import QA_TEXT, ChatTemplate, QAText
 from .types import Answer, Context, Score, sample_ref
 from .words import normalise_quotes, words
 
@@ -65,18 +66,18 @@ def _after_text(a: Answer) -> str | None:
     return None if i < 0 else a.raw[i + len(t):]
 
 
-def check_answer(a: Answer) -> dict[str, bool]:
+def check_answer(a: Answer, conversation: QAText | ChatTemplate = QA_TEXT) -> dict[str, bool]:
     text = normalise_quotes(a.text.strip())
     ws = words(text)
     res: dict[str, bool] = {}
     res["non_empty"] = any(ch.isalnum() for ch in text)
     res["starts_clean"] = bool(_START.match(normalise_quotes(a.raw)))
-    res["no_stray_markers"] = not MARKER.search(text)
+    res["no_stray_markers"] = not conversation.stray(text)
 
     ends = bool(_END.search(text))
     if not ends and ws and ws[-1] not in _DANGLING and text[-1:].isalnum():
         rest = _after_text(a)
-        ends = rest is not None and bool(ENDED_HERE.match(rest))
+        ends = rest is not None and conversation.ended(rest)
     res["ends_clean"] = ends
 
     aset = set(ws)
@@ -91,7 +92,7 @@ def score(answers: list[Answer], ctx: Context) -> Score:
     all_ok = 0
     failures = []
     for a in answers:
-        res = check_answer(a)
+        res = check_answer(a, ctx.conversation)
         for c, ok in res.items():
             passes[c] += ok
         failed = [c for c in CHECKS if not res[c]]

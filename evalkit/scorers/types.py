@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..conversation import QA_TEXT, ChatTemplate, QAText
 from .lexicon import Lexicon
 from .origins import Origins
 
@@ -20,8 +21,8 @@ class Answer:
     prompt_id: str
     question: str
     sample: int            # sample index 0..n-1 for this prompt (different sampling seed)
-    raw: str               # the generated continuation after "A:" exactly as produced
-    text: str              # the extracted answer: raw up to the next "Q:", blank line or end, stripped
+    raw: str               # the generated continuation after the prompt ("A:", or the template's) as produced
+    text: str              # the extracted answer: raw up to where the turn ends (evalkit.conversation), stripped
     topics: tuple[str, ...] = ()
     held: str = "out"      # "in" or "out"
 
@@ -32,6 +33,7 @@ class Context:
     training_text: str = ""                  # Q/A fine-tune training text (for memorisation)
     base_text: str = ""                      # base English: phrases it shares with the Q/A text are not copies
     origins: Origins | None = None           # where invented words came from (origins.py)
+    conversation: QAText | ChatTemplate = QA_TEXT  # the run's format: where an answer ends, its stray markers
 
 
 @dataclass
