@@ -3,6 +3,7 @@
     which     --baseline; else a file in OUT_DIR named like a base (base.pt, ckpt_v1_base.pt, *base*.pt); else the
               start our trainer recorded in its checkpoints; else (watch only) the run's first version, kept
     judged    with the same suite as every checkpoint, once per content (`watch` keeps it in the store)
+    samples   without base English, the text it writes itself, that drift is measured on (evalkit.evaluate)
     gap       the domain gap (evalkit.diagnosis): the base on the Q/A answers beside its own English
 
 Every verdict is relative to it. `evalkit eval` finds it in one go (base_of); `evalkit watch` follows it as the run
@@ -23,13 +24,14 @@ from evalkit.model.checkpoint import Checkpoint, CheckpointError, is_hf_folder
 
 from .gap import DomainGap
 from .errors import EvalkitError
-from .evaluate import Evaluation, evaluate, measure_gap
+from .evaluate import Evaluation, evaluate, measure_gap, own_samples
 from .parts import RunParts
 from .results import Results
 from .store import finite
 from .suite import Suite
 from .criteria import CheckpointScores
-from .versions import Track, is_base_name, read_any, read_retrying, version_digest, version_sig, weights_digest
+from .versions import (Track, is_base_name, read_any, read_retrying, sig_now, version_digest, version_sig,
+                       weights_digest)
 
 FIRST_VERSION = "the run's first version"
 
@@ -69,6 +71,10 @@ class Base:
     def metrics(self) -> dict | None:
         return self.evaluation.metrics if self.evaluation else None
 
+    @property
+    def samples(self) -> tuple[str, ...]:
+        return self.evaluation.samples if self.evaluation else ()
+
     def scores(self, label: str | None = None) -> CheckpointScores | None:
         """What the verdict compares every save with (None until the base is judged)."""
         if self.evaluation is None:
@@ -102,25 +108,26 @@ def judging_with(parts: RunParts, base: Base, suite_path=None, gap: bool = True)
 
 
 @lru_cache(maxsize=4)
-def _evaluation(path: str, sig: tuple, suite: Suite, parts: RunParts, device: str) -> Evaluation:
-    return evaluate(path, suite, parts, device)
+def _evaluation(path: str, sig: tuple, suite: Suite, parts: RunParts, device: str) -> tuple[Evaluation, DomainGap]:
+    """The base judged (with its own samples where there is no base English) and its gap: once per file version
+    and process (the gates ask again)."""
+    ckpt = read_any(path)
+    samples = own_samples(ckpt, parts, device) if parts.base_text is None else ()
+    return evaluate(path, suite, parts, device, ckpt, samples), measure_gap(parts, ckpt, device)
 
 
-def base_of(ckpt: Checkpoint, result: Evaluation, parts: RunParts, suite: Suite, device="cpu", explicit=None) -> Base:
-    """The base of one checkpoint (already evaluated as result), judged with the same suite (once per file
-    version and process: the gates ask again), its gap measured."""
+def base_of(ckpt: Checkpoint, parts: RunParts, suite: Suite, device="cpu", explicit=None) -> Base:
+    """The base of one checkpoint, judged with the same suite, its gap measured; the checkpoint is then judged
+    against it (with its samples)."""
     path, why, note = find_base(ckpt.path.parent, explicit, ckpt.recorded_file("init_ckpt"))
     if path is None:
         return Base(note=note or hub_note(ckpt), gap=DomainGap(None, None, None, note="not measured (no base found; "
                                                                                       "pass --baseline PATH)"))
-    itself = path.resolve() == ckpt.path.resolve()
     try:
-        st = path.stat()
+        sig = version_sig(path)
     except OSError as e:
         raise EvalkitError(f"base checkpoint: {e.strerror or e}", path) from None
-    evaluation = result if itself else _evaluation(str(path.resolve()), (st.st_size, st.st_mtime_ns), suite,
-                                                   parts, device)
-    gap = measure_gap(parts, ckpt if itself else read_any(path), device)
+    evaluation, gap = _evaluation(str(path.resolve()), sig, suite, parts, device)
     return Base(path, why, note, path.name, evaluation.iter_num, evaluation, gap)
 
 
@@ -146,6 +153,7 @@ class WatchedBase:
         self.judged = Base()  # the last base judged (its evaluation, digest, weights)
         self.gap: DomainGap | None = None
         self.iter_num: int | None = None
+        self.written: tuple[Path, tuple, tuple[str, ...]] | None = None  # the base's own samples: (path, sig, them)
 
     @property
     def current(self) -> Base:
@@ -184,6 +192,31 @@ class WatchedBase:
             self.results.set_meta("domain_gap", json.dumps(finite(self.gap.to_dict())))
         except sqlite3.Error:  # a full disk: the report and verdict.json carry it too
             pass
+
+    def own_samples(self, parts: RunParts, device: str) -> tuple[str, ...]:
+        """Where there is no base English, the text the base writes itself, that every save's drift is measured on:
+        written once per base content (kept in the store with the base's row; read back after a restart). ()
+        where there is base English, or no base to read yet."""
+        path = self.path
+        if parts.base_text is not None or path is None:
+            return ()
+        sig = sig_now(path)
+        if self.written and self.written[:2] == (path, sig):
+            return self.written[2]
+        judged = self.judged
+        if judged.evaluation and judged.evaluation.samples and judged.path and judged.path.resolve() == path.resolve():
+            samples = judged.evaluation.samples  # read back from the store
+        else:
+            try:
+                with self.doing("writing the base's own samples"):
+                    samples = own_samples(read_any(path), parts, device, path)
+            except (CheckpointError, OSError, EvalkitError) as e:  # said where the base is judged
+                self.say(f"  the base's own samples could not be written ({e}): drift not measured", once_key=str(e))
+                return ()
+            self.say(f"  no base English: drift measured on {len(samples)} texts the base {path.name} writes itself "
+                     f"(pass --base-text PATH with its own English)")
+        self.written = (path, sig, samples)
+        return samples
 
     def look(self, now: float) -> tuple[bool, Checkpoint | None]:
         """(still pending, the base read and due to be judged): judged once per content, its answers go beside each
@@ -226,7 +259,7 @@ class WatchedBase:
         self.say(f"evaluating the base {name} (iter {ckpt.iter_num})…")
         start = time.monotonic()
         with self.doing("judging the base"):
-            result = evaluate(path, self.suite, parts, device, ckpt=ckpt)
+            result = evaluate(path, self.suite, parts, device, ckpt=ckpt, samples=self.own_samples(parts, device))
         row = dict(id=t.digest, name=name, path=str(path.resolve()), weights=weights_digest(ckpt),
                    result=result.to_dict(), evaluated_at=time.time())
         self.results.put_base(**row)

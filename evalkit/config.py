@@ -50,6 +50,8 @@ class Thresholds:
     max_seed_similarity: float = 0.6
     #: Largest rise in loss per token (nats) on held-out base English over the base.
     max_drift: float = 0.5
+    #: The same, measured on text the base wrote itself where there is no base English (evalkit.evaluate).
+    max_sample_drift: float = 0.5
     #: Q/A validation loss this far (nats) above its lowest, while Q/A train loss falls, is a rise.
     max_val_rise: float = 0.05
     #: val_loss - train_loss above this (as our trainer records them) is a warning sign.
@@ -70,6 +72,7 @@ THRESHOLD_RULES: dict[str, tuple[type, float | None, float | None]] = {
     "max_memorisation": (float, 0.0, 1.0),
     "max_seed_similarity": (float, 0.0, 1.0),
     "max_drift": (float, None, None),
+    "max_sample_drift": (float, None, None),
     "max_val_rise": (float, 0.0, None),
     "overfit_gap": (float, None, None),
     "patience": (int, 1, None),

@@ -14,7 +14,8 @@ same suite:
   is noise (z ≈ 1.4); 1.4% vs 4.1% is not (z ≈ 5). An absolute cap ``max_invented_rate`` is available
   (1.0, i.e. off, by default; 0 means no invented word at all).
 - drift: the rise of loss per token on held-out base-English text over the base's, at most
-  ``max_drift`` nats. Measured on base text only; without it, drift is "not measured" with the reason.
+  ``max_drift`` nats. Without base English, on text the base wrote itself (evalkit.evaluate.own_samples), at
+  most ``max_sample_drift``; the check's line says which. With neither, "not measured" with the reason.
 - format: at least ``min_format`` of the answers pass every Q/A format check (an absolute floor).
 - topic: at least ``min_topic``, and significantly more answers on topic than the base's (same test, on
   answer counts) -- or, for a base already at the floor, no fewer than the base's.
@@ -137,11 +138,23 @@ def qa_loss(s, split: str) -> float | None:
     return own if own is not None else s.get(f"{split}_loss")
 
 
+#: Where drift is measured, first found first: (metric, on what, its limit's threshold).
+DRIFT_MEASURES = (("base_loss", "base English", "max_drift"),
+                  ("base_samples_loss", "the base's own samples", "max_sample_drift"))
+
+
+def drift_measure(s: Scores, base: Scores | None) -> tuple[str, str, str]:
+    """The measure drift is taken on: the first both the save and its base have (base English when neither)."""
+    return next((m for m in DRIFT_MEASURES if base is not None and s.get(m[0]) is not None
+                 and base.get(m[0]) is not None), DRIFT_MEASURES[0])
+
+
 def drift(s: Scores, base: Scores | None) -> float | None:
-    """Rise of loss per token on base-English text over the base's (nats)."""
-    if base is None or s.get("base_loss") is None or base.get("base_loss") is None:
+    """Rise of loss per token on base-English text over the base's (nats), or on the base's own samples."""
+    key = drift_measure(s, base)[0]
+    if base is None or s.get(key) is None or base.get(key) is None:
         return None
-    return s.get("base_loss") - base.get("base_loss")
+    return s.get(key) - base.get(key)
 
 
 # --------------------------------------------------------------------------- the checks
@@ -192,11 +205,12 @@ def _drift(s: Scores, base: Scores | None, t, why_missing: str = "") -> Check:
         else:  # both there, one not a number
             reason = s.why("base_loss") if s.get("base_loss") is None else f"the base's {base.why('base_loss')}"
         return _skip("drift", f"drift not measured ({reason})", None, t.max_drift, base is None)
-    ok = value <= t.max_drift
-    own, was = s.get("base_loss"), (base.get("base_loss") if base else None)
+    key, on, limit_key = drift_measure(s, base)
+    limit = getattr(t, limit_key)
+    own, was = s.get(key), (base.get(key) if base else None)
     losses = f"loss {own:.2f} vs the base's {was:.2f}; " if own is not None and was is not None else ""
-    text = f"drift {value:+.2f} nats on base English ({losses}limit {t.max_drift:.2f})"
-    return Check("drift", PASS if ok else FAIL, value, t.max_drift, text)
+    text = f"drift {value:+.2f} nats on {on} ({losses}limit {limit:.2f})"
+    return Check("drift", PASS if value <= limit else FAIL, value, limit, text)
 
 
 def _format(s: Scores, base: Scores | None, t) -> Check:

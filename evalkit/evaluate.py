@@ -6,12 +6,17 @@
 The texts (Q/A data, base English, known words) come from the run's parts (evalkit.parts). Losses are
 measured on fixed windows of them: base_loss on held-out base English (drift is its rise over the base's),
 qa_val_loss and qa_train_loss on held-out and training Q/A text (a rising val loss while train falls).
+
+Without base English (a Hugging Face run rarely has its base's corpus), drift is measured on text the base writes
+itself: own_samples() draws OWN_SAMPLES texts from the base at temperature 1, from nothing but the start token,
+seeded; base_samples_loss is a checkpoint's loss per token on them. Its rise over the base's own is a sampled
+estimate of KL(base || checkpoint) per token: how far the fine-tune moved from what the base would say.
 """
 
 import math
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -27,9 +32,9 @@ from .gap import LISTED, DomainGap
 from .hf.folder import FolderCheckpoint
 from .hf.model import HFModel
 from .models import AskedModel, Llama2cModel
-from .parts import RunParts
+from .parts import RunParts, token_dtype
 from .scorers import ALL_SCORERS, Answer, Context, Lexicon, Origins, Score
-from .suite import Suite
+from .suite import Sampling, Suite
 from .versions import read_any
 
 
@@ -40,12 +45,14 @@ class Evaluation:
     metrics: dict[str, float]
     scores: list[Score]
     answers: list[Answer]
+    samples: tuple[str, ...] = ()  # the base's: the text it wrote itself, that every save's drift is measured on
 
     def to_dict(self) -> dict:
         return {"checkpoint": self.checkpoint, "iter_num": self.iter_num, "metrics": self.metrics,
                 "scores": {s.name: {"value": s.value, "metrics": s.metrics, "evidence": s.evidence}
                            for s in self.scores},
-                "answers": [a.__dict__ | {"topics": list(a.topics)} for a in self.answers]}
+                "answers": [a.__dict__ | {"topics": list(a.topics)} for a in self.answers]} | \
+            ({"samples": list(self.samples)} if self.samples else {})
 
     @classmethod
     def from_dict(cls, d: dict) -> "Evaluation":
@@ -55,7 +62,9 @@ class Evaluation:
                    for a in d.get("answers") or []]
         scores = [Score(name, s.get("value"), s.get("metrics") or {}, s.get("evidence") or {})
                   for name, s in (d.get("scores") or {}).items()]
-        return cls(d.get("checkpoint") or "", d.get("iter_num") or 0, d.get("metrics") or {}, scores, answers)
+        samples = tuple(s for s in d.get("samples") or () if isinstance(s, str))
+        return cls(d.get("checkpoint") or "", d.get("iter_num") or 0, d.get("metrics") or {}, scores, answers,
+                   samples)
 
 
 @torch.no_grad()
@@ -104,11 +113,13 @@ def sample_answers(model: AskedModel, suite: Suite, conversation) -> list[Answer
                    topics=p.topics, held=p.held) for (p, i), raw in zip(rows, raws)]
 
 
-def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint | None = None) -> Evaluation:
+def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint | None = None,
+             samples: tuple[str, ...] = ()) -> Evaluation:
     """All scores of one checkpoint (base or fine-tune alike: comparisons are the verdict's job).
 
     Bad files become EvalkitError; the same inputs give the same numbers. ckpt: the file already read (the
-    watcher reads it to identify it), so it is not read twice.
+    watcher reads it to identify it), so it is not read twice. samples: the base's own (own_samples), where drift
+    is measured on them.
     """
     tok = parts.tokenizer
     try:
@@ -126,6 +137,8 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     documents = {"qa_val_loss": not parts.conversation.packed, "qa_train_loss": not parts.conversation.packed}
     metrics = {k: model.loss(v, documents=documents.get(k, False)) for k, v in held.items()
                if v is not None and len(v) > 1}
+    if samples:
+        metrics["base_samples_loss"] = model.loss(sample_tokens(parts.tokenizer, samples), documents=True)
     for key, loss in metrics.items():
         if not math.isfinite(loss):
             raise Diverged(f"{key} is {loss} on held-out text: the run diverged", ckpt.path)
@@ -152,7 +165,23 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     if steps is not None:
         metrics["optimizer_steps"] = steps
     metrics |= recorded_rate(ckpt.config)
-    return Evaluation(str(path), ckpt.iter_num, metrics, scores, answers)
+    return Evaluation(str(path), ckpt.iter_num, metrics, scores, answers, samples)
+
+
+OWN_SAMPLES = 32  # texts the base writes, for drift without base English: 32 x 128 tokens, like 16 windows of 256
+OWN_SAMPLING = Sampling(temperature=1.0, top_k=0, max_new_tokens=128, seed=20261207)  # its own distribution, whole
+
+
+def own_samples(ckpt, parts: RunParts, device: str = "cpu", path=None) -> tuple[str, ...]:
+    """OWN_SAMPLES texts the base (a read checkpoint) writes from nothing but the start token, seeded."""
+    model = open_model(ckpt, parts.tokenizer, device, path)
+    budget = min(OWN_SAMPLING.max_new_tokens, model.max_seq_len - 2)
+    return tuple(model.answers([""] * OWN_SAMPLES, replace(OWN_SAMPLING, max_new_tokens=budget), ()))
+
+
+def sample_tokens(tok, samples) -> np.ndarray:
+    """The samples as token ids, each from the start token as it was written."""
+    return np.asarray([t for s in samples for t in tok.encode(s, bos=True)], dtype=token_dtype(tok))
 
 
 @lru_cache(maxsize=4)

@@ -1,7 +1,8 @@
 """One checkpoint judged against its base: what `evalkit eval` prints and the gates check.
 
-    the run's parts (evalkit.parts) ──► the checkpoint evaluated (evalkit.evaluate) ──► its base, judged with the
-    same suite (evalkit.base) ──► every criterion checked (evalkit.verdict) ──► advice for a run of one save
+    the run's parts (evalkit.parts) ──► its base, judged with the suite (evalkit.base) ──► the checkpoint
+    evaluated (evalkit.evaluate; on the base's own samples where there is no base English) ──► every criterion
+    checked (evalkit.verdict) ──► advice for a run of one save
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def judge_checkpoint(path, device="cpu", start_dir=None, thresholds=None, **flag
     explicit = given.pop("baseline", None)
     ckpt = read_any(path)
     parts = find_parts(ckpt, None, **given)
-    result = evaluate(path, suite, parts, device, ckpt=ckpt)
-    base = base_of(ckpt, result, parts, suite, device, explicit)
+    base = base_of(ckpt, parts, suite, device, explicit)
+    itself = base.path is not None and base.path.resolve() == Path(path).resolve()
+    result = base.evaluation if itself else evaluate(path, suite, parts, device, ckpt=ckpt, samples=base.samples)
     scores = CheckpointScores(str(path), result.iter_num, result.metrics)
     base_scores = base.scores("base")
     checks = check_criteria(scores, base_scores, thresholds, parts.drift_note)

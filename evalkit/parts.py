@@ -93,7 +93,8 @@ class RunParts:
         out = [f"tokenizer {self.tokenizer.path}", f"conversations as {self.conversation.name}",
                self.qa.describe("Q/A data") if self.qa else "Q/A data: none found (pass --qa PATH)",
                self.base_text.describe("base English") if self.base_text else
-               "base English: none (drift not measured; pass --base-text PATH)"]
+               "base English: none (drift measured on text the base writes itself; pass --base-text PATH for "
+               "its own English)"]
         if self.allow_words:
             out.append(f"allow-list {len(self.allow_words)} words")
         if suite_path:
@@ -276,7 +277,8 @@ def _from_layout(ckpt: Checkpoint, tok: Tokenizer, tok_path: Path, qa_text: Text
                              f"{_rel(plain[0])}: pass --base-text PATH to choose")
         elif base is None and qa_folders:
             notes.append(f"{_rel(qa_folders[0])} holds Q/A text (the fine-tune data), not the base's English: "
-                         f"drift not measured; pass --base-text PATH with the base's pretraining shards or text")
+                         f"drift is measured on text the base writes itself; pass --base-text PATH with the base's "
+                         f"pretraining shards or text")
     return qa_text, base
 
 

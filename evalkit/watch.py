@@ -183,8 +183,7 @@ class Watcher:
     # ----------------------------------------------------------------------------------------- one version
 
     def evaluate_version(self, version: Version):
-        """Evaluate the version (its kept copy) and store the result; a version that cannot be judged is stored
-        with the reason (an error is tried again after a restart), and the watch goes on."""
+        """Evaluate the version (its kept copy), store the result; one that cannot be judged is stored with why."""
         name, ckpt, row, path = version.name, version.ckpt, version.row, version.path
         version.track.done, start = True, time.monotonic()
         try:
@@ -194,8 +193,9 @@ class Watcher:
                 self.results.put_version(**row, status="duplicate", error="the base: the run's first version")
                 return
             self.say(f"evaluating {name} (iter {ckpt.iter_num})…")
-            with self.sightings.busy(f"judging {name}"):
-                result = evaluate(path, self.suite, self.parts, self.device, replace(ckpt, path=self.out_dir / name))
+            with self.sightings.busy(f"judging {name}"):  # (against the base's own text, without base English)
+                result = evaluate(path, self.suite, self.parts, self.device, replace(ckpt, path=self.out_dir / name),
+                                  self.base.own_samples(self.parts, self.device))
         except Exception as e:  # noqa: BLE001 - one checkpoint that cannot be judged must not stop the watch
             if isinstance(e, Diverged):  # named, not scored: the verdict stops the run here
                 status, error, said = "diverged", f"{name}: {e.message}", f"  {name}: {e.message}"

@@ -63,7 +63,9 @@ class HFTokenizer:
             raise EvalkitError(f"its tokenizer does not load ({first_line(e)})", folder) from None
         self.path = folder
         self.vocab_size = len(self.hf)
-        self.bos_id, self.eos_id = self.hf.bos_token_id, self.hf.eos_token_id
+        self.eos_id = self.hf.eos_token_id
+        # the token a document starts with: its BOS, else the EOS that ends the one before (Qwen2 has no BOS)
+        self.bos_id = self.hf.bos_token_id if self.hf.bos_token_id is not None else self.eos_id
         # a chat template's end of turn is a special token: decoded text keeps it, so an answer's end can be seen
         self.keeps_specials = bool(getattr(self.hf, "chat_template", None))
 
