@@ -25,21 +25,26 @@ from evalkit.versions import read_any  # noqa: E402
 LIMIT = 0.5  # max_drift's default, on base English
 
 
-def drifts(base_path: Path, saves: list[Path], out_dir: Path, **flags) -> list[tuple[str, float, float]]:
-    """(save, drift on base English, drift on the base's own samples) for each save."""
+def drifts(base_path: Path, saves: list[Path], out_dir: Path, **flags) -> list[tuple[str, float, float, float]]:
+    """(save, drift on base English, drift on the base's own samples, that one's standard error over the samples)
+    for each save."""
     base = read_any(base_path)
     parts = find_parts(base, out_dir, **flags)
-    samples = sample_tokens(parts.tokenizer, own_samples(base, parts))
+    texts = own_samples(base, parts)
+    samples = sample_tokens(parts.tokenizer, texts)
+    each = [sample_tokens(parts.tokenizer, [t]) for t in texts]
 
     def losses(ckpt):
         model = open_model(ckpt, parts.tokenizer, "cpu")
-        return model.loss(parts.base_text.val), model.loss(samples, documents=True)
+        per_sample = np.array([model.loss(t, documents=True) for t in each])
+        return model.loss(parts.base_text.val), model.loss(samples, documents=True), per_sample
 
-    b_english, b_samples = losses(base)
+    b_english, b_samples, b_each = losses(base)
     out = []
     for path in saves:
-        english, own = losses(read_any(path))
-        out.append((path.name, english - b_english, own - b_samples))
+        english, own, own_each = losses(read_any(path))
+        diff = own_each - b_each
+        out.append((path.name, english - b_english, own - b_samples, float(diff.std(ddof=1) / np.sqrt(len(diff)))))
     return out
 
 
@@ -75,11 +80,11 @@ def main():
             saves = l2c.finetune_versions(run, scenario, cache)
             runs[f"llama2.c {scenario}"] = drifts(run / "out" / "ckpt_v1_base.pt", saves, run / "out",
                                                   tokenizer=str(run / "data" / "tok4096.model"))
-    every = [(name, save, e, s) for name, rows in runs.items() for save, e, s in rows]
-    print(f"{'run':22} {'save':18} {'base English':>13} {'own samples':>12}")
+    every = [(name, save, e, s) for name, rows in runs.items() for save, e, s, _ in rows]
+    print(f"{'run':22} {'save':18} {'base English':>13} {'own samples':>12} {'± s.e.':>7}")
     for name, rows in runs.items():
-        for save, e, s in rows:
-            print(f"{name:22} {save:18} {e:+13.3f} {s:+12.3f}{'   over ' + str(LIMIT) if e > LIMIT else ''}")
+        for save, e, s, se in rows:
+            print(f"{name:22} {save:18} {e:+13.3f} {s:+12.3f} {se:7.3f}{'   over ' + str(LIMIT) if e > LIMIT else ''}")
         print(f"{'':22} rank correlation (Spearman) {spearman([r[1] for r in rows], [r[2] for r in rows]):+.2f}")
     over = {(n, v) for n, v, e, _ in every if e > LIMIT}
     candidates = sorted({round(x, 2) for x in np.arange(0.05, 2.0, 0.01)})
@@ -88,9 +93,12 @@ def main():
     if agree:
         print(f"own-sample limits that call exactly the same saves over: {agree[0]:.2f} to {agree[-1]:.2f}")
     else:
-        best = min(candidates, key=lambda lim: len({(n, v) for n, v, _, s in every if s > lim} ^ over))
-        miss = {(n, v) for n, v, _, s in every if s > best} ^ over
-        print(f"no limit agrees on every save; the fewest disagreements ({len(miss)}) at {best:.2f}: {sorted(miss)}")
+        def misses(lim):
+            return {(n, v) for n, v, _, s in every if s > lim} ^ over
+        fewest = min(len(misses(lim)) for lim in candidates)
+        best = [lim for lim in candidates if len(misses(lim)) == fewest]
+        print(f"no limit agrees on every save; the fewest disagreements ({fewest}) from {best[0]:.2f} to "
+              f"{best[-1]:.2f}: {sorted(misses(best[0]))}")
 
 
 if __name__ == "__main__":

@@ -48,8 +48,8 @@ def find_base(out_dir: Path | None, explicit=None, recorded: Path | None = None)
         note = (f"several base-like files in {out_dir} ({', '.join(p.name for p in named)}); using {chosen.name}: "
                 f"pass --baseline PATH to choose" if len(named) > 1 else "")
         return chosen, "named as a base", note
-    if recorded:
-        return recorded, "the start our trainer recorded", ""
+    if recorded:  # a Hugging Face run's: config.json's _name_or_path, or an adapter's base_model_name_or_path
+        return recorded, "the start its checkpoints name" if recorded.is_dir() else "the start our trainer recorded", ""
     return None, "", ""
 
 

@@ -30,7 +30,7 @@ from evalkit.model.tokenizer import Tokenizer
 from .conversation import conversation_of
 from .errors import EvalkitError
 from .hf.folder import FolderCheckpoint
-from .hf.model import HFTokenizer
+from .hf.model import TOKENIZER_FILES, HFTokenizer
 from .scorers.lexicon import read_allow_file
 
 
@@ -197,8 +197,9 @@ def find_tokenizer(ckpt: Checkpoint | FolderCheckpoint, explicit=None, run_dirs=
     beside out/ or in the cwd."""
     if explicit:
         return Path(explicit)
-    if isinstance(ckpt, FolderCheckpoint):
-        return ckpt.path
+    if isinstance(ckpt, FolderCheckpoint):  # its own tokenizer; an adapter saved without one: its base's
+        own = any((ckpt.path / name).is_file() for name in TOKENIZER_FILES)
+        return ckpt.path if own or ckpt.adapter_base is None else ckpt.adapter_base
     name = f"tok{ckpt.args.vocab_size}.model"
     recorded = ckpt.recorded_file("tokenizer")
     candidates = [recorded] if recorded else []

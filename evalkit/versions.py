@@ -28,13 +28,13 @@ from typing import Callable
 
 from evalkit.model.checkpoint import Checkpoint, CheckpointError, atomic_write, is_hf_folder, not_a_file, read_checkpoint
 
-from .hf.folder import WEIGHTS, FolderCheckpoint, read_folder
+from .hf.folder import ADAPTER, WEIGHTS, FolderCheckpoint, read_folder
 
 BROKEN_AFTER = 3  # settled and still unloadable this many tries in a row: broken
 NUMBERED = re.compile(r"ckpt_\d+\.pt|checkpoint-\d+")  # numbered saves (ours, a Trainer's): written once, never rewritten
 MODEL_FILE = re.compile(rf"config\.json|generation_config\.json|trainer_state\.json|tokenizer[\w.]*|vocab\.json|"
                         rf"merges\.txt|special_tokens_map\.json|added_tokens\.json|chat_template\.jinja|"
-                        rf"{WEIGHTS.pattern}|[\w-]*\.safetensors\.index\.json")
+                        rf"{WEIGHTS.pattern}|{ADAPTER.pattern}|[\w-]*\.safetensors\.index\.json")
 
 
 def is_base_name(name: str) -> bool:

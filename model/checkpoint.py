@@ -135,9 +135,10 @@ HF_FOLDER = ("a Hugging Face model folder (config.json): evalkit watch judges ll
 
 
 def is_hf_folder(path: Path) -> bool:
-    """A folder as transformers saves a model (checkpoint-N/, save_pretrained): config.json inside."""
+    """A folder as transformers saves a model (checkpoint-N/, save_pretrained): config.json inside, or a LoRA/PEFT
+    adapter's adapter_config.json."""
     try:
-        return path.is_dir() and (path / "config.json").is_file()
+        return path.is_dir() and ((path / "config.json").is_file() or (path / "adapter_config.json").is_file())
     except OSError:
         return False
 

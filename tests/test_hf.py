@@ -160,7 +160,10 @@ class Payload:
     ("pickle", "transformers cannot load it"),
     ("half-written", "transformers cannot load it"),
     ("no weights", "no model weights (model.safetensors, sharded safetensors or pytorch_model.bin)"),
-    ("adapter only", "an adapter (adapter_config.json) without its base"),
+    ("adapter without weights", "an adapter (adapter_config.json) without its weights (adapter_model.safetensors)"),
+    ("adapter on the hub", "an adapter whose base HuggingFaceTB/SmolLM2-135M is on the Hugging Face hub, which "
+                           "evalkit does not download: huggingface-cli download HuggingFaceTB/SmolLM2-135M"),
+    ("adapter pickle", "peft cannot apply the adapter"),
 ])
 def test_a_hostile_folder_is_one_line_and_exit_2_and_runs_nothing(base_run, tiny_data, tmp_path, capsys, damage,
                                                                    said):
@@ -179,9 +182,21 @@ def test_a_hostile_folder_is_one_line_and_exit_2_and_runs_nothing(base_run, tiny
         weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
     elif damage == "no weights":
         weights.unlink()
-    else:
+    else:  # a LoRA/PEFT checkpoint-N/: adapter_config.json and the adapter's weights, no model of its own
+        pytest.importorskip("peft")
+        base = tmp_path / "base"
+        shutil.copytree(folder, base)
         weights.unlink()
-        (folder / "adapter_config.json").write_text("{}")
+        (folder / "config.json").unlink()
+        hub = damage == "adapter on the hub"
+        (folder / "adapter_config.json").write_text(json.dumps({
+            "peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"],
+            "base_model_name_or_path": "HuggingFaceTB/SmolLM2-135M" if hub else str(base)}))
+        if damage == "adapter pickle":
+            torch.save({"base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": Payload(marker)},
+                       folder / "adapter_model.bin")
+        elif hub:
+            (folder / "adapter_model.safetensors").write_bytes(b"")
     (tmp_path / "suite.toml").write_text(TINY_SUITE)
     capsys.readouterr()
     assert main(["eval", str(folder), "--suite", str(tmp_path / "suite.toml"), "--qa",

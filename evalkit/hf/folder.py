@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from evalkit.model.checkpoint import CheckpointError, is_hf_folder
 
 WEIGHTS = re.compile(r"model(-\d{5}-of-\d{5})?\.safetensors|pytorch_model(-\d{5}-of-\d{5})?\.bin")
+ADAPTER = re.compile(r"adapter_config\.json|adapter_model\.safetensors|adapter_model\.bin")  # a LoRA/PEFT save
 MAX_STEP = 2**63 - 1
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}")  # owner/name, as the hub spells a model
 
@@ -61,6 +62,7 @@ class FolderCheckpoint:
     train_loss: float | None = None
     val_loss: float | None = None
     optimizer: dict | None = None
+    adapter_base: Path | None = None  # a LoRA/PEFT adapter's: the model folder it is applied to (config: the base's)
 
     @property
     def args(self) -> SimpleNamespace:
@@ -84,6 +86,8 @@ class FolderCheckpoint:
     def recorded_file(self, key: str) -> Path | None:
         """The start of the run: config.json's _name_or_path, when it is a model folder on this machine (a hub id
         is not: nothing is fetched); a Trainer records no other evalkit path."""
+        if key == "init_ckpt" and self.adapter_base is not None:
+            return self.adapter_base  # an adapter's run starts from the model it is applied to
         value = self.config.get("_name_or_path") if key == "init_ckpt" else None
         try:
             start = Path(value) if isinstance(value, str) and value else None
@@ -95,6 +99,8 @@ class FolderCheckpoint:
 def read_folder(path) -> FolderCheckpoint:
     """A model folder (a Trainer's checkpoint-N/, a save_pretrained output): config and weight files checked."""
     folder = Path(path)
+    if (folder / "adapter_config.json").is_file() and not any(WEIGHTS.fullmatch(p.name) for p in folder.iterdir()):
+        return read_adapter(folder)
     config = read_config(folder)
     vocab = config.get("vocab_size")
     if not (isinstance(vocab, int) and not isinstance(vocab, bool) and 1 <= vocab <= 1 << 24):
@@ -102,12 +108,41 @@ def read_folder(path) -> FolderCheckpoint:
                            f"model's config?", folder)
     weights = sorted(p.name for p in folder.iterdir() if WEIGHTS.fullmatch(p.name) or p.name.endswith(".index.json"))
     if not any(WEIGHTS.fullmatch(w) for w in weights):
-        adapter = (folder / "adapter_config.json").is_file()
-        raise CheckpointError("an adapter (adapter_config.json) without its base: LoRA/PEFT folders are not judged yet"
-                           if adapter else "no model weights (model.safetensors, sharded safetensors or "
-                           "pytorch_model.bin)", folder)
+        raise CheckpointError("no model weights (model.safetensors, sharded safetensors or pytorch_model.bin)", folder)
     step = global_step(folder)
     exported = config.get("evalkit") if isinstance(config.get("evalkit"), dict) else {}
     if not step and isinstance(exported.get("iter_num"), int) and 0 <= exported["iter_num"] <= MAX_STEP:
         step = exported["iter_num"]  # `evalkit export --format hf` records the checkpoint's iteration
     return FolderCheckpoint(folder, config, step, weights)
+
+
+def read_adapter(folder: Path) -> FolderCheckpoint:
+    """A LoRA/PEFT adapter (adapter_config.json and its weights, as TRL saves a checkpoint-N/): judged as the model
+    it names (base_model_name_or_path, a model folder on this machine: nothing is fetched) with the adapter
+    applied; its config is that model's. (Its auto_mapping names a class for peft's AutoPeftModel, which evalkit
+    never uses: the model is loaded as any folder is, and the adapter applied to it.)"""
+    try:
+        adapter = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"adapter_config.json cannot be read ({e})", folder) from None
+    if not isinstance(adapter, dict):
+        raise CheckpointError("adapter_config.json is not a JSON object", folder)
+    weights = sorted(p.name for p in folder.iterdir() if ADAPTER.fullmatch(p.name) and p.name != "adapter_config.json")
+    if not weights:
+        raise CheckpointError("an adapter (adapter_config.json) without its weights (adapter_model.safetensors)", folder)
+    base = adapter.get("base_model_name_or_path")
+    if not isinstance(base, str) or not base:
+        raise CheckpointError("an adapter (adapter_config.json) that does not name the model it applies to "
+                              "(base_model_name_or_path)", folder)
+    start = Path(base)
+    try:
+        local = (start / "config.json").is_file()
+    except (OSError, ValueError):
+        local = False
+    if not local:
+        where = ("on the Hugging Face hub, which evalkit does not download: huggingface-cli download "
+                 f"{base} --local-dir {base.rpartition('/')[2]}, then set base_model_name_or_path in "
+                 f"{folder / 'adapter_config.json'} to that folder") if HUB_ID.fullmatch(base) else "not a model folder here"
+        raise CheckpointError(f"an adapter whose base {base} is {where}", folder)
+    config = read_config(start)
+    return FolderCheckpoint(folder, config, global_step(folder), weights, adapter_base=start)

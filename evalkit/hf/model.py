@@ -24,7 +24,7 @@ from evalkit.model.transformer import ExponentialRace, generate_text, sample_nex
 from ..errors import EvalkitError
 from ..models import windows
 from ..suite import Sampling
-from .folder import read_config
+from .folder import read_folder
 
 MAX_WINDOW = 512  # tokens per loss window and per sequence at most, whatever the model's context
 BATCH_ROWS = 64  # rows generated together
@@ -47,6 +47,20 @@ def first_line(e: Exception) -> str:
     """An exception of transformers' as one plain line (its messages run over lines and carry terminal colours)."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip()
     return (text.splitlines() or [type(e).__name__])[0].strip()
+
+
+def with_adapter(model, folder: Path):
+    """The model with a LoRA/PEFT adapter's weights merged in (peft's own loader: safetensors, or a .bin read
+    with weights_only), or one line saying peft is needed."""
+    try:
+        import peft
+    except ImportError:
+        raise EvalkitError("a LoRA/PEFT adapter (adapter_config.json) is judged on its base with peft: pip install "
+                           "peft", folder) from None
+    try:
+        return peft.PeftModel.from_pretrained(model, folder, is_trainable=False).merge_and_unload()
+    except Exception as e:  # noqa: BLE001 - an untrusted folder: whatever stops it loading is one line
+        raise EvalkitError(f"peft cannot apply the adapter ({first_line(e)})", folder) from None
 
 
 class HFTokenizer:
@@ -91,14 +105,17 @@ class HFModel:
 
     def __init__(self, folder, device: str = "cpu", tokenizer: "HFTokenizer | None" = None):
         self.folder = Path(folder)
-        read_config(self.folder)  # checked before transformers sees it: no code of its own
+        adapter = read_folder(self.folder).adapter_base  # checked before transformers sees it: no code of its own
         self.tok = tokenizer or HFTokenizer(self.folder)
         tf = transformers_or_say()
         try:
             self.model = tf.AutoModelForCausalLM.from_pretrained(
-                self.folder, local_files_only=True, trust_remote_code=False, dtype=torch.float32).to(device).eval()
+                adapter or self.folder, local_files_only=True, trust_remote_code=False, dtype=torch.float32)
         except Exception as e:  # noqa: BLE001 - an untrusted folder: whatever stops it loading is one line
-            raise EvalkitError(f"transformers cannot load it ({first_line(e)})", self.folder) from None
+            raise EvalkitError(f"transformers cannot load it ({first_line(e)})", adapter or self.folder) from None
+        if adapter is not None:
+            self.model = with_adapter(self.model, self.folder)
+        self.model = self.model.to(device).eval()
         c = self.model.config
         self.device = device
         forward = inspect.signature(self.model.forward).parameters  # transformers 5 calls it cache, 4 past_key_values
