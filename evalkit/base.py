@@ -72,7 +72,7 @@ class Base:
         return self.evaluation.metrics if self.evaluation else None
 
     @property
-    def samples(self) -> tuple[str, ...]:
+    def samples(self) -> tuple[tuple[int, ...], ...]:
         return self.evaluation.samples if self.evaluation else ()
 
     def scores(self, label: str | None = None) -> CheckpointScores | None:
@@ -113,7 +113,8 @@ def _evaluation(path: str, sig: tuple, suite: Suite, parts: RunParts, device: st
     and process (the gates ask again)."""
     ckpt = read_any(path)
     samples = own_samples(ckpt, parts, device) if parts.base_text is None else ()
-    return evaluate(path, suite, parts, device, ckpt, samples), measure_gap(parts, ckpt, device)
+    evaluation = replace(evaluate(path, suite, parts, device, ckpt, samples), samples=samples)
+    return evaluation, measure_gap(parts, ckpt, device)
 
 
 def base_of(ckpt: Checkpoint, parts: RunParts, suite: Suite, device="cpu", explicit=None) -> Base:
@@ -153,7 +154,7 @@ class WatchedBase:
         self.judged = Base()  # the last base judged (its evaluation, digest, weights)
         self.gap: DomainGap | None = None
         self.iter_num: int | None = None
-        self.written: tuple[Path, tuple, tuple[str, ...]] | None = None  # the base's own samples: (path, sig, them)
+        self.written: tuple[Path, tuple, tuple] | None = None  # the base's own samples: (path, sig, them)
 
     @property
     def current(self) -> Base:
@@ -193,7 +194,7 @@ class WatchedBase:
         except sqlite3.Error:  # a full disk: the report and verdict.json carry it too
             pass
 
-    def own_samples(self, parts: RunParts, device: str) -> tuple[str, ...]:
+    def own_samples(self, parts: RunParts, device: str) -> tuple[tuple[int, ...], ...]:
         """Where there is no base English, the text the base writes itself, that every save's drift is measured on:
         written once per base content (kept in the store with the base's row; read back after a restart). ()
         where there is base English, or no base to read yet."""
@@ -259,7 +260,8 @@ class WatchedBase:
         self.say(f"evaluating the base {name} (iter {ckpt.iter_num})…")
         start = time.monotonic()
         with self.doing("judging the base"):
-            result = evaluate(path, self.suite, parts, device, ckpt=ckpt, samples=self.own_samples(parts, device))
+            samples = self.own_samples(parts, device)
+            result = replace(evaluate(path, self.suite, parts, device, ckpt=ckpt, samples=samples), samples=samples)
         row = dict(id=t.digest, name=name, path=str(path.resolve()), weights=weights_digest(ckpt),
                    result=result.to_dict(), evaluated_at=time.time())
         self.results.put_base(**row)

@@ -45,7 +45,7 @@ class Evaluation:
     metrics: dict[str, float]
     scores: list[Score]
     answers: list[Answer]
-    samples: tuple[str, ...] = ()  # the base's: the text it wrote itself, that every save's drift is measured on
+    samples: tuple[tuple[int, ...], ...] = ()  # the base's: token ids it wrote itself, where drift is measured
 
     def to_dict(self) -> dict:
         return {"checkpoint": self.checkpoint, "iter_num": self.iter_num, "metrics": self.metrics,
@@ -62,7 +62,8 @@ class Evaluation:
                    for a in d.get("answers") or []]
         scores = [Score(name, s.get("value"), s.get("metrics") or {}, s.get("evidence") or {})
                   for name, s in (d.get("scores") or {}).items()]
-        samples = tuple(s for s in d.get("samples") or () if isinstance(s, str))
+        samples = tuple(tuple(s) for s in d.get("samples") or () if isinstance(s, list) and s and all(
+            isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in s))
         return cls(d.get("checkpoint") or "", d.get("iter_num") or 0, d.get("metrics") or {}, scores, answers,
                    samples)
 
@@ -114,7 +115,7 @@ def sample_answers(model: AskedModel, suite: Suite, conversation) -> list[Answer
 
 
 def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint | None = None,
-             samples: tuple[str, ...] = ()) -> Evaluation:
+             samples: tuple[tuple[int, ...], ...] = ()) -> Evaluation:
     """All scores of one checkpoint (base or fine-tune alike: comparisons are the verdict's job).
 
     Bad files become EvalkitError; the same inputs give the same numbers. ckpt: the file already read (the
@@ -138,6 +139,9 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     metrics = {k: model.loss(v, documents=documents.get(k, False)) for k, v in held.items()
                if v is not None and len(v) > 1}
     if samples:
+        if max(max(s) for s in samples) >= model.vocab_size:
+            raise EvalkitError(f"the base's samples hold token ids beyond this model's vocabulary "
+                               f"({model.vocab_size}): a different tokenizer?", ckpt.path)
         metrics["base_samples_loss"] = model.loss(sample_tokens(parts.tokenizer, samples), documents=True)
     for key, loss in metrics.items():
         if not math.isfinite(loss):
@@ -165,23 +169,23 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     if steps is not None:
         metrics["optimizer_steps"] = steps
     metrics |= recorded_rate(ckpt.config)
-    return Evaluation(str(path), ckpt.iter_num, metrics, scores, answers, samples)
+    return Evaluation(str(path), ckpt.iter_num, metrics, scores, answers)
 
 
 OWN_SAMPLES = 32  # texts the base writes, for drift without base English: 32 x 128 tokens, like 16 windows of 256
 OWN_SAMPLING = Sampling(temperature=1.0, top_k=0, max_new_tokens=128, seed=20261207)  # its own distribution, whole
 
 
-def own_samples(ckpt, parts: RunParts, device: str = "cpu", path=None) -> tuple[str, ...]:
-    """OWN_SAMPLES texts the base (a read checkpoint) writes from nothing but the start token, seeded."""
+def own_samples(ckpt, parts: RunParts, device: str = "cpu", path=None) -> tuple[tuple[int, ...], ...]:
+    """OWN_SAMPLES texts the base (a read checkpoint) writes from nothing but the start token, seeded: token ids."""
     model = open_model(ckpt, parts.tokenizer, device, path)
-    budget = min(OWN_SAMPLING.max_new_tokens, model.max_seq_len - 2)
-    return tuple(model.answers([""] * OWN_SAMPLES, replace(OWN_SAMPLING, max_new_tokens=budget), ()))
+    budget = min(OWN_SAMPLING.max_new_tokens, model.max_seq_len - 1)
+    return tuple(tuple(s) for s in model.write(OWN_SAMPLES, replace(OWN_SAMPLING, max_new_tokens=budget)))
 
 
 def sample_tokens(tok, samples) -> np.ndarray:
-    """The samples as token ids, each from the start token as it was written."""
-    return np.asarray([t for s in samples for t in tok.encode(s, bos=True)], dtype=token_dtype(tok))
+    """The samples, one after another, each from its start token (a document each, for the loss)."""
+    return np.asarray([t for s in samples for t in s], dtype=token_dtype(tok))
 
 
 @lru_cache(maxsize=4)

@@ -1,6 +1,6 @@
 """A checkpoint as evalkit asks it: answers to prompts, and a loss on tokens. The one seam between the judge and a
 model format: evaluate.py asks only these questions, so a second format (Hugging Face's folders) is a second class
-with the same three methods, and nothing above it changes.
+with the same methods, and nothing above it changes.
 
     answers(prompts, sampling)   text continuations, seeded, each cut at its first stop string
     loss(tokens, mask=None, documents=False)
@@ -8,6 +8,9 @@ with the same three methods, and nothing above it changes.
                                  windows for every checkpoint of a run, so the numbers compare); documents: each
                                  document its own window from its start, as a chat fine-tune trains on them
     nonfinite()                  the first weight that is NaN or infinite (a diverged run), or None
+    write(n, sampling)           n texts the model writes from nothing but its start token, as token ids (the
+                                 base's own samples, where drift is measured without base English: ids, not
+                                 text, so nothing is lost decoding and encoding again)
 
 Llama2cModel is llama2.c's checkpoint dict (and ours) on evalkit.model's Transformer.
 """
@@ -37,6 +40,8 @@ class AskedModel(Protocol):
     def loss(self, tokens: np.ndarray, mask: np.ndarray | None = None, documents: bool = False) -> float: ...
 
     def nonfinite(self) -> str | None: ...
+
+    def write(self, n: int, sampling: Sampling) -> list[list[int]]: ...
 
 
 def windows(tokens: np.ndarray, T: int, bos_id: int, mask: np.ndarray | None = None, documents: bool = False):
@@ -81,6 +86,12 @@ def _document_rows(tokens: np.ndarray, T: int, bos_id: int, mask: np.ndarray | N
     return x, y
 
 
+def written(model, start: int, n: int, sampling: Sampling) -> list[list[int]]:
+    """n rows of token ids a model with generate() (evalkit.model.transformer's, HFModel's) writes from start."""
+    new = model.generate([[start]] * n, sampling.max_new_tokens, sampling.temperature, sampling.top_k, sampling.seed)
+    return [[start, *ids] for ids in new]
+
+
 class Llama2cModel:
     """A llama2.c-format checkpoint (ours too), with the run's sentencepiece tokenizer."""
 
@@ -110,3 +121,6 @@ class Llama2cModel:
         batch)."""
         return generate_text(self.model, self.tok, list(prompts), sampling.max_new_tokens,
                              temperature=sampling.temperature, top_k=sampling.top_k, seed=sampling.seed, stop=stop)
+
+    def write(self, n: int, sampling: Sampling) -> list[list[int]]:
+        return written(self.model, self.tok.bos_id, n, sampling)

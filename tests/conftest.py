@@ -70,6 +70,7 @@ confidence = 0.9999
 max_memorisation = 1.0
 max_seed_similarity = 1.0
 max_drift = 100.0
+max_sample_drift = 100.0
 """
 TINY = dict(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, max_seq_len=64, vocab_size=512, batch_size=8,
             gradient_accumulation_steps=1, eval_iters=4, log_interval=5, device="cpu", dtype="float32")

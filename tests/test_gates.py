@@ -223,7 +223,8 @@ def test_lenient_gates_pass_and_the_checkpoint_is_evaluated_once(inner, ckpt, ba
     result.stdout.fnmatch_lines(["PASSED test_own.py::test_own", "PASSED evalkit::invented", "PASSED evalkit::drift",
                                  "PASSED evalkit::format", "PASSED evalkit::topic", "PASSED evalkit::memorisation",
                                  "PASSED evalkit::seed_similarity"], consecutive=True)
-    assert [Path(p).name for p in calls] == ["ckpt_000060.pt", "ckpt_000020.pt"]  # once each for 6 gates + a test
+    # once each for 6 gates + a test; the base first (without base English, the checkpoint is measured on its samples)
+    assert [Path(p).name for p in calls] == ["ckpt_000020.pt", "ckpt_000060.pt"]
 
 
 def test_bad_gates_table_is_a_one_line_collection_error(inner):

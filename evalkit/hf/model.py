@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from evalkit.model.transformer import ExponentialRace, generate_text, sample_next
 
 from ..errors import EvalkitError
-from ..models import windows
+from ..models import windows, written
 from ..suite import Sampling
 from .folder import read_folder
 
@@ -144,6 +144,9 @@ class HFModel:
     def answers(self, prompts: Sequence[str], sampling: Sampling, stop: Sequence[str]) -> list[str]:
         return generate_text(self, self.tok, list(prompts), sampling.max_new_tokens,
                              temperature=sampling.temperature, top_k=sampling.top_k, seed=sampling.seed, stop=stop)
+
+    def write(self, n: int, sampling: Sampling) -> list[list[int]]:
+        return written(self, self.tok.bos_id, n, sampling)
 
     @torch.inference_mode()
     def generate(self, prompts, max_new_tokens, temperature=1.0, top_k=0, seed=0, stop=None):
