@@ -101,3 +101,20 @@ def test_evalkit_s_numbers_go_through_the_trainer_s_own_log(trained):
     assert [h["step"] for h in logged] == list(range(25, 201, 25))
     assert logged[-1]["evalkit/stop"] == 1.0 and all(h["evalkit/stop"] == 0.0 for h in logged[:-1])
     assert logged[-1]["evalkit/drift"] > 0.5  # over the limit: why it stopped
+
+
+def test_with_no_save_as_good_as_the_base_the_trainer_gets_no_best(tmp_path):
+    """STOP — OVERFIT with no checkpoint as good as the base: nothing is made the Trainer's best (not its output
+    folder, which a run without a recommended save once got), and training stops."""
+    from types import SimpleNamespace
+
+    verdict = SimpleNamespace(outcome="OVERFIT", checkpoint=None, per_checkpoint=[
+        {"name": "checkpoint-25", "base": False, "meets": False, "metrics": {"drift": 0.9}}])
+    callback = EvalkitCallback(log=lambda *a, **k: None)
+    callback.watcher = SimpleNamespace(scan=lambda: False, update=lambda watching: None, verdict=verdict)
+    (tmp_path / "checkpoint-25").mkdir()
+    state = SimpleNamespace(is_world_process_zero=True, best_model_checkpoint=None, log_history=[], global_step=25)
+    control = callback.on_save(SimpleNamespace(output_dir=str(tmp_path)), state, SimpleNamespace(
+        should_training_stop=False))
+    assert state.best_model_checkpoint is None and control.should_training_stop is True
+    assert state.log_history == [{"evalkit/drift": 0.9, "evalkit/stop": 1.0, "step": 25}]

@@ -85,9 +85,9 @@ class EvalkitCallback(TrainerCallback):
         else:
             state.log_history.append({**metrics, "step": state.global_step})
         waiting = next((r["name"] for r in reversed(v.per_checkpoint) if not r["base"] and r.get("meets")), None)
-        best = Path(args.output_dir) / (v.checkpoint or waiting or "")
-        if best.name and best.is_dir():  # the recommended save, or one that waits for its confirmation, is the
-            state.best_model_checkpoint = str(best)  # Trainer's best: never rotated away, loaded at the end
+        best = Path(args.output_dir) / (v.checkpoint or waiting) if v.checkpoint or waiting else None
+        if best is not None and best.is_dir():  # the recommended save, or one that waits for its confirmation, is
+            state.best_model_checkpoint = str(best)  # the Trainer's best: never rotated away, loaded at the end
             step = best.name.rpartition("-")[2]
             state.best_global_step = int(step) if step.isdigit() else state.best_global_step
         if self.stop and v.outcome in STOP_OUTCOMES:
