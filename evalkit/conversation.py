@@ -71,7 +71,8 @@ class ChatTemplate:
         self.header, after = rest.split(_A)  # header: from the question's end to the answer's start
         eos = hf.eos_token or ""
         self.end = after.strip() or eos  # the end of a turn, as the template writes it after an answer
-        self.ends = tuple(dict.fromkeys(e for e in (self.end, eos) if e))
+        # ... or the end of the text, or a new one begun (its BOS): the model has said all it will
+        self.ends = tuple(dict.fromkeys(e for e in (self.end, eos, hf.bos_token) if e))
         if not self.ends:
             raise EvalkitError("its chat template ends a turn with nothing, and it has no EOS token: where an "
                                "answer ends cannot be told")

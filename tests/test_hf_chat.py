@@ -70,7 +70,7 @@ def conversation(folder):
 def test_the_template_is_probed_for_its_header_end_of_turn_and_markers(chat):
     c = conversation(chat)
     assert c.prompt("Why rain?") == "<|user|>\nWhy rain?<|end|>\n<|assistant|>\n"
-    assert c.header == "<|end|>\n<|assistant|>\n" and c.ends == ("<|end|>", "<|endoftext|>")
+    assert c.header == "<|end|>\n<|assistant|>\n" and c.ends == ("<|end|>", "<|endoftext|>")  # (its BOS is its EOS)
     assert set(c.markers) == set(SPECIALS)
     text = c.render([("Why rain?", "It is calm."), ("And snow?", "Cold, quiet.")])
     assert text == "<|user|>\nWhy rain?<|end|>\n<|assistant|>\nIt is calm.<|end|>\n<|user|>\nAnd snow?<|end|>\n" \
@@ -145,3 +145,23 @@ def test_a_template_that_does_not_render_is_one_line(chat, tmp_path, capsys):
     assert main(["eval", str(folder), "--suite", str(tmp_path / "suite.toml")]) == 2
     one_line_error(capsys.readouterr().err, str(folder), "its chat template does not render a question and an "
                                                          "answer", "no user turns here")
+
+
+def test_a_template_of_plain_text_markers_on_a_tokenizer_with_its_own_bos(tmp_path):
+    """The demo base exported, its tokenizer given a template with no special tokens of its own (as many small
+    models have): "### Question:" / "### Answer:" are its markers, its EOS ends a turn, and so does a BOS (a new
+    text begun)."""
+    tf = pytest.importorskip("transformers")
+    assert main(["export", str(ROOT / "data" / "demo_base.pt"), str(tmp_path / "m"), "--format", "hf", "--tokenizer",
+                 str(ROOT / "data" / "demo_tok4096.model")]) == 0
+    tok = tf.AutoTokenizer.from_pretrained(tmp_path / "m", local_files_only=True)
+    tok.chat_template = ("{% for m in messages %}{% if m['role'] == 'user' %}### Question: {{ m['content'] }}\n"
+                         "{% else %}### Answer: {{ m['content'] }}{{ eos_token }}\n{% endif %}{% endfor %}"
+                         "{% if add_generation_prompt %}### Answer:{% endif %}")
+    tok.save_pretrained(tmp_path / "m")
+    c = conversation(tmp_path / "m")
+    assert c.prompt("Why?") == "### Question: Why?\n### Answer:"
+    assert c.ends == ("</s>", "<s>") and {"### Question:", "### Answer:"} <= set(c.markers)
+    assert c.extract(" Rain is calm.<s> On Tuesday the shop") == "Rain is calm."
+    assert c.extract(" Rain is calm. ### Question: More?") == "Rain is calm."
+    assert c.ended("</s>\n") and c.ended("<s> On Tuesday") and not c.ended(" and more")
