@@ -71,15 +71,18 @@ class ChatTemplate:
         self.header, after = rest.split(_A)  # header: from the question's end to the answer's start
         eos = hf.eos_token or ""
         self.end = after.strip() or eos  # the end of a turn, as the template writes it after an answer
-        # ... or the end of the text, or a new one begun (its BOS): the model has said all it will
-        self.ends = tuple(dict.fromkeys(e for e in (self.end, eos, hf.bos_token) if e))
+        self.ends = tuple(dict.fromkeys(e for e in (self.end, eos) if e))
         if not self.ends:
             raise EvalkitError("its chat template ends a turn with nothing, and it has no EOS token: where an "
                                "answer ends cannot be told")
         self.stop = self.ends
-        lines = {ln.strip() for piece in (before_q, self.header, after) for ln in piece.splitlines()}
+        def lines(*pieces):
+            return {ln.strip() for piece in pieces for ln in piece.splitlines()} - {""}
+        # a new question begun: the answer ends there, as a Q/A answer ends at the next "Q:"
+        self.new_turn = tuple(sorted(lines(before_q), key=len, reverse=True))
         specials = set(getattr(hf, "all_special_tokens", ()) or ()) | set(re.findall(r"<\|[^|<>]{1,40}\|>", full))
-        self.markers = tuple(sorted({m for m in lines | specials if m and m != hf.bos_token}, key=len, reverse=True))
+        # anything of the template's inside an answer (a role header, a special token, a BOS: a new text begun)
+        self.markers = tuple(sorted(lines(before_q, self.header, after) | specials, key=len, reverse=True))
 
     def _apply(self, turns, generation: bool) -> str:
         text = self.hf.apply_chat_template([{"role": r, "content": c} for r, c in turns], tokenize=False,
@@ -91,8 +94,9 @@ class ChatTemplate:
         return self._apply([("user", question)], generation=True)
 
     def extract(self, raw: str) -> str:
-        """The answer: raw up to the first end of turn or marker (a new turn begun without ending this one)."""
-        cut = min((i for i in (raw.find(m) for m in (*self.ends, *self.markers)) if i >= 0), default=len(raw))
+        """The answer: raw up to the first end of turn or new question (a new turn begun without ending this one);
+        any other marker of the template stays in it, to count as stray."""
+        cut = min((i for i in (raw.find(m) for m in (*self.ends, *self.new_turn)) if i >= 0), default=len(raw))
         return raw[:cut].strip()
 
     def ended(self, rest: str) -> bool:

@@ -70,14 +70,15 @@ def conversation(folder):
 def test_the_template_is_probed_for_its_header_end_of_turn_and_markers(chat):
     c = conversation(chat)
     assert c.prompt("Why rain?") == "<|user|>\nWhy rain?<|end|>\n<|assistant|>\n"
-    assert c.header == "<|end|>\n<|assistant|>\n" and c.ends == ("<|end|>", "<|endoftext|>")  # (its BOS is its EOS)
-    assert set(c.markers) == set(SPECIALS)
+    assert c.header == "<|end|>\n<|assistant|>\n" and c.ends == ("<|end|>", "<|endoftext|>")
+    assert set(c.markers) == {*SPECIALS, "<|endoftext|>"} and c.new_turn == ("<|user|>",)
     text = c.render([("Why rain?", "It is calm."), ("And snow?", "Cold, quiet.")])
     assert text == "<|user|>\nWhy rain?<|end|>\n<|assistant|>\nIt is calm.<|end|>\n<|user|>\nAnd snow?<|end|>\n" \
                    "<|assistant|>\nCold, quiet.<|end|>\n"
     assert [text[a:b] for a, b in c.answers_in(text)] == ["It is calm.<|end|>", "Cold, quiet.<|end|>"]
     assert c.extract("It is calm.<|end|>\n<|user|>\nMore?") == "It is calm."
     assert c.extract("It is calm <|user|> and more") == "It is calm"  # a new turn begun without ending this one
+    assert c.extract("It is calm <|assistant|> more") == "It is calm <|assistant|> more"  # stays, to count as stray
     assert c.extract("Runs to the budget") == "Runs to the budget"
 
 
@@ -149,8 +150,8 @@ def test_a_template_that_does_not_render_is_one_line(chat, tmp_path, capsys):
 
 def test_a_template_of_plain_text_markers_on_a_tokenizer_with_its_own_bos(tmp_path):
     """The demo base exported, its tokenizer given a template with no special tokens of its own (as many small
-    models have): "### Question:" / "### Answer:" are its markers, its EOS ends a turn, and so does a BOS (a new
-    text begun)."""
+    models have): "### Question:" / "### Answer:" are its markers, its EOS ends a turn, a new question cuts an
+    answer, and a BOS inside one (a new text begun, as a base writes) is stray, not an end."""
     tf = pytest.importorskip("transformers")
     assert main(["export", str(ROOT / "data" / "demo_base.pt"), str(tmp_path / "m"), "--format", "hf", "--tokenizer",
                  str(ROOT / "data" / "demo_tok4096.model")]) == 0
@@ -161,7 +162,8 @@ def test_a_template_of_plain_text_markers_on_a_tokenizer_with_its_own_bos(tmp_pa
     tok.save_pretrained(tmp_path / "m")
     c = conversation(tmp_path / "m")
     assert c.prompt("Why?") == "### Question: Why?\n### Answer:"
-    assert c.ends == ("</s>", "<s>") and {"### Question:", "### Answer:"} <= set(c.markers)
-    assert c.extract(" Rain is calm.<s> On Tuesday the shop") == "Rain is calm."
+    assert c.ends == ("</s>",) and {"### Question:", "### Answer:", "<s>"} <= set(c.markers)
     assert c.extract(" Rain is calm. ### Question: More?") == "Rain is calm."
-    assert c.ended("</s>\n") and c.ended("<s> On Tuesday") and not c.ended(" and more")
+    assert c.extract(" Rain is calm.<s> On Tuesday the shop") == "Rain is calm.<s> On Tuesday the shop"
+    assert c.stray("Rain is calm.<s> On Tuesday the shop") and not c.stray("Rain is calm.")
+    assert c.ended("</s>\n") and not c.ended("<s> On Tuesday") and not c.ended(" and more")
