@@ -169,7 +169,6 @@ def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]
 
 def _charts(ckpts: list[dict], thresholds: dict, base: dict | None, mark_x: float | None) -> list[tuple[str, Markup]]:
     """The losses, then one chart per criterion with its limit, or the base's value where the base is the limit.
-
     The base is drawn where the run starts: at its own iteration when the fine-tune counts on from it (llama2.c
     resuming), else at 0, where a fine-tune counting from 0 (ours) still has the base's weights."""
     def x(c):
@@ -191,8 +190,9 @@ def _charts(ckpts: list[dict], thresholds: dict, base: dict | None, mark_x: floa
     base_metrics = (base or {}).get("metrics") or {}
     for c in CRITERIA:
         label = c.label[:1].upper() + c.label[1:]
-        if c.limit:
-            thr, thr_label = _float(thresholds.get(c.limit)), "limit"
+        if c.limit:  # the limit the latest save was checked against (drift's depends on where it was measured)
+            used = [_float(((k.get("checks") or {}).get(c.key) or {}).get("limit")) for k in ckpts]
+            thr, thr_label = next((u for u in used[::-1] if u is not None), _float(thresholds.get(c.limit))), "limit"
         else:
             thr, thr_label = _invented_rate(base_metrics), "base"
         out.append((label, line_chart(label, [("", COLOURS[c.key], points(c.metric))], thr, mark_x, c.fmt,
