@@ -165,6 +165,9 @@ def checkpoint_files(out_dir: Path, skip: set[str], say: Callable[..., None]) ->
     the base (ckpt_v1_base.pt, base.pt: the start, not the run), not temp files of atomic saves (.NAME), not names
     in skip. A symlink that leads to no file (dangling, a loop) is said once and skipped until it does."""
     sigs = {}
+    if is_hf_folder(Path(out_dir)):  # trainer.save_model() at the end: its step is unknown, so not one of the saves
+        say(f"{out_dir} itself holds a model (save_pretrained): not one of the run's saves; judge it with evalkit eval "
+            f"{out_dir}", once_key="root-model")
     with os.scandir(out_dir) as entries:
         for e in entries:
             if e.name.startswith(".") or is_base_name(e.name) or e.name in skip:

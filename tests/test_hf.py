@@ -245,6 +245,13 @@ def test_a_trainer_s_run_of_folders_is_watched_as_its_llama2c_twin_is(base_run, 
     assert os.path.samefile(weights, hf / "checkpoint-40" / "model.safetensors")  # a hard link, not a copy
     assert not any(p.name == "optimizer.pt" for p in (work / "rep_hf" / "kept").rglob("*"))
 
+    for f in (hf / "checkpoint-60").iterdir():  # trainer.save_model() at the end: the model in OUT_DIR itself
+        shutil.copy(f, hf / f.name)
+    assert main(["watch", "hf", "--report", "rep_hf", "--baseline", "base_hf", *flags]) == code_hf
+    again = capsys.readouterr().out
+    assert again.count("hf itself holds a model (save_pretrained): not one of the run's saves; judge it with evalkit "
+                       "eval hf") == 1 and "evaluating" not in again
+
 
 def test_a_folder_that_names_its_start_on_the_hub_says_how_to_get_it_and_fetches_nothing(base_run, tiny_data, tmp_path,
                                                                                          capsys):
