@@ -27,7 +27,7 @@ from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
 
 from evalkit.cli import main as evalkit  # noqa: E402
 from evalkit.democorpus import generate_corpus  # noqa: E402
-from evalkit.evaluate import evaluate  # noqa: E402
+from evalkit.evaluate import evaluate, own_samples  # noqa: E402
 from evalkit.parts import find_parts  # noqa: E402
 from evalkit.suite import DEFAULT_SUITE, load_suite  # noqa: E402
 from evalkit.versions import read_any  # noqa: E402
@@ -38,14 +38,17 @@ SMOLLM2 = dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, nu
                rms_norm_eps=1e-5, rope_theta=100000.0)
 
 
-def judge(path, tokenizer, texts) -> tuple[float, float, dict]:
-    """(seconds to find the parts, seconds to evaluate, the metrics) for one checkpoint or folder."""
+def judge(path, tokenizer, texts) -> tuple[float, float, float, dict]:
+    """(seconds to find the parts, seconds to evaluate, seconds to write its own samples as a base does where
+    there is no base English, the metrics) for one checkpoint or folder."""
     start = time.perf_counter()
     ckpt = read_any(path)
     parts = find_parts(ckpt, None, tokenizer=tokenizer, qa=texts["qa"], base_text=texts["base"])
     found = time.perf_counter()
     result = evaluate(path, load_suite(DEFAULT_SUITE), parts, ckpt=ckpt)
-    return found - start, time.perf_counter() - found, result.metrics
+    evaluated = time.perf_counter()
+    own_samples(ckpt, parts, path=path)
+    return found - start, evaluated - found, time.perf_counter() - evaluated, result.metrics
 
 
 def main():
@@ -70,10 +73,10 @@ def main():
         print(f"torch threads {torch.get_num_threads()}; default suite: 19 prompts x 4 samples, 3 held-out losses")
         baseline = None
         for label, path, tok in runs:
-            found, seconds, metrics = judge(path, tok, texts)
+            found, seconds, wrote, metrics = judge(path, tok, texts)
             baseline = baseline or seconds
             print(f"{label:<36} parts {found:5.1f} s  evaluate {seconds:6.1f} s  ({seconds / baseline:5.1f}x)  "
-                  f"base loss {metrics.get('base_loss', float('nan')):.3f}")
+                  f"own samples {wrote:5.1f} s  base loss {metrics.get('base_loss', float('nan')):.3f}")
 
 
 if __name__ == "__main__":

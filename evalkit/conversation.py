@@ -69,6 +69,9 @@ class ChatTemplate:
             raise EvalkitError("its chat template does not write a user turn, then an assistant turn, as given")
         before_q, rest = full.split(_Q)
         self.header, after = rest.split(_A)  # header: from the question's end to the answer's start
+        if not self.header.strip():
+            raise EvalkitError("its chat template writes the answer right after the question, with no header: "
+                               "where an answer starts cannot be told")
         eos = hf.eos_token or ""
         self.end = after.strip() or eos  # the end of a turn, as the template writes it after an answer
         self.ends = tuple(dict.fromkeys(e for e in (self.end, eos) if e))
@@ -76,13 +79,11 @@ class ChatTemplate:
             raise EvalkitError("its chat template ends a turn with nothing, and it has no EOS token: where an "
                                "answer ends cannot be told")
         self.stop = self.ends
-        def lines(*pieces):
-            return {ln.strip() for piece in pieces for ln in piece.splitlines()} - {""}
         # a new question begun: the answer ends there, as a Q/A answer ends at the next "Q:"
-        self.new_turn = tuple(sorted(lines(before_q), key=len, reverse=True))
+        self.new_turn = _lines(before_q)
         specials = set(getattr(hf, "all_special_tokens", ()) or ()) | set(re.findall(r"<\|[^|<>]{1,40}\|>", full))
         # anything of the template's inside an answer (a role header, a special token, a BOS: a new text begun)
-        self.markers = tuple(sorted(lines(before_q, self.header, after) | specials, key=len, reverse=True))
+        self.markers = tuple(sorted({*_lines(before_q, self.header, after), *specials}, key=len, reverse=True))
 
     def _apply(self, turns, generation: bool) -> str:
         text = self.hf.apply_chat_template([{"role": r, "content": c} for r, c in turns], tokenize=False,
@@ -118,6 +119,11 @@ class ChatTemplate:
             spans.append((start, end))
             pos = end
         return spans
+
+
+def _lines(*pieces) -> tuple[str, ...]:
+    """The non-empty lines of a template's pieces, stripped, longest first (the longest marker found first)."""
+    return tuple(sorted({ln.strip() for p in pieces for ln in p.splitlines()} - {""}, key=len, reverse=True))
 
 
 QA_TEXT = QAText()

@@ -167,3 +167,19 @@ def test_a_template_of_plain_text_markers_on_a_tokenizer_with_its_own_bos(tmp_pa
     assert c.extract(" Rain is calm.<s> On Tuesday the shop") == "Rain is calm.<s> On Tuesday the shop"
     assert c.stray("Rain is calm.<s> On Tuesday the shop") and not c.stray("Rain is calm.")
     assert c.ended("</s>\n") and not c.ended("<s> On Tuesday") and not c.ended(" and more")
+
+
+@pytest.mark.parametrize("template, said", [
+    ("{% for m in messages %}{{ m['content'] }}{% endfor %}", "writes the answer right after the question"),
+    ("{% for m in messages %}{% if m['role'] == 'user' %}{{ m['content'] }}{% endif %}{% endfor %}",
+     "does not write a user turn, then an assistant turn"),
+])
+def test_a_template_whose_turns_cannot_be_told_apart_is_refused(chat, template, said):
+    from evalkit.conversation import ChatTemplate
+    from evalkit.errors import EvalkitError
+    from evalkit.hf.model import HFTokenizer
+
+    hf = HFTokenizer(chat).hf
+    hf.chat_template = template
+    with pytest.raises(EvalkitError, match=said):
+        ChatTemplate(hf)
