@@ -81,7 +81,7 @@ def advise(records: Sequence[SaveRecord], base, gap: DomainGap | None) -> list[d
         i = drift_only[0]
         say("drift", f"{run[i].name}: {checks[i]['drift'].text}, with {checks[i]['invented'].text}: it forgets "
                      f"the base's English without inventing words. Train with a lower learning rate, or mix base "
-                     f"English into the batches (our trainer: --base_mix=0.25).")
+                     f"English into the batches (a quarter of each batch, as `evalkit train --base_mix=0.25` does).")
     if any(copying):
         i = copying.index(True)
         what = "; ".join(checks[i][k].text for k in COPYING if checks[i][k].status == FAIL)
@@ -121,7 +121,7 @@ def _rate_too_high(run, base, checks, i: int) -> str | None:
     return (f"{run[i].name}: {_lost(checks[i])}, at a learning rate of {lr:.1e}, {lr / base_lr:.1f}× the "
             f"{base_lr:.1e} the base was pretrained with. A fine-tune at its base's own rate rewrites what the "
             f"base learned; lower it well under the base's (a tenth, {base_lr / 10:.1e}, is a usual start), or "
-            f"mix base English into the batches (our trainer: --base_mix=0.25).")
+            f"mix base English into the batches (a quarter of each batch, as `evalkit train --base_mix=0.25` does).")
 
 
 def _domain(run, checks, gap: DomainGap, rate_too_high: bool = False) -> str:
