@@ -33,7 +33,7 @@ __all__ = ["assemble_run", "render_report", "clean", "sampled"]
 LAST_FULL = 20  # besides the first, the recommended and the latest: the last N checkpoints get samples
 ORIGINS_SHOWN = 30  # a save's invented words in view; the rest folded (an early save of the demo invents ~300)
 LOSSES = ("Loss per token", [("qa_val_loss", "Q/A val", "#ea580c"), ("qa_train_loss", "Q/A train", "#2563eb"),
-                             ("base_loss", "base English", "#7c3aed")])
+                             ("base_loss", "base English", "#7c3aed"), ("base_samples_loss", "own samples", "#9333ea")])
 COLOURS = {"invented": "#dc2626", "drift": "#7c3aed", "format": "#2563eb", "topic": "#0d9488",
            "memorisation": "#b45309", "seed_similarity": "#be185d"}
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates: not UTF-8
@@ -185,8 +185,8 @@ def _charts(ckpts: list[dict], thresholds: dict, base: dict | None, mark_x: floa
     xs = [at for c in ckpts if (at := x(c)) is not None] + ([mark_x] if mark_x is not None else [])
     xlim = (min(xs), max(xs)) if xs else None  # one x-range for every chart, the base's point or not
     title, losses = LOSSES
-    out = [(title, line_chart(title, [(legend, colour, points(key)) for key, legend, colour in losses], None,
-                              mark_x, "{:.2f}", xlim=xlim))]
+    out = [(title, line_chart(title, [(legend, colour, pts) for key, legend, colour in losses if (pts := points(key))],
+                              None, mark_x, "{:.2f}", xlim=xlim))]  # the losses measured in this run
     base_metrics = (base or {}).get("metrics") or {}
     for c in CRITERIA:
         label = c.label[:1].upper() + c.label[1:]

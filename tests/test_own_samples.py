@@ -98,7 +98,9 @@ def test_watch_writes_the_samples_once_and_keeps_them_with_the_base(run, capsys)
     first = capsys.readouterr().out
     assert first.count("no base English: drift measured on 32 texts the base base.pt writes itself") == 1
     assert "drift" in first and "nats on the base's own samples" in first
-    assert ">+0.70<" in (tmp / "rep" / "index.html").read_text()  # the drift chart's line: the limit it was checked on
+    page = (tmp / "rep" / "index.html").read_text()
+    assert ">+0.70<" in page  # the drift chart's line: the limit it was checked on
+    assert ">own samples</text>" in page and ">base English</text>" not in page  # the losses measured
     (stored,) = rows(tmp / "rep", "baseline")
     samples = json.loads(stored["result_json"])["samples"]
     assert len(samples) == OWN_SAMPLES

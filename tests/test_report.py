@@ -94,6 +94,7 @@ def test_charts_thresholds_and_marker(page):
     assert 'class="threshold"' not in shown["Loss per token"]
     for legend in ("Q/A val", "Q/A train", "base English"):
         assert f">{legend}</text>" in shown["Loss per token"]
+    assert ">own samples</text>" not in shown["Loss per token"]  # only the losses this run measured
     for title, line in [("Drift", "limit +0.50"), ("Format", "limit 90%"), ("Topic", "limit 50%"),
                         ("Memorisation", "limit 20%"), ("Seed similarity", "limit 60%")]:
         assert thr_label(shown[title]) == line
