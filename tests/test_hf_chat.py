@@ -183,3 +183,40 @@ def test_a_template_whose_turns_cannot_be_told_apart_is_refused(chat, template, 
     hf.chat_template = template
     with pytest.raises(EvalkitError, match=said):
         ChatTemplate(hf)
+
+
+SHAPES = {  # the shapes of published templates: ChatML with a default system turn (SmolLM2), Zephyr, Gemma, Llama 3
+    "chatml": ("{% for m in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>"
+               "system\nYou are a helpful AI assistant<|im_end|>\n' }}{% endif %}{{ '<|im_start|>' + m['role'] + '\n' "
+               "+ m['content'] + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>"
+               "assistant\n' }}{% endif %}", "<|im_end|>", "<|im_start|>user"),
+    "zephyr": ("{% for m in messages %}\n{% if m['role'] == 'user' %}\n{{ '<|user|>\n' + m['content'] + eos_token }}\n"
+               "{% else %}\n{{ '<|assistant|>\n' + m['content'] + eos_token }}\n{% endif %}\n{% if loop.last and "
+               "add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}", "<|endoftext|>",
+               "<|user|>"),
+    "gemma": ("{{ bos_token }}{% for m in messages %}{% set role = 'model' if m['role'] == 'assistant' else m['role'] %}"
+              "{{ '<start_of_turn>' + role + '\n' + m['content'] | trim + '<end_of_turn>\n' }}{% endfor %}"
+              "{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}", "<end_of_turn>",
+              "<start_of_turn>user"),
+    "llama3": ("{% for m in messages %}{% set c = '<|start_header_id|>' + m['role'] + '<|end_header_id|>\n\n' + "
+               "m['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set c = bos_token + c %}{% endif %}"
+               "{{ c }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>"
+               "\n\n' }}{% endif %}", "<|eot_id|>", "<|start_header_id|>user<|end_header_id|>"),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_published_template_shapes_are_probed_right(chat, shape):
+    from evalkit.conversation import ChatTemplate
+    from evalkit.hf.model import HFTokenizer
+
+    template, end, new_question = SHAPES[shape]
+    hf = HFTokenizer(chat).hf
+    hf.chat_template = template
+    c = ChatTemplate(hf)
+    assert c.end == end and new_question in c.new_turn and not c.prompt("Why?").startswith("<|endoftext|>")
+    text = c.render([("Why rain?", "It is calm."), ("More?", "Yes.")])
+    assert [text[a:b].strip() for a, b in c.answers_in(text)] == [f"It is calm.{end}", f"Yes.{end}"]
+    assert c.extract(f"It is calm.{end}\n{new_question}\nMore?") == "It is calm."
+    assert c.extract(f"It is calm {new_question} more") == "It is calm"  # a new question begun, unended
+    assert c.ended(f"{end}\n") and c.stray(f"calm {new_question}")
