@@ -98,3 +98,37 @@ def test_an_adapter_moved_away_from_its_base_is_refused_in_one_line(lora_run, tm
     assert main(["eval", str(folder), *lora_run[1]]) == 2
     assert capsys.readouterr().err == (f"evalkit eval: {folder}: an adapter whose base {tmp_path / 'gone'} is not a "
                                        f"model folder here\n")
+
+
+def test_the_callback_judges_a_peft_model_s_saves_against_the_model_it_adapts(lora_run, tiny_data, tmp_path):
+    """A Trainer fine-tuning a PeftModel (as TRL does with peft_config): the base the callback keeps is the adapter
+    as it starts (its B = 0: the model itself), and each checkpoint-N/ adapter is judged against it."""
+    import peft
+    import transformers as tf
+
+    from evalkit.hf import EvalkitCallback
+    from evalkit.model.data import read_conversations
+
+    root, flags = lora_run
+    tok = tf.AutoTokenizer.from_pretrained(root / "base", local_files_only=True)
+    rows = [[tok.bos_token_id] + tok("".join(f"Q: {q}\nA: {a}\n" for q, a in conv) + "\n",
+                                     add_special_tokens=False)["input_ids"][:63]
+            for conv in read_conversations(tiny_data / "conversations.jsonl")]
+    data = [{"input_ids": r, "labels": r} for r in rows]  # one row per batch: nothing to pad
+    model = peft.get_peft_model(tf.AutoModelForCausalLM.from_pretrained(root / "base", local_files_only=True),
+                                peft.LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                                task_type="CAUSAL_LM"))
+    args = tf.TrainingArguments(output_dir=str(tmp_path / "out"), max_steps=20, per_device_train_batch_size=1,
+                                learning_rate=1e-2, save_steps=10, report_to=[], use_cpu=True, seed=1,
+                                disable_tqdm=True)
+    trainer = tf.Trainer(model=model, args=args, train_dataset=data, processing_class=tok,
+                         data_collator=tf.default_data_collator)
+    said = []
+    EvalkitCallback(report_dir=tmp_path / "rep", qa=flags[3], base_text=flags[5], suite=flags[1],
+                    log=lambda m, **kw: said.append(m)).attach(trainer)
+    trainer.train()
+    said = "\n".join(said)
+    assert json.loads((tmp_path / "rep" / "base" / "adapter_config.json").read_text())[
+        "base_model_name_or_path"] == str(root / "base")
+    assert said.count("evaluating checkpoint-10 (iter 10)") == 1 and said.count("evaluating checkpoint-20") == 1
+    assert "not judged" not in said and "drift" in said

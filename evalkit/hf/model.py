@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -58,7 +59,9 @@ def with_adapter(model, folder: Path):
         raise EvalkitError("a LoRA/PEFT adapter (adapter_config.json) is judged on its base with peft: pip install "
                            "peft", folder) from None
     try:
-        return peft.PeftModel.from_pretrained(model, folder, is_trainable=False).merge_and_unload()
+        with warnings.catch_warnings():  # peft's calls into transformers' deprecated names: noise on every save
+            warnings.simplefilter("ignore", FutureWarning)
+            return peft.PeftModel.from_pretrained(model, folder, is_trainable=False).merge_and_unload()
     except Exception as e:  # noqa: BLE001 - an untrusted folder: whatever stops it loading is one line
         raise EvalkitError(f"peft cannot apply the adapter ({first_line(e)})", folder) from None
 
