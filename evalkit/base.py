@@ -112,9 +112,7 @@ def _evaluation(path: str, sig: tuple, suite: Suite, parts: RunParts, device: st
     """The base judged (with its own samples where there is no base English) and its gap: once per file version
     and process (the gates ask again)."""
     ckpt = read_any(path)
-    samples = own_samples(ckpt, parts, device) if parts.base_text is None else ()
-    evaluation = replace(evaluate(path, suite, parts, device, ckpt, samples), samples=samples)
-    return evaluation, measure_gap(parts, ckpt, device)
+    return evaluate(path, suite, parts, device, ckpt, base=True), measure_gap(parts, ckpt, device)
 
 
 def base_of(ckpt: Checkpoint, parts: RunParts, suite: Suite, device="cpu", explicit=None) -> Base:
@@ -214,10 +212,15 @@ class WatchedBase:
             except (CheckpointError, OSError, EvalkitError) as e:  # said where the base is judged
                 self.say(f"  the base's own samples could not be written ({e}): drift not measured", once_key=str(e))
                 return ()
-            self.say(f"  no base English: drift measured on {len(samples)} texts the base {path.name} writes itself "
-                     f"(pass --base-text PATH with its own English)")
+            self.said_written(samples, path)
         self.written = (path, sig, samples)
         return samples
+
+    def said_written(self, samples: tuple, path: Path):
+        """Once per run: drift is measured on the base's own samples, and how to measure it on its English."""
+        if samples:
+            self.say(f"  no base English: drift measured on {len(samples)} texts the base {path.name} writes itself "
+                     f"(pass --base-text PATH with its own English)", once_key="own samples")
 
     def look(self, now: float) -> tuple[bool, Checkpoint | None]:
         """(still pending, the base read and due to be judged): judged once per content, its answers go beside each
@@ -260,8 +263,8 @@ class WatchedBase:
         self.say(f"evaluating the base {name} (iter {ckpt.iter_num})…")
         start = time.monotonic()
         with self.doing("judging the base"):
-            samples = self.own_samples(parts, device)
-            result = replace(evaluate(path, self.suite, parts, device, ckpt=ckpt, samples=samples), samples=samples)
+            result = evaluate(path, self.suite, parts, device, ckpt=ckpt, base=True)
+        self.said_written(result.samples, path)
         row = dict(id=t.digest, name=name, path=str(path.resolve()), weights=weights_digest(ckpt),
                    result=result.to_dict(), evaluated_at=time.time())
         self.results.put_base(**row)

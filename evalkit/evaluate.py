@@ -115,12 +115,13 @@ def sample_answers(model: AskedModel, suite: Suite, conversation) -> list[Answer
 
 
 def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint | None = None,
-             samples: tuple[tuple[int, ...], ...] = ()) -> Evaluation:
+             samples: tuple[tuple[int, ...], ...] = (), base: bool = False) -> Evaluation:
     """All scores of one checkpoint (base or fine-tune alike: comparisons are the verdict's job).
 
     Bad files become EvalkitError; the same inputs give the same numbers. ckpt: the file already read (the
-    watcher reads it to identify it), so it is not read twice. samples: the base's own (own_samples), where drift
-    is measured on them.
+    watcher reads it to identify it), so it is not read twice. samples: the base's own, where drift is measured
+    on them. base: this is the base; without base English it writes its own samples (with the model already
+    open), measures itself on them and keeps them in its Evaluation.
     """
     tok = parts.tokenizer
     try:
@@ -132,11 +133,13 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     if bad is not None:
         raise Diverged(f"weights contain {bad}: the run diverged", ckpt.path)
 
+    if base and parts.base_text is None:
+        samples = write_samples(model)
     held = {"base_loss": parts.base_text.val if parts.base_text else None,
             "qa_val_loss": parts.qa.val if parts.qa else None,
             "qa_train_loss": parts.qa.train if parts.qa else None}
-    documents = {"qa_val_loss": not parts.conversation.packed, "qa_train_loss": not parts.conversation.packed}
-    metrics = {k: model.loss(v, documents=documents.get(k, False)) for k, v in held.items()
+    per_row = not parts.conversation.packed  # a chat fine-tune's conversations: one per row, from its start
+    metrics = {k: model.loss(v, documents=per_row and k != "base_loss") for k, v in held.items()
                if v is not None and len(v) > 1}
     if samples:
         if max(max(s) for s in samples) >= model.vocab_size:
@@ -169,7 +172,7 @@ def evaluate(path, suite: Suite, parts: RunParts, device="cpu", ckpt: Checkpoint
     if steps is not None:
         metrics["optimizer_steps"] = steps
     metrics |= recorded_rate(ckpt.config)
-    return Evaluation(str(path), ckpt.iter_num, metrics, scores, answers)
+    return Evaluation(str(path), ckpt.iter_num, metrics, scores, answers, samples if base else ())
 
 
 OWN_SAMPLES = 32  # texts the base writes, for drift without base English: 32 x 128 tokens, like 16 windows of 256
@@ -178,7 +181,11 @@ OWN_SAMPLING = Sampling(temperature=1.0, top_k=0, max_new_tokens=128, seed=20261
 
 def own_samples(ckpt, parts: RunParts, device: str = "cpu", path=None) -> tuple[tuple[int, ...], ...]:
     """OWN_SAMPLES texts the base (a read checkpoint) writes from nothing but the start token, seeded: token ids."""
-    model = open_model(ckpt, parts.tokenizer, device, path)
+    return write_samples(open_model(ckpt, parts.tokenizer, device, path))
+
+
+def write_samples(model: AskedModel) -> tuple[tuple[int, ...], ...]:
+    """own_samples, by a model already open."""
     budget = min(OWN_SAMPLING.max_new_tokens, model.max_seq_len - 1)
     return tuple(tuple(s) for s in model.write(OWN_SAMPLES, replace(OWN_SAMPLING, max_new_tokens=budget)))
 
