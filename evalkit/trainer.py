@@ -29,6 +29,7 @@ from pathlib import Path
 from evalkit.model.checkpoint import CheckpointError, atomic_write, read_checkpoint
 
 from .errors import EvalkitError
+from .versions import keep_folder, version_digest
 
 GRACE = float(os.environ.get("EVALKIT_STOP_GRACE", 10.0))  # seconds between SIGINT, SIGTERM and SIGKILL
 SETTLE_BOUND = float(os.environ.get("EVALKIT_SETTLE_BOUND", 60.0))  # at most this long for a save to finish
@@ -211,10 +212,12 @@ def keep(src: Path, dest: Path, base: Path | None) -> str:
 
 
 def _keep_folder(src: Path, dest: Path) -> str:
-    """A model folder copied beside dest under a temp name, then renamed into place (an old one set aside first)."""
+    """A model folder's model files copied beside dest under a temp name (versions.keep_folder, checked against
+    their digest), then renamed into place (an old one set aside first)."""
     tmp, old = (dest.with_name(f".{dest.name}.{what}-{os.getpid()}") for what in ("tmp", "old"))
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(src, tmp)
+    if not keep_folder(src, tmp, version_digest(src), link=False):
+        return f"not kept as {dest}/: {src} changed while it was copied"
     replaced = dest.exists()
     if replaced:
         os.rename(dest, old)
